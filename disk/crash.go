@@ -1,0 +1,182 @@
+package disk
+
+import (
+	"fmt"
+	"strings"
+)
+
+// CrashMode is what a crash does to unsynced state; see the package
+// documentation. The zero value is LoseUnsynced.
+type CrashMode uint8
+
+// The crash modes.
+const (
+	LoseUnsynced CrashMode = iota // every unsynced operation is lost
+	LoseSome                      // each unsynced operation persists with probability 1/2, in order
+	Tear                          // as LoseSome, and a persisting write may keep only a prefix of its sectors
+)
+
+func (m CrashMode) valid() bool { return m <= Tear }
+
+// String returns the mode's name, as in the constant.
+func (m CrashMode) String() string {
+	switch m {
+	case LoseUnsynced:
+		return "LoseUnsynced"
+	case LoseSome:
+		return "LoseSome"
+	case Tear:
+		return "Tear"
+	}
+	return fmt.Sprintf("CrashMode(%d)", uint8(m))
+}
+
+// ParseCrashMode returns the mode named s (case-insensitive, as in String).
+func ParseCrashMode(s string) (CrashMode, error) {
+	for m := LoseUnsynced; m <= Tear; m++ {
+		if strings.EqualFold(s, m.String()) {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("disk: unknown crash mode %q; valid: %s: %w", s, crashModeChoices(), ErrInvalid)
+}
+
+func crashModeChoices() string {
+	var names []string
+	for m := LoseUnsynced; m <= Tear; m++ {
+		names = append(names, m.String())
+	}
+	return strings.Join(names, ", ")
+}
+
+// CrashReport says what one crash discarded (and, under LoseSome and Tear,
+// what unsynced state it kept). It is landing evidence for a crash.
+type CrashReport struct {
+	WritesLost    int64 // unsynced writes that did not persist at all
+	WritesTorn    int64 // unsynced writes of which only a prefix of sectors persisted
+	WritesKept    int64 // unsynced writes that persisted whole
+	BytesLost     int64 // bytes of unsynced writes that did not persist, torn-off parts included
+	TruncatesLost int64 // unsynced truncates that did not persist
+	NamesLost     int64 // unsynced directory-entry changes reverted
+	NamesKept     int64 // unsynced directory-entry changes that persisted
+	// FilesLost counts files that had a name before the crash and have none
+	// after it because no name of theirs was durable; their data is gone,
+	// synced or not.
+	FilesLost        int64
+	SectorsCorrupted int64 // sectors flipped by Corrupt faults at this crash
+}
+
+func (r *CrashReport) add(o CrashReport) {
+	r.WritesLost += o.WritesLost
+	r.WritesTorn += o.WritesTorn
+	r.WritesKept += o.WritesKept
+	r.BytesLost += o.BytesLost
+	r.TruncatesLost += o.TruncatesLost
+	r.NamesLost += o.NamesLost
+	r.NamesKept += o.NamesKept
+	r.FilesLost += o.FilesLost
+	r.SectorsCorrupted += o.SectorsCorrupted
+}
+
+// Crash applies the crash mode to all unsynced state, names first (per
+// directory in name order) then data (per inode in creation order), applies
+// active Corrupt faults, invalidates every open *File and resets the current
+// state to the durable state. Faults stay active. It reports what it
+// discarded.
+func (fs *FS) Crash() CrashReport {
+	var rep CrashReport
+	keep := fs.cfg.Crash != LoseUnsynced
+	cands := fs.candidates()
+
+	for _, dir := range sortedKeys(fs.pend) {
+		for _, op := range fs.pend[dir] {
+			if keep && fs.r.Chance(0.5) {
+				fs.applyDurable(op)
+				rep.NamesKept += int64(len(op.changes))
+			} else {
+				rep.NamesLost += int64(len(op.changes))
+			}
+		}
+	}
+	clear(fs.pend)
+	reachable := map[uint64]bool{}
+	for _, name := range sortedKeys(fs.dur) {
+		reachable[fs.dur[name].id] = true
+	}
+
+	for _, ino := range cands {
+		if reachable[ino.id] {
+			fs.crashData(ino, &rep)
+		} else {
+			for _, op := range ino.pend {
+				rep.lose(op)
+			}
+			if ino.nlink > 0 {
+				rep.FilesLost++
+			}
+		}
+		ino.clearPending()
+		ino.cur, ino.hasCur = nil, false
+		ino.nlink, ino.opens, ino.counted = 0, 0, false
+	}
+
+	rep.SectorsCorrupted = fs.corrupt()
+
+	clear(fs.cur)
+	fs.used = 0
+	for _, name := range sortedKeys(fs.dur) {
+		fs.link(name, fs.dur[name])
+	}
+	fs.gen++
+	fs.crashes++
+	fs.totals.add(rep)
+	return rep
+}
+
+func (r *CrashReport) lose(op dataOp) {
+	if op.kind == opWrite {
+		r.WritesLost++
+		r.BytesLost += int64(op.hi - op.lo)
+	} else {
+		r.TruncatesLost++
+	}
+}
+
+// crashData decides which of a surviving inode's pending operations persist.
+func (fs *FS) crashData(ino *inode, rep *CrashReport) {
+	for _, op := range ino.pend {
+		if fs.cfg.Crash == LoseUnsynced || !fs.r.Chance(0.5) {
+			rep.lose(op)
+			continue
+		}
+		if op.kind == opTruncate {
+			fs.persistTruncate(ino, op.off)
+			continue
+		}
+		data := ino.arena[op.lo:op.hi]
+		first := op.off / fs.ss
+		sectors := (op.off+int64(len(data))+fs.ss-1)/fs.ss - first
+		if fs.cfg.Crash == Tear && sectors > 1 && fs.r.Chance(0.5) {
+			k := fs.r.Int64Range(1, sectors-1)
+			cut := (first+k)*fs.ss - op.off
+			fs.persistWrite(ino, op.off, data[:cut])
+			rep.WritesTorn++
+			rep.BytesLost += int64(len(data)) - cut
+			continue
+		}
+		fs.persistWrite(ino, op.off, data)
+		rep.WritesKept++
+	}
+}
+
+// String renders the report on one line, as written in traces.
+func (r CrashReport) String() string {
+	return fmt.Sprintf("writes_lost=%d writes_torn=%d writes_kept=%d bytes_lost=%d truncates_lost=%d names_lost=%d names_kept=%d files_lost=%d sectors_corrupted=%d",
+		r.WritesLost, r.WritesTorn, r.WritesKept, r.BytesLost, r.TruncatesLost, r.NamesLost, r.NamesKept, r.FilesLost, r.SectorsCorrupted)
+}
+
+// Discarded reports whether the crash lost or changed anything: landing
+// evidence that a crash with fsync loss mattered.
+func (r CrashReport) Discarded() bool {
+	return r.WritesLost+r.WritesTorn+r.BytesLost+r.TruncatesLost+r.NamesLost+r.FilesLost+r.SectorsCorrupted > 0
+}

@@ -1,0 +1,209 @@
+package disk
+
+import (
+	"errors"
+	"fmt"
+	"hash/crc64"
+	iofs "io/fs"
+	"slices"
+
+	"github.com/faultline-dst/faultline/rng"
+)
+
+// Sentinel errors callers branch on with errors.Is. Errors returned by the
+// file API wrap them in an *io/fs.PathError naming the operation and path.
+// ErrNotExist, ErrExist, ErrClosed and ErrInvalid are the io/fs values, so
+// code written against the os package recognises them too.
+var (
+	ErrNotExist = iofs.ErrNotExist                      // no such file
+	ErrExist    = iofs.ErrExist                         // a fault id is already active
+	ErrClosed   = iofs.ErrClosed                        // the *File was closed or invalidated by a crash
+	ErrInvalid  = iofs.ErrInvalid                       // bad name, offset, size or fault
+	ErrIO       = errors.New("input/output error")      // EIO
+	ErrNoSpace  = errors.New("no space left on device") // ENOSPC
+)
+
+// MaxFileSize is the largest size a file may have; larger writes and
+// truncates fail with ErrInvalid rather than exhaust the host's memory.
+const MaxFileSize = 1 << 30
+
+// DefaultSectorSize is the sector size used when Config.SectorSize is 0.
+const DefaultSectorSize = 512
+
+// maxSectorSize bounds Config.SectorSize.
+const maxSectorSize = 1 << 16
+
+// Config configures an FS.
+type Config struct {
+	// SectorSize is the unit of atomic writes and of sector faults, a power
+	// of two from 1 to 65536; 0 means DefaultSectorSize.
+	SectorSize int
+	// Capacity is the most bytes the current files may hold together (the
+	// sum of their sizes, open unlinked files included); 0 means unlimited.
+	Capacity int64
+	// Crash is what Crash does to unsynced state.
+	Crash CrashMode
+}
+
+// FS is one node's simulated file store. It survives the node's crashes;
+// see the package documentation for its durability contract.
+type FS struct {
+	cfg Config
+	ss  int64 // sector size
+	r   *rng.Stream
+	tab *crc64.Table
+
+	nextIno uint64
+	gen     uint64 // incremented by Crash; a *File of an older gen is invalid
+
+	cur  map[string]*inode        // current namespace
+	dur  map[string]*inode        // durable namespace
+	pend map[string][]nsOp        // pending name operations, by directory
+	used int64                    // sum of sizes of counted inodes
+	live []*activeFault           // active faults, sorted by id
+	ctrs map[string]*FaultCounter // every fault id ever injected
+
+	crashes int64
+	totals  CrashReport
+	refused int64 // writes refused because Capacity was reached
+}
+
+// New returns an empty FS. Validation errors name the field, its value and
+// the valid choices. r must not be nil; the FS draws only from it.
+func New(cfg Config, r *rng.Stream) (*FS, error) {
+	if r == nil {
+		return nil, errors.New("disk: New: nil *rng.Stream; give the node's own stream (e.g. nodeStream.Split(\"disk\"))")
+	}
+	if cfg.SectorSize == 0 {
+		cfg.SectorSize = DefaultSectorSize
+	}
+	if s := cfg.SectorSize; s < 1 || s > maxSectorSize || s&(s-1) != 0 {
+		return nil, fmt.Errorf("disk: Config.SectorSize is %d; valid: a power of two from 1 to %d, or 0 for %d", s, maxSectorSize, DefaultSectorSize)
+	}
+	if cfg.Capacity < 0 {
+		return nil, fmt.Errorf("disk: Config.Capacity is %d; valid: a byte count > 0, or 0 for unlimited", cfg.Capacity)
+	}
+	if !cfg.Crash.valid() {
+		return nil, fmt.Errorf("disk: Config.Crash is %d; valid: %s", uint8(cfg.Crash), crashModeChoices())
+	}
+	return &FS{
+		cfg:  cfg,
+		ss:   int64(cfg.SectorSize),
+		r:    r,
+		tab:  crc64.MakeTable(crc64.ECMA),
+		cur:  map[string]*inode{},
+		dur:  map[string]*inode{},
+		pend: map[string][]nsOp{},
+		ctrs: map[string]*FaultCounter{},
+	}, nil
+}
+
+// Config returns the configuration in effect, defaults filled in.
+func (fs *FS) Config() Config { return fs.cfg }
+
+// Digest returns a stable 64-bit hash of the whole store: current and
+// durable namespace and contents, and the number of pending operations. Equal
+// stores give equal digests on any machine; it costs a pass over every byte.
+func (fs *FS) Digest() uint64 {
+	var h uint64
+	add := func(b []byte) { h = crc64.Update(h, fs.tab, b) }
+	num := func(v int64) {
+		var b [8]byte
+		for i := range b {
+			b[i] = byte(v >> (8 * i))
+		}
+		add(b[:])
+	}
+	for i, m := range []map[string]*inode{fs.cur, fs.dur} {
+		for _, name := range sortedKeys(m) {
+			ino := m[name]
+			add([]byte(name))
+			num(int64(ino.id))
+			if i == 0 {
+				num(ino.size())
+				add(ino.view())
+				num(int64(len(ino.pend)))
+			} else {
+				num(int64(len(ino.durable)))
+				add(ino.durable)
+			}
+		}
+		add([]byte{'|'})
+	}
+	for _, dir := range sortedKeys(fs.pend) {
+		add([]byte(dir))
+		num(int64(len(fs.pend[dir])))
+	}
+	return h
+}
+
+// newInode returns an empty inode with a fresh id.
+func (fs *FS) newInode() *inode {
+	fs.nextIno++
+	return &inode{id: fs.nextIno}
+}
+
+// account reconciles fs.used with whether ino occupies space: it does while
+// it has a current name or an open *File.
+func (fs *FS) account(ino *inode) {
+	want := ino.nlink > 0 || ino.opens > 0
+	if want == ino.counted {
+		return
+	}
+	if want {
+		fs.used += ino.size()
+	} else {
+		fs.used -= ino.size()
+	}
+	ino.counted = want
+}
+
+// candidates returns every inode the namespace can still reach, now or after
+// a crash (current names, durable names, pending name operations), sorted by
+// id. Removed files reachable only through an open *File are not included.
+func (fs *FS) candidates() []*inode {
+	seen := map[uint64]bool{}
+	var out []*inode
+	add := func(ino *inode) {
+		if ino != nil && !seen[ino.id] {
+			seen[ino.id] = true
+			out = append(out, ino)
+		}
+	}
+	for _, name := range sortedKeys(fs.cur) {
+		add(fs.cur[name])
+	}
+	for _, name := range sortedKeys(fs.dur) {
+		add(fs.dur[name])
+	}
+	for _, dir := range sortedKeys(fs.pend) {
+		for _, op := range fs.pend[dir] {
+			for _, c := range op.changes {
+				add(c.ino)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *inode) int {
+		switch {
+		case a.id < b.id:
+			return -1
+		case a.id > b.id:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func pathErr(op, name string, err error) error {
+	return &iofs.PathError{Op: op, Path: name, Err: err}
+}
