@@ -1,6 +1,7 @@
 package clock
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/faultline-dst/faultline/rng"
@@ -79,18 +80,25 @@ type benchEvent struct {
 }
 
 // BenchmarkAgenda measures one steady-state event: pop the earliest and
-// push its successor, with 1,024 events pending.
+// push its successor, with 16, 1,024 and 65,536 events pending.
 func BenchmarkAgenda(b *testing.B) {
-	var a Agenda[benchEvent]
-	r := rng.New(1, "bench")
-	for i := 0; i < 1024; i++ {
-		a.Push(Time(r.Intn(1_000_000)), benchEvent{a: uint64(i)})
+	for _, pending := range []int{16, 1024, 65536} {
+		b.Run(fmt.Sprintf("pending=%d", pending), func(b *testing.B) {
+			var a Agenda[benchEvent]
+			r := rng.New(1, "bench")
+			for i := 0; i < pending; i++ {
+				a.Push(Time(r.Intn(1_000_000)), benchEvent{a: uint64(i)})
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				at, _, ev, _ := a.Pop()
+				ev.kind++
+				ev.node++
+				ev.b = uint64(at)
+				a.Push(at+Time(1+ev.a%1000), ev)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		at, _, ev, _ := a.Pop()
-		a.Push(at+Time(1+ev.a%1000), ev)
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

@@ -1,0 +1,88 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/faultline-dst/faultline/clock"
+	"github.com/faultline-dst/faultline/disk"
+	"github.com/faultline-dst/faultline/netsim"
+)
+
+// Duration is time.Duration, re-exported so node specs read naturally.
+type Duration = time.Duration
+
+// Config declares a world.
+type Config struct {
+	// Seed determines every random choice of the run.
+	Seed uint64
+	// Nodes are the components, in a fixed order (their indices in traces).
+	Nodes []NodeSpec
+	// Net configures links; its zero value is a 1ms fixed-latency
+	// datagram network with no loss.
+	Net netsim.Config
+	// Disk configures every node's disk.
+	Disk disk.Config
+	// MaxTime stops the run at this simulated instant (default 1 minute).
+	MaxTime time.Duration
+	// MaxEvents stops the run after this many events (default 50 million).
+	MaxEvents int64
+	// Watchdog is a host-time limit for the whole run, only to catch a
+	// runaway SUT loop; 0 disables it. It never changes a run's trace.
+	Watchdog time.Duration
+	// Trace, when set, receives the full trace as lines.
+	Trace io.Writer
+	// Buggify enables Env.Buggify sites (off: Buggify always returns false).
+	Buggify bool
+	// BuggifySiteP is the chance a site is active in a run (default 0.25)
+	// and BuggifyFireP the chance an active site fires per call (default 0.05).
+	BuggifySiteP, BuggifyFireP float64
+}
+
+const (
+	defaultMaxTime   = time.Minute
+	defaultMaxEvents = 50_000_000
+)
+
+func (c *Config) validate() error {
+	var errs []error
+	if len(c.Nodes) == 0 {
+		errs = append(errs, errors.New("sim: Nodes: a world needs at least one node"))
+	}
+	seen := map[string]int{}
+	for i, n := range c.Nodes {
+		switch {
+		case n.Name == "":
+			errs = append(errs, fmt.Errorf("sim: Nodes[%d].Name: empty", i))
+		case seen[n.Name] > 0:
+			errs = append(errs, fmt.Errorf("sim: Nodes[%d].Name: duplicate node name %q (also Nodes[%d])", i, n.Name, seen[n.Name]-1))
+		}
+		seen[n.Name] = i + 1
+		if n.Factory == nil {
+			errs = append(errs, fmt.Errorf("sim: Nodes[%d] (%q).Factory: nil", i, n.Name))
+		}
+		if n.DriftPPM > clock.MaxDriftPPM || n.DriftPPM < -clock.MaxDriftPPM {
+			errs = append(errs, fmt.Errorf("sim: Nodes[%d] (%q).DriftPPM: %d out of range [-%d, %d]", i, n.Name, n.DriftPPM, clock.MaxDriftPPM, clock.MaxDriftPPM))
+		}
+	}
+	if c.MaxTime < 0 {
+		errs = append(errs, fmt.Errorf("sim: MaxTime: negative (%v)", c.MaxTime))
+	}
+	if c.MaxEvents < 0 {
+		errs = append(errs, fmt.Errorf("sim: MaxEvents: negative (%d)", c.MaxEvents))
+	}
+	if c.Watchdog < 0 {
+		errs = append(errs, fmt.Errorf("sim: Watchdog: negative (%v)", c.Watchdog))
+	}
+	for _, p := range []struct {
+		name string
+		v    float64
+	}{{"BuggifySiteP", c.BuggifySiteP}, {"BuggifyFireP", c.BuggifyFireP}} {
+		if p.v < 0 || p.v > 1 || p.v != p.v {
+			errs = append(errs, fmt.Errorf("sim: %s: %v is not a probability in [0, 1]", p.name, p.v))
+		}
+	}
+	return errors.Join(errs...)
+}

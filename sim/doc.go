@@ -1,0 +1,47 @@
+// Package sim is the world a system under test runs in: named nodes built
+// from factories, their lifecycle, the Env each node acts through, the run
+// loop with its deterministic budgets, the trace and its hash, and the
+// harness's checks on itself.
+//
+// # The contract
+//
+// A World is single-threaded and seeded. A node is an event-driven state
+// machine (Node): it is called on start (boot and every restart), on each
+// delivered message, and when its timers fire, and it answers only through
+// its Env: send, timers, its disk, its clock, its private random stream, the
+// trace logger and Buggify. A node never starts goroutines, reads the host
+// clock, uses global randomness or lets map iteration order reach its
+// outputs; with that, a run is a pure function of the configuration and the
+// seed, and its trace hash identifies it.
+//
+// Crash drops the node's object: its timers and the messages in flight to
+// it are discarded, its disk loses what the disk's crash mode says, and a
+// restart builds a fresh object from the factory (or another factory, to
+// simulate an upgrade or a rollback) that must recover from disk. Pause
+// freezes a node: its deliveries and timers wait until Resume.
+//
+// # Randomness
+//
+// Every random choice comes from a stream of package rng split from the
+// seed by name: "node/<name>" for a node's Env.Rand, "net" for the network,
+// "disk/<name>" for its disk, "crypto/<name>" for the node's view of
+// crypto/rand, "buggify" for site activation. Harness users (nemesis,
+// workloads) take their own streams with World.Stream.
+//
+// Some libraries draw from crypto/rand (go.etcd.io/raft/v3 draws its
+// randomized election timeout that way). While World.Run runs, the
+// process-wide crypto/rand.Reader is replaced by a reader that serves the
+// current node's "crypto/<name>" stream, and it is restored afterwards.
+// Because that variable is process-wide, worlds in one process run one at
+// a time (Run holds a process-wide lock); to run worlds concurrently, run
+// them in separate processes, as faultline's sweeps do.
+//
+// # The harness checks itself
+//
+// While it runs the World checks that time never moves backwards, that no
+// message is delivered to and no timer fires on a crashed node, and that a
+// crash loses no synced byte outside the disk's declared faults. A breach
+// stops the run with a *HarnessError: the SUT is not to blame for it. A
+// panic in node code is recovered at the event boundary and stops the run
+// with a *PanicError naming the node, the event and the stack.
+package sim

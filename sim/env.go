@@ -1,0 +1,152 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/faultline-dst/faultline/clock"
+	"github.com/faultline-dst/faultline/disk"
+	"github.com/faultline-dst/faultline/netsim"
+	"github.com/faultline-dst/faultline/rng"
+)
+
+// Env is everything a node may touch. Each incarnation of a node gets its
+// own Env; calls on the Env of a crashed incarnation do nothing (sends are
+// dropped, timers are not set), since that code no longer exists.
+type Env struct {
+	w   *World
+	n   *nodeState
+	inc uint32
+}
+
+func (e *Env) live() bool { return e.n.up && e.n.inc == e.inc }
+
+// Name returns the node's name.
+func (e *Env) Name() string { return e.n.name }
+
+// Incarnation counts the node's crashes so far: 0 at first boot.
+func (e *Env) Incarnation() int { return int(e.inc) }
+
+// Nodes returns the names of every node in the world, in index order.
+func (e *Env) Nodes() []string { return e.w.Names() }
+
+// Now returns the node's wall-clock reading (offset, drift and jumps).
+func (e *Env) Now() clock.Time { return e.n.clk.Now(e.w.now) }
+
+// Mono returns the node's monotonic reading (drift only), the clock its
+// timers run on.
+func (e *Env) Mono() clock.Time { return e.n.clk.Mono(e.w.now) }
+
+// TrueNow returns true simulated time, for harness nodes (NodeSpec.Harness)
+// such as workload clients, which stamp histories with it. SUT code must
+// not see true time: on an SUT node TrueNow panics.
+func (e *Env) TrueNow() clock.Time {
+	if !e.n.harness {
+		panic("sim: TrueNow called by SUT node " + e.n.name + "; SUT nodes read Now or Mono")
+	}
+	return e.w.now
+}
+
+// Send sends msg to the node called to. msg is copied; the caller may reuse
+// it. Sending to an unknown node panics: it is a bug in the node.
+func (e *Env) Send(to string, msg []byte) {
+	if !e.live() {
+		return
+	}
+	w := e.w
+	ti, ok := w.byName[to]
+	if !ok {
+		panic(fmt.Sprintf("sim: %s sent to unknown node %q", e.n.name, to))
+	}
+	from := e.n.idx
+	w.res.Sent++
+	d := Digest(msg)
+	w.record(Record{Kind: KindSend, Node: from, Peer: ti, Len: len(msg), Digest: d})
+	dst := w.nodes[ti]
+	fate := w.net.Send(w.now, netsim.Node(from), netsim.Node(ti))
+	if fate.Count == 0 {
+		w.res.Dropped++
+		w.record(Record{Kind: KindDrop, Node: from, Peer: ti, Len: len(msg), Digest: d, Detail: fate.Cause + " " + fate.Fault})
+		if fate.Broken {
+			w.notifyBroken([]netsim.Link{{From: netsim.Node(from), To: netsim.Node(ti)}})
+		}
+		return
+	}
+	for i := 0; i < fate.Count; i++ {
+		p := make([]byte, len(msg))
+		copy(p, msg)
+		id := w.allocMessage(message{from: from, to: ti, toInc: dst.inc, epoch: fate.Epoch, payload: p})
+		w.agenda.Push(fate.At[i], event{kind: evDeliver, node: ti, id: id})
+	}
+}
+
+// SetTimer sets a timer that fires after d has elapsed on the node's
+// monotonic clock (so drift moves it in true time) and returns its id.
+// tag is passed back to Node.Timer and written in the trace.
+func (e *Env) SetTimer(d time.Duration, tag string) TimerID {
+	if !e.live() {
+		return 0
+	}
+	if d < 0 {
+		d = 0
+	}
+	w, n := e.w, e.n
+	mono := n.clk.Mono(w.now) + clock.Time(d)
+	id, t := w.allocTimer(n.idx, n.inc, mono, tag)
+	w.agenda.Push(n.clk.TrueAtMono(w.now, mono), event{kind: evTimer, node: n.idx, gen: t.arm, id: id})
+	return TimerID(uint64(t.gen)<<32 | id)
+}
+
+// CancelTimer stops a pending timer. It reports whether the timer was
+// pending (false if it fired, was cancelled, or is not this node's).
+func (e *Env) CancelTimer(id TimerID) bool {
+	if !e.live() {
+		return false
+	}
+	slot := uint64(id) & 0xffffffff
+	if slot >= uint64(len(e.w.timers)) {
+		return false
+	}
+	t := &e.w.timers[slot]
+	if !t.live || t.gen != uint32(uint64(id)>>32) || t.node != e.n.idx || t.inc != e.inc {
+		return false
+	}
+	e.w.freeTimer(slot)
+	return true
+}
+
+// Disk returns the node's disk. It survives crashes; open files do not.
+func (e *Env) Disk() *disk.FS { return e.n.disk }
+
+// Rand returns the node's private random stream.
+func (e *Env) Rand() *rng.Stream { return e.n.rand }
+
+// Logf writes a line into the trace, attributed to the node.
+func (e *Env) Logf(format string, args ...any) {
+	if !e.live() {
+		return
+	}
+	e.w.record(Record{Kind: KindLog, Node: e.n.idx, Peer: -1, Detail: fmt.Sprintf(format, args...)})
+}
+
+// Buggify reports whether the code at site should take its unusual path
+// now. When the world enables buggify, each site is active in a run with
+// probability BuggifySiteP (decided by the seed and the site's name alone)
+// and an active site fires on each call with probability BuggifyFireP,
+// drawn from the node's own buggify stream. Firings are traced.
+func (e *Env) Buggify(site string) bool {
+	w := e.w
+	if !w.cfg.Buggify || !e.live() {
+		return false
+	}
+	active, ok := w.sites[site]
+	if !ok {
+		active = rng.New(w.cfg.Seed, "buggify-site/"+site).Chance(w.cfg.BuggifySiteP)
+		w.sites[site] = active
+	}
+	if !active || !e.n.bug.Chance(w.cfg.BuggifyFireP) {
+		return false
+	}
+	w.record(Record{Kind: KindBuggify, Node: e.n.idx, Peer: -1, Detail: site})
+	return true
+}

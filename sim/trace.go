@@ -1,0 +1,204 @@
+package sim
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/bits"
+	"strconv"
+
+	"github.com/faultline-dst/faultline/clock"
+)
+
+// Kind names one kind of trace record.
+type Kind uint8
+
+// Trace record kinds. Their names are part of the trace format.
+const (
+	KindStart   Kind = iota + 1 // a node booted or restarted
+	KindSend                    // a node sent a message
+	KindDeliver                 // a message arrived
+	KindDrop                    // a message was lost (cause in the detail)
+	KindTimer                   // a node's timer fired
+	KindLog                     // a node logged a line
+	KindCrash                   // a node crashed
+	KindPause                   // a node was paused
+	KindResume                  // a node was resumed
+	KindBroken                  // a node learnt a stream to a peer broke
+	KindFault                   // the harness installed or removed a fault
+	KindClock                   // a node's clock was changed
+	KindAction                  // a harness action ran
+	KindPanic                   // a node panicked
+	KindStop                    // the run stopped
+	KindBuggify                 // a buggify site fired
+	kindCount
+)
+
+var kindNames = [kindCount]string{"", "start", "send", "deliver", "drop", "timer", "log", "crash", "pause", "resume", "broken", "fault", "clock", "action", "panic", "stop", "buggify"}
+
+// String returns the record kind's name as written in traces.
+func (k Kind) String() string {
+	if k == 0 || k >= kindCount {
+		return "kind" + strconv.Itoa(int(k))
+	}
+	return kindNames[k]
+}
+
+// Record is one trace entry in canonical form. Node and Peer are node
+// indices (-1 for none); Digest summarises a payload; Detail is short text.
+type Record struct {
+	Seq    uint64
+	At     clock.Time
+	Kind   Kind
+	Node   int32
+	Peer   int32
+	Len    int
+	Digest uint64
+	Detail string
+}
+
+// The trace hash is an xxhash64-style accumulator over the binary form of
+// every record. It is pinned: the same records give the same hash on every
+// machine and in every process (unlike hash/maphash).
+const (
+	prime1 = 11400714785074694791
+	prime2 = 14029467366897019727
+	prime3 = 1609587929392839161
+	prime5 = 2870177450012600261
+)
+
+func round(acc, v uint64) uint64 {
+	acc += v * prime2
+	acc = bits.RotateLeft64(acc, 31)
+	return acc * prime1
+}
+
+// Digest is the pinned 64-bit digest of a payload used in trace records.
+func Digest(b []byte) uint64 {
+	h := uint64(prime5) + uint64(len(b))
+	for len(b) >= 8 {
+		h = round(h, binary.LittleEndian.Uint64(b))
+		b = b[8:]
+	}
+	var tail uint64
+	for i := len(b) - 1; i >= 0; i-- {
+		tail = tail<<8 | uint64(b[i])
+	}
+	h = round(h, tail)
+	h ^= h >> 33
+	h *= prime2
+	h ^= h >> 29
+	h *= prime3
+	h ^= h >> 32
+	return h
+}
+
+func digestString(s string) uint64 {
+	h := uint64(prime5) + uint64(len(s))
+	var w uint64
+	n := 0
+	for i := 0; i < len(s); i++ {
+		w |= uint64(s[i]) << (8 * n)
+		n++
+		if n == 8 {
+			h = round(h, w)
+			w, n = 0, 0
+		}
+	}
+	return round(h, w)
+}
+
+// tracer hashes every record and, when asked, writes it as a line.
+type tracer struct {
+	h     uint64
+	n     uint64
+	names []string
+	w     *bufio.Writer
+	buf   []byte
+	err   error
+}
+
+func (t *tracer) init(names []string, w io.Writer) {
+	t.h = prime5
+	t.names = names
+	if w != nil {
+		t.w = bufio.NewWriterSize(w, 64<<10)
+		t.buf = make([]byte, 0, 256)
+		_, t.err = t.w.WriteString("# faultline trace v1: seq\tt_ns\tkind\tnode\tpeer\tlen\tdigest\tdetail\n")
+	}
+}
+
+func (t *tracer) add(r *Record) {
+	t.n++
+	r.Seq = t.n
+	h := t.h
+	h = round(h, r.Seq)
+	h = round(h, uint64(r.At))
+	h = round(h, uint64(r.Kind)|uint64(uint32(r.Node))<<8|uint64(uint32(r.Peer))<<40)
+	h = round(h, uint64(r.Len))
+	h = round(h, r.Digest)
+	if r.Detail != "" {
+		h = round(h, digestString(r.Detail))
+	}
+	t.h = h
+	if t.w != nil && t.err == nil {
+		t.buf = AppendRecord(t.buf[:0], r, t.names)
+		_, t.err = t.w.Write(t.buf)
+	}
+}
+
+func (t *tracer) sum() uint64 {
+	h := t.h
+	h ^= h >> 33
+	h *= prime2
+	h ^= h >> 29
+	h *= prime3
+	h ^= h >> 32
+	return h
+}
+
+func (t *tracer) flush() error {
+	if t.w == nil {
+		return nil
+	}
+	if err := t.w.Flush(); err != nil && t.err == nil {
+		t.err = err
+	}
+	return t.err
+}
+
+// AppendRecord appends r as one tab-separated trace line (ending in '\n')
+// to b, naming nodes from names.
+func AppendRecord(b []byte, r *Record, names []string) []byte {
+	name := func(i int32) string {
+		if i < 0 || int(i) >= len(names) {
+			return "-"
+		}
+		return names[i]
+	}
+	b = strconv.AppendUint(b, r.Seq, 10)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, int64(r.At), 10)
+	b = append(b, '\t')
+	b = append(b, r.Kind.String()...)
+	b = append(b, '\t')
+	b = append(b, name(r.Node)...)
+	b = append(b, '\t')
+	b = append(b, name(r.Peer)...)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, int64(r.Len), 10)
+	b = append(b, '\t')
+	if r.Digest != 0 {
+		b = fmt.Appendf(b, "%016x", r.Digest)
+	} else {
+		b = append(b, '-')
+	}
+	b = append(b, '\t')
+	b = strconv.AppendQuote(b, r.Detail)
+	return append(b, '\n')
+}
+
+// FormatHash renders a trace hash as 16 hex digits, the form used in
+// results and on the command line.
+func FormatHash(h uint64) string { return fmt.Sprintf("%016x", h) }

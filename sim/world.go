@@ -1,0 +1,509 @@
+package sim
+
+import (
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/faultline-dst/faultline/clock"
+	"github.com/faultline-dst/faultline/disk"
+	"github.com/faultline-dst/faultline/netsim"
+	"github.com/faultline-dst/faultline/rng"
+)
+
+// StopReason says why a run ended.
+type StopReason string
+
+// Why a run stopped. Only StopError carries an error.
+const (
+	StopQuiescent  StopReason = "quiescent"   // nothing left on the agenda
+	StopTimeLimit  StopReason = "time-limit"  // reached Config.MaxTime
+	StopEventLimit StopReason = "event-limit" // reached Config.MaxEvents
+	StopError      StopReason = "error"       // harness breach, node panic or watchdog
+)
+
+// Result summarises a run. Everything but HostTime is a pure function of
+// the configuration and the seed.
+type Result struct {
+	Seed      uint64
+	TraceHash uint64
+	Records   uint64 // trace records written
+	Events    int64  // events dispatched
+	SimTime   clock.Time
+	Stop      StopReason
+	Sent      int64 // messages sent by nodes
+	Delivered int64 // messages delivered
+	Dropped   int64 // messages lost, for any reason
+	HostTime  time.Duration
+}
+
+type evKind uint8
+
+const (
+	evStart evKind = iota + 1
+	evDeliver
+	evTimer
+	evBroken
+	evAction
+)
+
+// event is the agenda's payload, kept small and pointer-free so the
+// agenda's steady state allocates nothing.
+type event struct {
+	kind evKind
+	node int32
+	gen  uint32 // incarnation (start, broken) or arm (timer)
+	id   uint64 // message slot, timer slot, peer index or action index
+}
+
+type message struct {
+	from, to int32
+	toInc    uint32
+	epoch    uint64
+	payload  []byte
+}
+
+type timerRec struct {
+	node int32
+	inc  uint32
+	gen  uint32 // identity of the slot's current timer (in its TimerID)
+	arm  uint32 // which agenda entry is current; bumped on free and re-arm
+	live bool
+	mono clock.Time // deadline on the node's monotonic clock
+	tag  string
+}
+
+// TimerID identifies a timer set by a node.
+type TimerID uint64
+
+type nodeState struct {
+	idx     int32
+	name    string
+	factory Factory
+	node    Node
+	env     *Env
+	up      bool
+	paused  bool
+	inc     uint32
+	clk     clock.Clock
+	disk    *disk.FS
+	rand    *rng.Stream
+	crypto  *rng.Stream
+	bug     *rng.Stream
+	parked  []event
+	harness bool
+}
+
+// World is a simulation: nodes, network, disks, clocks and the agenda.
+type World struct {
+	cfg     Config
+	now     clock.Time
+	agenda  clock.Agenda[event]
+	nodes   []*nodeState
+	byName  map[string]int32
+	names   []string
+	net     *netsim.Network
+	trace   tracer
+	msgs    []message
+	freeMsg []uint64
+	timers  []timerRec
+	freeTmr []uint64
+	actions []func(*World)
+	labels  []string
+	crypto  *rng.Stream
+	sites   map[string]bool
+	cur     *nodeState
+	res     Result
+	err     error
+	done    bool
+}
+
+// New builds a world from cfg. Nodes boot at instant 0 when Run starts.
+func New(cfg Config) (*World, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.MaxTime == 0 {
+		cfg.MaxTime = defaultMaxTime
+	}
+	if cfg.MaxEvents == 0 {
+		cfg.MaxEvents = defaultMaxEvents
+	}
+	if cfg.BuggifySiteP == 0 {
+		cfg.BuggifySiteP = 0.25
+	}
+	if cfg.BuggifyFireP == 0 {
+		cfg.BuggifyFireP = 0.05
+	}
+	w := &World{
+		cfg:    cfg,
+		byName: make(map[string]int32, len(cfg.Nodes)),
+		crypto: rng.New(cfg.Seed, "crypto"),
+		sites:  map[string]bool{},
+	}
+	for i, spec := range cfg.Nodes {
+		w.names = append(w.names, spec.Name)
+		w.byName[spec.Name] = int32(i)
+	}
+	net, err := netsim.New(w.names, cfg.Net, rng.New(cfg.Seed, "net"))
+	if err != nil {
+		return nil, fmt.Errorf("sim: Net: %w", err)
+	}
+	w.net = net
+	for i, spec := range cfg.Nodes {
+		d, err := disk.New(cfg.Disk, rng.New(cfg.Seed, "disk/"+spec.Name))
+		if err != nil {
+			return nil, fmt.Errorf("sim: Disk: %w", err)
+		}
+		n := &nodeState{
+			idx:     int32(i),
+			name:    spec.Name,
+			factory: spec.Factory,
+			disk:    d,
+			rand:    rng.New(cfg.Seed, "node/"+spec.Name),
+			crypto:  rng.New(cfg.Seed, "crypto/"+spec.Name),
+			bug:     rng.New(cfg.Seed, "buggify/"+spec.Name),
+			harness: spec.Harness,
+		}
+		n.clk.SetOffset(spec.ClockOffset)
+		_ = n.clk.SetDrift(0, spec.DriftPPM) // validated above
+		w.nodes = append(w.nodes, n)
+		if !spec.Down {
+			n.up = true
+			w.agenda.Push(0, event{kind: evStart, node: n.idx, gen: n.inc})
+		}
+	}
+	w.trace.init(w.names, cfg.Trace)
+	return w, nil
+}
+
+// Now returns the current true simulated instant.
+func (w *World) Now() clock.Time { return w.now }
+
+// Names returns the node names in index order.
+func (w *World) Names() []string { return append([]string(nil), w.names...) }
+
+// Stream returns the run's random stream called name, for harness users
+// such as the nemesis and workload clients. Names used by the World itself
+// ("net", "crypto", "node/...", "disk/...", "crypto/...", "buggify/...")
+// must not be reused.
+func (w *World) Stream(name string) *rng.Stream { return rng.New(w.cfg.Seed, name) }
+
+// Network returns the simulated network, for reading counters. Install and
+// remove network faults through World.InstallNetFault so that stream breaks
+// reach the nodes.
+func (w *World) Network() *netsim.Network { return w.net }
+
+// Disk returns the disk of the named node, or nil if there is none.
+func (w *World) Disk(name string) *disk.FS {
+	if i, ok := w.byName[name]; ok {
+		return w.nodes[i].disk
+	}
+	return nil
+}
+
+// At schedules fn to run at true instant t (not before now) as a harness
+// action, recorded in the trace with label. Actions may change the world:
+// crash, restart, pause, install faults, schedule more actions.
+func (w *World) At(t clock.Time, label string, fn func(*World)) {
+	if t < w.now {
+		t = w.now
+	}
+	w.actions = append(w.actions, fn)
+	w.labels = append(w.labels, label)
+	w.agenda.Push(t, event{kind: evAction, node: -1, id: uint64(len(w.actions) - 1)})
+}
+
+// Run runs the world until the agenda is empty, MaxTime or MaxEvents is
+// reached, or an error stops it. A second call returns the first result.
+func (w *World) Run() (Result, error) {
+	if w.done {
+		return w.res, w.err
+	}
+	w.run(clock.Time(w.cfg.MaxTime))
+	w.done = true
+	reason := w.res.Stop
+	w.record(Record{Kind: KindStop, Node: -1, Peer: -1, Detail: string(reason)})
+	if err := w.trace.flush(); err != nil && w.err == nil {
+		w.err = fmt.Errorf("sim: writing trace: %w", err)
+		w.res.Stop = StopError
+	}
+	w.res.TraceHash = w.trace.sum()
+	w.res.Records = w.trace.n
+	return w.res, w.err
+}
+
+// RunUntil runs events up to and including instant t (bounded by MaxTime
+// and MaxEvents) and returns the result so far; Run may follow it.
+func (w *World) RunUntil(t clock.Time) (Result, error) {
+	if t > clock.Time(w.cfg.MaxTime) {
+		t = clock.Time(w.cfg.MaxTime)
+	}
+	if !w.done {
+		w.run(t)
+	}
+	r := w.res
+	r.TraceHash = w.trace.sum()
+	r.Records = w.trace.n
+	return r, w.err
+}
+
+func (w *World) run(limit clock.Time) {
+	restore := w.swapCryptoRand()
+	defer restore()
+	start := time.Now() // host time: watchdog and HostTime only
+	defer func() { w.res.HostTime += time.Since(start) }()
+	w.res.Seed = w.cfg.Seed
+	for w.err == nil {
+		at, ok := w.agenda.Peek()
+		if !ok {
+			w.res.Stop = StopQuiescent
+			break
+		}
+		if at > limit {
+			if limit >= clock.Time(w.cfg.MaxTime) {
+				w.res.Stop = StopTimeLimit
+			}
+			if w.now < limit {
+				w.now = limit
+			}
+			break
+		}
+		if w.res.Events >= w.cfg.MaxEvents {
+			w.res.Stop = StopEventLimit
+			break
+		}
+		_, _, ev, _ := w.agenda.Pop()
+		w.dispatch(at, ev)
+		if w.cfg.Watchdog > 0 && w.res.Events&1023 == 0 && time.Since(start) > w.cfg.Watchdog {
+			w.fail(&WatchdogError{At: w.now, Events: w.res.Events, Limit: w.cfg.Watchdog.String()})
+		}
+	}
+	if w.err != nil {
+		w.res.Stop = StopError
+	}
+	w.res.SimTime = w.now
+}
+
+func (w *World) fail(err error) {
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+func (w *World) harness(invariant, format string, args ...any) {
+	w.fail(&HarnessError{At: w.now, Invariant: invariant, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (w *World) record(r Record) {
+	r.At = w.now
+	w.trace.add(&r)
+}
+
+func (w *World) dispatch(at clock.Time, ev event) {
+	if at < w.now {
+		w.harness("time-backwards", "event at %v after %v", at, w.now)
+		return
+	}
+	w.now = at
+	switch ev.kind {
+	case evStart:
+		n := w.nodes[ev.node]
+		if !n.up || n.inc != ev.gen {
+			return // crashed before it could boot
+		}
+		w.res.Events++
+		w.boot(n)
+	case evDeliver:
+		w.deliver(ev)
+	case evTimer:
+		w.fire(ev)
+	case evBroken:
+		n := w.nodes[ev.node]
+		if !n.up || n.inc != ev.gen {
+			return
+		}
+		if n.paused {
+			n.parked = append(n.parked, ev)
+			return
+		}
+		w.res.Events++
+		peer := w.names[ev.id]
+		w.record(Record{Kind: KindBroken, Node: n.idx, Peer: int32(ev.id)})
+		if _, ok := n.node.(StreamWatcher); ok {
+			w.call(n, callBroken, peer, nil, 0, "")
+		}
+	case evAction:
+		w.res.Events++
+		fn := w.actions[ev.id]
+		w.actions[ev.id] = nil
+		w.record(Record{Kind: KindAction, Node: -1, Peer: -1, Detail: w.labels[ev.id]})
+		fn(w)
+	}
+}
+
+func (w *World) boot(n *nodeState) {
+	n.env = &Env{w: w, n: n, inc: n.inc}
+	w.record(Record{Kind: KindStart, Node: n.idx, Peer: -1, Len: int(n.inc)})
+	var built Node
+	func() {
+		w.cur = n
+		defer func() {
+			w.cur = nil
+			if v := recover(); v != nil {
+				w.fail(&PanicError{At: w.now, Node: n.name, Event: "factory", Value: v, Stack: string(debug.Stack())})
+				w.record(Record{Kind: KindPanic, Node: n.idx, Peer: -1, Detail: fmt.Sprint(v)})
+			}
+		}()
+		built = n.factory(n.env)
+	}()
+	if w.err != nil {
+		return
+	}
+	if built == nil {
+		w.fail(&PanicError{At: w.now, Node: n.name, Event: "factory", Value: "factory returned a nil Node"})
+		return
+	}
+	n.node = built
+	w.call(n, callStart, "", nil, 0, "")
+}
+
+func (w *World) deliver(ev event) {
+	m := &w.msgs[ev.id]
+	n := w.nodes[m.to]
+	if m.toInc != n.inc {
+		w.res.Events++
+		w.res.Dropped++
+		w.record(Record{Kind: KindDrop, Node: m.from, Peer: m.to, Len: len(m.payload), Digest: Digest(m.payload), Detail: "receiver-crashed"})
+		w.freeMessage(ev.id)
+		return
+	}
+	if !n.up {
+		w.harness("delivery-to-crashed-node", "message %s->%s addressed to incarnation %d of a crashed node", w.names[m.from], n.name, m.toInc)
+		return
+	}
+	if n.paused {
+		n.parked = append(n.parked, ev)
+		return
+	}
+	w.res.Events++
+	if cause, fault := w.net.Arrival(w.now, netsim.Node(m.from), netsim.Node(m.to), m.epoch); cause != "" {
+		w.res.Dropped++
+		w.record(Record{Kind: KindDrop, Node: m.from, Peer: m.to, Len: len(m.payload), Digest: Digest(m.payload), Detail: "in-flight " + cause + " " + fault})
+		w.freeMessage(ev.id)
+		return
+	}
+	payload, from := m.payload, w.names[m.from]
+	w.record(Record{Kind: KindDeliver, Node: m.to, Peer: m.from, Len: len(payload), Digest: Digest(payload)})
+	w.freeMessage(ev.id)
+	w.res.Delivered++
+	w.call(n, callReceive, from, payload, 0, "")
+}
+
+func (w *World) fire(ev event) {
+	t := &w.timers[ev.id]
+	if !t.live || t.arm != ev.gen {
+		return // cancelled or re-armed
+	}
+	n := w.nodes[t.node]
+	if t.inc != n.inc {
+		w.harness("timer-after-crash", "timer %q of %s outlived incarnation %d", t.tag, n.name, t.inc)
+		return
+	}
+	if !n.up {
+		w.harness("timer-after-crash", "timer %q fired on crashed node %s", t.tag, n.name)
+		return
+	}
+	if n.paused {
+		n.parked = append(n.parked, ev)
+		return
+	}
+	w.res.Events++
+	id := TimerID(uint64(t.gen)<<32 | ev.id)
+	tag := t.tag
+	w.freeTimer(ev.id)
+	w.record(Record{Kind: KindTimer, Node: n.idx, Peer: -1, Detail: tag})
+	w.call(n, callTimer, "", nil, id, tag)
+}
+
+type callKind uint8
+
+const (
+	callStart callKind = iota
+	callReceive
+	callTimer
+	callBroken
+)
+
+// call runs one node callback, recovering a panic into a PanicError.
+func (w *World) call(n *nodeState, k callKind, peer string, msg []byte, id TimerID, tag string) {
+	w.cur = n
+	defer func() {
+		w.cur = nil
+		if v := recover(); v != nil {
+			var what string
+			switch k {
+			case callStart:
+				what = "start"
+			case callReceive:
+				what = "receive from " + peer
+			case callTimer:
+				what = "timer " + tag
+			case callBroken:
+				what = "stream broken to " + peer
+			}
+			w.fail(&PanicError{At: w.now, Node: n.name, Event: what, Value: v, Stack: string(debug.Stack())})
+			w.record(Record{Kind: KindPanic, Node: n.idx, Peer: -1, Detail: fmt.Sprint(v)})
+		}
+	}()
+	switch k {
+	case callStart:
+		n.node.Start()
+	case callReceive:
+		n.node.Receive(peer, msg)
+	case callTimer:
+		n.node.Timer(id, tag)
+	case callBroken:
+		n.node.(StreamWatcher).StreamBroken(peer)
+	}
+}
+
+func (w *World) allocMessage(m message) uint64 {
+	if k := len(w.freeMsg); k > 0 {
+		id := w.freeMsg[k-1]
+		w.freeMsg = w.freeMsg[:k-1]
+		w.msgs[id] = m
+		return id
+	}
+	w.msgs = append(w.msgs, m)
+	return uint64(len(w.msgs) - 1)
+}
+
+func (w *World) freeMessage(id uint64) {
+	w.msgs[id] = message{}
+	w.freeMsg = append(w.freeMsg, id)
+}
+
+func (w *World) allocTimer(node int32, inc uint32, mono clock.Time, tag string) (uint64, *timerRec) {
+	var id uint64
+	if k := len(w.freeTmr); k > 0 {
+		id = w.freeTmr[k-1]
+		w.freeTmr = w.freeTmr[:k-1]
+	} else {
+		w.timers = append(w.timers, timerRec{})
+		id = uint64(len(w.timers) - 1)
+	}
+	t := &w.timers[id]
+	t.node, t.inc, t.mono, t.tag, t.live = node, inc, mono, tag, true
+	t.gen++
+	t.arm++
+	return id, t
+}
+
+func (w *World) freeTimer(id uint64) {
+	t := &w.timers[id]
+	t.live = false
+	t.arm++
+	t.tag = ""
+	w.freeTmr = append(w.freeTmr, id)
+}
