@@ -1,0 +1,130 @@
+package checkers
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/faultline-dst/faultline/history"
+)
+
+// Options configures the checkers; each reads only its own fields. The
+// zero value is usable: unset limits take the defaults below.
+type Options struct {
+	// MaxViolations bounds the violations listed in a Result (default
+	// 20); the rest are counted in Result.Omitted.
+	MaxViolations int
+
+	// linearizable: a key with more than MaxPartitionOps operations
+	// (default 10,000) is not searched; a search that needs more than
+	// MaxSteps model steps (default 10,000,000) is abandoned. Both make
+	// the key undecided ("work-limit"), deterministically. TimeLimit is a
+	// host-time safety net per key (default 1 minute; negative: none); it
+	// can only make a key undecided ("time-limit"), never pass it.
+	MaxPartitionOps int
+	MaxSteps        int64
+	TimeLimit       time.Duration
+
+	// queue and log: the claim allows a value to be delivered more than
+	// once (at-least-once). Without it a second delivery is an anomaly.
+	AtLeastOnce bool
+	// queue: the claim includes FIFO order per producer.
+	FIFO bool
+
+	// lease: the declared clock drift bound ρ (e.g. 1e-4 for 100 ppm).
+	DriftBound float64
+
+	// ledger: opening balances per account (required; accounts not listed
+	// open at 0) and the floor no balance may go below.
+	InitialBalances map[string]int64
+	Floor           int64
+
+	// counter: the value every counter starts at.
+	CounterInitial int64
+
+	// session: also order writes by real time (a write that completed
+	// before another was invoked is older). Claim this only for stores
+	// whose writes are linearizable; by default only each process's own
+	// order of writes is used.
+	RealTimeOrder bool
+
+	// liveness: the true instant the last fault healed, and the declared
+	// recovery time (required, > 0) within which an ok operation must
+	// complete.
+	HealAt   int64
+	Recovery time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxViolations <= 0 {
+		o.MaxViolations = 20
+	}
+	if o.MaxPartitionOps <= 0 {
+		o.MaxPartitionOps = 10000
+	}
+	if o.MaxSteps <= 0 {
+		o.MaxSteps = 10_000_000
+	}
+	if o.TimeLimit == 0 {
+		o.TimeLimit = time.Minute
+	}
+	return o
+}
+
+// A Checker is one named checker: the models it judges, the fields it
+// needs beyond the core ones, and the function that runs it.
+type Checker struct {
+	Name    string
+	Models  []history.Model
+	Needs   history.FieldSet
+	Summary string
+	Check   func(h history.History, opts Options) Result
+}
+
+// Registry returns every checker, sorted by name.
+func Registry() []Checker {
+	kv := []history.Model{history.Register, history.KV}
+	key, in, out := history.FieldKey, history.FieldInput, history.FieldOutput
+	return []Checker{
+		{"counter", []history.Model{history.Counter}, history.Fields(key, in, out),
+			"reads lie within the bounds acknowledged and uncertain increments allow", Counter},
+		{"ledger", []history.Model{history.Ledger}, history.Fields(in, out),
+			"each idempotency key applied at most once, total conserved, no balance below the floor, reads explained", Ledger},
+		{"lease", []history.Model{history.Lease}, history.Fields(key, in, out, history.FieldProcess),
+			"no two holders with overlapping validity in true time, given the drift bound", Lease},
+		{"linearizable", kv, history.Fields(key, in, out, history.FieldNodeSeen),
+			"register/key-value operations linearizable per key (porcupine)", Linearizable},
+		{"liveness", history.Models(), history.Fields(history.FieldFaultEpoch),
+			"an operation succeeds within the recovery time after the last heal", Liveness},
+		{"lock", []history.Model{history.Lock}, history.Fields(key, in, out, history.FieldProcess, history.FieldFaultEpoch),
+			"fencing tokens unique and increasing; the resource never accepts a stale token", Lock},
+		{"log", []history.Model{history.Log}, history.Fields(key, in, out),
+			"acknowledged appends present; offsets unique and increasing; reads are prefixes", Log},
+		{"queue", []history.Model{history.Queue}, history.Fields(key, in, out, history.FieldProcess),
+			"no acknowledged enqueue lost, none delivered twice (unless at-least-once), none invented", Queue},
+		{"session", kv, history.Fields(key, in, out, history.FieldProcess),
+			"read-your-writes and monotonic reads per process", Session},
+		{"set", []history.Model{history.Set}, history.Fields(key, in, out),
+			"no acknowledged add missing from a final read; nothing invented", Set},
+	}
+}
+
+// Names returns the checkers' names, sorted.
+func Names() []string {
+	var out []string
+	for _, c := range Registry() {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// Lookup returns the checker called name, or an error listing the valid
+// names.
+func Lookup(name string) (Checker, error) {
+	for _, c := range Registry() {
+		if c.Name == name {
+			return c, nil
+		}
+	}
+	return Checker{}, fmt.Errorf("unknown checker %q; valid: %s", name, strings.Join(Names(), ", "))
+}
