@@ -66,7 +66,8 @@ type CrashReport struct {
 	SectorsCorrupted int64 // sectors flipped by Corrupt faults at this crash
 }
 
-func (r *CrashReport) add(o CrashReport) {
+// Add sums o into r, to total the losses of several crashes.
+func (r *CrashReport) Add(o CrashReport) {
 	r.WritesLost += o.WritesLost
 	r.WritesTorn += o.WritesTorn
 	r.WritesKept += o.WritesKept
@@ -129,7 +130,7 @@ func (fs *FS) Crash() CrashReport {
 	}
 	fs.gen++
 	fs.crashes++
-	fs.totals.add(rep)
+	fs.totals.Add(rep)
 	return rep
 }
 

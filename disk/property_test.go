@@ -335,7 +335,7 @@ func TestPropertyLoseSomeData(t *testing.T) {
 							m.pend = nil
 						}
 					}
-					total.add(fs.Crash())
+					total.Add(fs.Crash())
 					if err := fs.CheckInvariants(); err != nil {
 						t.Fatalf("seed %d: %v", seed, err)
 					}
@@ -432,7 +432,7 @@ func TestPropertyLoseSomeNames(t *testing.T) {
 					delete(pend, dir)
 				}
 			}
-			total.add(fs.Crash())
+			total.Add(fs.Crash())
 			if err := fs.CheckInvariants(); err != nil {
 				t.Fatalf("seed %d: %v", seed, err)
 			}

@@ -31,11 +31,17 @@ func (e *Env) Incarnation() int { return int(e.inc) }
 func (e *Env) Nodes() []string { return e.w.Names() }
 
 // Now returns the node's wall-clock reading (offset, drift and jumps).
-func (e *Env) Now() clock.Time { return e.n.clk.Now(e.w.now) }
+func (e *Env) Now() clock.Time {
+	e.n.stats.ClockReads++
+	return e.n.clk.Now(e.w.now)
+}
 
 // Mono returns the node's monotonic reading (drift only), the clock its
 // timers run on.
-func (e *Env) Mono() clock.Time { return e.n.clk.Mono(e.w.now) }
+func (e *Env) Mono() clock.Time {
+	e.n.stats.ClockReads++
+	return e.n.clk.Mono(e.w.now)
+}
 
 // TrueNow returns true simulated time, for harness nodes (NodeSpec.Harness)
 // such as workload clients, which stamp histories with it. SUT code must

@@ -41,6 +41,7 @@ func (w *World) Crash(name string) error {
 	for _, ev := range n.parked {
 		if ev.kind == evDeliver {
 			w.res.Dropped++
+			n.stats.MessagesLost++
 			m := &w.msgs[ev.id]
 			w.record(Record{Kind: KindDrop, Node: m.from, Peer: m.to, Len: len(m.payload), Digest: Digest(m.payload), Detail: "receiver-crashed"})
 			w.freeMessage(ev.id)
@@ -50,9 +51,12 @@ func (w *World) Crash(name string) error {
 	for i := range w.timers {
 		if t := &w.timers[i]; t.live && t.node == n.idx {
 			w.freeTimer(uint64(i))
+			n.stats.TimersDiscarded++
 		}
 	}
 	rep := n.disk.Crash()
+	n.stats.Crashes++
+	n.stats.Disk.Add(rep)
 	w.record(Record{Kind: KindCrash, Node: n.idx, Peer: -1, Detail: rep.String()})
 	if err := n.disk.CheckInvariants(); err != nil {
 		w.harness("synced-data-lost", "disk of %s after crash: %v", name, err)
@@ -79,6 +83,7 @@ func (w *World) RestartWith(name string, f Factory) error {
 		n.factory = f
 	}
 	n.up = true
+	n.stats.Restarts++
 	w.net.RestartNode(netsim.Node(n.idx))
 	w.agenda.Push(w.now, event{kind: evStart, node: n.idx, gen: n.inc})
 	return nil

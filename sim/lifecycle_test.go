@@ -98,6 +98,10 @@ func TestCrashDropsInFlightMessagesAndTimers(t *testing.T) {
 	if res.Dropped != 1 {
 		t.Errorf("dropped %d, want 1", res.Dropped)
 	}
+	st := w.Stats("b")
+	if st.Crashes != 1 || st.Restarts != 1 || st.TimersDiscarded != 1 || st.MessagesLost != 1 {
+		t.Errorf("crash evidence of b: %+v", st)
+	}
 	if err := w.Crash("zz"); err == nil {
 		t.Error("crash of unknown node accepted")
 	}
@@ -305,5 +309,17 @@ func TestBuggifyOffByDefaultAndDeterministic(t *testing.T) {
 	}
 	if total == 0 {
 		t.Error("buggify never fired over 10 seeds")
+	}
+}
+
+func TestWatchdogCatchesRunawayLoop(t *testing.T) {
+	// A livelocked node re-arms a zero-length timer forever: simulated
+	// time never advances, so only the host-time watchdog can stop it.
+	on := func(p *probe, what string) { p.env.SetTimer(0, "spin") }
+	w := newWorld(t, sim.Config{Nodes: []sim.NodeSpec{{Name: "a", Factory: probes(new([]string), on)}}, MaxEvents: 1 << 40, Watchdog: 50 * time.Millisecond})
+	res, err := w.Run()
+	var we *sim.WatchdogError
+	if !errors.As(err, &we) || res.Stop != sim.StopError || res.SimTime != 0 {
+		t.Fatalf("got %+v, %v; want a watchdog error at instant 0", res, err)
 	}
 }

@@ -92,6 +92,7 @@ type nodeState struct {
 	bug     *rng.Stream
 	parked  []event
 	harness bool
+	stats   NodeStats
 }
 
 // World is a simulation: nodes, network, disks, clocks and the agenda.
@@ -374,6 +375,7 @@ func (w *World) deliver(ev event) {
 	if m.toInc != n.inc {
 		w.res.Events++
 		w.res.Dropped++
+		n.stats.MessagesLost++
 		w.record(Record{Kind: KindDrop, Node: m.from, Peer: m.to, Len: len(m.payload), Digest: Digest(m.payload), Detail: "receiver-crashed"})
 		w.freeMessage(ev.id)
 		return
@@ -384,6 +386,7 @@ func (w *World) deliver(ev event) {
 	}
 	if n.paused {
 		n.parked = append(n.parked, ev)
+		n.stats.Parked++
 		return
 	}
 	w.res.Events++
@@ -397,6 +400,7 @@ func (w *World) deliver(ev event) {
 	w.record(Record{Kind: KindDeliver, Node: m.to, Peer: m.from, Len: len(payload), Digest: Digest(payload)})
 	w.freeMessage(ev.id)
 	w.res.Delivered++
+	n.stats.Received++
 	w.call(n, callReceive, from, payload, 0, "")
 }
 
@@ -416,9 +420,11 @@ func (w *World) fire(ev event) {
 	}
 	if n.paused {
 		n.parked = append(n.parked, ev)
+		n.stats.Parked++
 		return
 	}
 	w.res.Events++
+	n.stats.TimersFired++
 	id := TimerID(uint64(t.gen)<<32 | ev.id)
 	tag := t.tag
 	w.freeTimer(ev.id)
