@@ -1,0 +1,254 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/faultline-dst/faultline/checkers"
+	"github.com/faultline-dst/faultline/sim"
+)
+
+// FaultLanding is one scheduled fault and whether it provably landed.
+type FaultLanding struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
+	Landed bool   `json:"landed"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Check is one of METHOD.md's automatic green-but-broken checks. A check
+// that fails keeps the run from a PASS: Demote is the verdict it gets
+// instead.
+type Check struct {
+	Name   string  `json:"name"`
+	OK     bool    `json:"ok"`
+	Detail string  `json:"detail,omitempty"`
+	Demote Verdict `json:"demote,omitempty"`
+}
+
+// Rerun is the second run of a seed whose first run failed.
+type Rerun struct {
+	TraceHash uint64
+	Anomaly   string // the anomaly signature of the rerun ("" if none)
+}
+
+// Divergence is the first trace record where a rerun differs from the
+// first run, and whose code produced it.
+type Divergence struct {
+	Seq     uint64 `json:"seq"`
+	First   string `json:"first"`   // the record in the first run
+	Second  string `json:"second"`  // the record in the rerun
+	Harness bool   `json:"harness"` // produced by faultline code, not the SUT
+}
+
+// CrossCheck is an independent judgement of the same history (a second
+// checker, or brute force on a small history).
+type CrossCheck struct {
+	Name   string
+	Agrees bool
+	Detail string
+}
+
+// Observation is everything one run of one seed established; Decide turns
+// it into a verdict and a blame. Scenario runs fill it; tests may too.
+type Observation struct {
+	NotRun     string // why the scenario never started; "" if it ran
+	EnvMissing string // a capability the SUT or host lacks, found before the run
+	// RunErr is what stopped the run early: *sim.HarnessError,
+	// *sim.PanicError, *sim.WatchdogError, a nemesis budget breach
+	// (*BudgetError) or an SUT protocol error (*SUTError).
+	RunErr     error
+	TraceHash  uint64
+	Check      *checkers.Result // nil when no model-level checker ran
+	CrossCheck *CrossCheck      // set when the checker's anomaly was re-judged
+	Faults     []FaultLanding   // every scheduled fault
+	Checks     []Check          // green-but-broken checks
+	Rerun      *Rerun           // set when the first run failed
+	Divergence *Divergence      // set when the rerun's hash differs
+}
+
+// Decision is a verdict with its blame and the reason for both.
+type Decision struct {
+	Verdict Verdict `json:"verdict"`
+	Blame   Blame   `json:"blame,omitempty"`
+	Reason  string  `json:"reason"`
+	// Anomaly is a stable signature of what failed (checker and anomaly
+	// kind, panic, harness invariant), used to group findings and to
+	// compare a rerun with the first run.
+	Anomaly string `json:"anomaly,omitempty"`
+}
+
+// Decide applies METHOD.md's decision order to o.
+//
+// Two choices METHOD.md leaves open, made here: a breach of a harness
+// invariant is a FAIL with harness blame (the run found a defect, in
+// faultline), and a host-time watchdog expiry is INCONCLUSIVE-env with
+// environment blame.
+func Decide(o Observation) Decision {
+	if o.NotRun != "" {
+		return Decision{Verdict: NotRun, Reason: o.NotRun}
+	}
+	if o.EnvMissing != "" {
+		return Decision{Verdict: InconclusiveEnv, Blame: BlameEnvironment, Reason: o.EnvMissing}
+	}
+	var wd *sim.WatchdogError
+	if errors.As(o.RunErr, &wd) {
+		return Decision{Verdict: InconclusiveEnv, Blame: BlameEnvironment, Reason: wd.Error(), Anomaly: "watchdog"}
+	}
+	if sig, blame, reason := failure(o); sig != "" {
+		d := Decision{Anomaly: sig, Blame: blame, Reason: reason}
+		switch {
+		case o.Rerun == nil:
+			d.Verdict, d.Blame = FailNondeterministic, BlameUnknown
+			d.Reason = "not re-run, so not shown reproducible: " + reason
+		case o.Rerun.TraceHash == o.TraceHash && o.Rerun.Anomaly == sig:
+			d.Verdict = FailReproducible
+		default:
+			d.Verdict = FailNondeterministic
+			d.Blame, d.Reason = divergenceBlame(o)
+		}
+		return d
+	}
+	var unlanded []string
+	for _, f := range o.Faults {
+		if !f.Landed {
+			unlanded = append(unlanded, f.ID+" ("+f.Kind+")")
+		}
+	}
+	if len(unlanded) > 0 {
+		return Decision{Verdict: InconclusiveFaultNotProven, Blame: BlameHarness,
+			Reason: "no landing evidence for " + strings.Join(unlanded, ", ") + ": the nemesis did not exercise the claim"}
+	}
+	if o.Check == nil {
+		return Decision{Verdict: PartialSurface, Reason: "no model-level checker ran; only invariants and panics were watched"}
+	}
+	c := o.Check
+	if c.Outcome == checkers.Unknown {
+		d := Decision{Verdict: InconclusiveOracleTooWeak, Reason: fmt.Sprintf("checker %s could not decide (%s): %s", c.Checker, c.Kind, c.Explanation)}
+		switch c.Kind {
+		case "too-weak", "malformed-history":
+			d.Blame = BlameHarness
+		case "work-limit", "time-limit":
+			d.Blame = BlameChecker
+		default:
+			d.Blame = BlameUnknown
+		}
+		return d
+	}
+	if c.Checked < c.Recorded {
+		return Decision{Verdict: PartialModel, Reason: fmt.Sprintf("checker %s decided %d of %d operations (%.1f%%)", c.Checker, c.Checked, c.Recorded, 100*float64(c.Checked)/float64(max(c.Recorded, 1)))}
+	}
+	worst := PassHardening
+	var why []string
+	for _, ch := range o.Checks {
+		if !ch.OK {
+			v := ch.Demote
+			if v == "" {
+				v = PartialModel
+			}
+			worst = Worst(worst, v)
+			why = append(why, ch.Name+": "+ch.Detail)
+		}
+	}
+	if worst != PassHardening {
+		d := Decision{Verdict: worst, Reason: "green-but-broken: " + strings.Join(why, "; ")}
+		if strings.HasPrefix(string(worst), "INCONCLUSIVE") {
+			d.Blame = BlameHarness
+		}
+		return d
+	}
+	if len(o.Faults) == 0 {
+		return Decision{Verdict: PassSmoke, Reason: fmt.Sprintf("no fault was active; checker %s consumed all %d operations, no anomaly", c.Checker, c.Recorded)}
+	}
+	return Decision{Verdict: PassHardening, Reason: fmt.Sprintf("%d faults landed; checker %s consumed all %d operations, no anomaly", len(o.Faults), c.Checker, c.Recorded)}
+}
+
+// failure returns the signature, blame and reason of what failed in o, or
+// an empty signature when nothing did.
+func failure(o Observation) (sig string, blame Blame, reason string) {
+	var he *sim.HarnessError
+	var pe *sim.PanicError
+	var be *BudgetError
+	var se *SUTError
+	switch {
+	case errors.As(o.RunErr, &he):
+		return "harness:" + he.Invariant, BlameHarness, he.Error()
+	case errors.As(o.RunErr, &be):
+		return "harness:fault-outside-budget", BlameHarness, be.Error()
+	case errors.As(o.RunErr, &pe):
+		if frame, ours := panicFrame(pe.Stack); ours {
+			return "panic:harness", BlameHarness, fmt.Sprintf("%v (panicking frame %s is faultline code)", pe, frame)
+		}
+		return "panic:" + pe.Node, BlameSUT, pe.Error()
+	case errors.As(o.RunErr, &se):
+		return "sut:" + se.Kind, BlameSUT, se.Error()
+	case o.RunErr != nil:
+		return "error", BlameUnknown, o.RunErr.Error()
+	}
+	if o.Check != nil && o.Check.Outcome == checkers.Anomaly {
+		sig = "anomaly:" + o.Check.Checker + ":" + o.Check.Kind
+		reason = fmt.Sprintf("checker %s found %s", o.Check.Checker, o.Check.Kind)
+		if o.Check.Explanation != "" {
+			reason += ": " + o.Check.Explanation
+		}
+		if o.CrossCheck != nil && !o.CrossCheck.Agrees {
+			return sig, BlameChecker, fmt.Sprintf("%s; but %s finds no anomaly in the same history: %s", reason, o.CrossCheck.Name, o.CrossCheck.Detail)
+		}
+		return sig, BlameSUT, reason
+	}
+	return "", BlameNone, ""
+}
+
+func divergenceBlame(o Observation) (Blame, string) {
+	if o.Divergence == nil {
+		return BlameUnknown, "the rerun of the same seed differs, and the first differing event was not found"
+	}
+	d := o.Divergence
+	who, blame := "SUT code (a determinism hazard: host time, global randomness, map order or goroutines)", BlameSUT
+	if d.Harness {
+		who, blame = "faultline code", BlameHarness
+	}
+	return blame, fmt.Sprintf("the rerun of the same seed diverged at trace record %d, produced by %s: first %q, rerun %q", d.Seq, who, d.First, d.Second)
+}
+
+// faultlinePkg is the import path prefix of faultline's own code; panics
+// whose frame is in it (outside examples/, which are SUTs) are the
+// harness's.
+const faultlinePkg = "github.com/faultline-dst/faultline/"
+
+// panicFrame finds the function that panicked in a debug.Stack dump and
+// reports whether it is faultline's own code.
+func panicFrame(stack string) (string, bool) {
+	lines := strings.Split(stack, "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "panic(") {
+			continue
+		}
+		// The frame after panic's two lines is the panicking function.
+		for j := i + 2; j < len(lines); j += 2 {
+			fn := strings.TrimSpace(lines[j])
+			if fn == "" || strings.HasPrefix(fn, "runtime.") {
+				continue
+			}
+			ours := strings.HasPrefix(fn, faultlinePkg) && !strings.HasPrefix(fn, faultlinePkg+"examples/")
+			return fn, ours
+		}
+	}
+	return "", false
+}
+
+// BudgetError reports a fault applied outside the scenario's declared
+// budget: a harness defect.
+type BudgetError struct{ Detail string }
+
+func (e *BudgetError) Error() string { return "fault outside the declared budget: " + e.Detail }
+
+// SUTError reports an SUT that broke the protocol with the harness (a reply
+// the adapter could not decode, an operation completed twice).
+type SUTError struct {
+	Kind   string
+	Detail string
+}
+
+func (e *SUTError) Error() string { return "SUT error (" + e.Kind + "): " + e.Detail }
