@@ -99,6 +99,7 @@ func (e *Env) SetTimer(d time.Duration, tag string) TimerID {
 	w, n := e.w, e.n
 	mono := n.clk.Mono(w.now) + clock.Time(d)
 	id, t := w.allocTimer(n.idx, n.inc, mono, tag)
+	w.record(Record{Kind: KindSetTimer, Node: n.idx, Peer: -1, Digest: uint64(d), Detail: tag})
 	w.agenda.Push(n.clk.TrueAtMono(w.now, mono), event{kind: evTimer, node: n.idx, gen: t.arm, id: id})
 	return TimerID(uint64(t.gen)<<32 | id)
 }

@@ -230,3 +230,26 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("unknown node: %v", err)
 	}
 }
+
+func TestDiffTraces(t *testing.T) {
+	var a, b, c bytes.Buffer
+	runGossip(t, 1, &a)
+	runGossip(t, 1, &b)
+	runGossip(t, 2, &c)
+	if d, err := sim.DiffTraces(bytes.NewReader(a.Bytes()), bytes.NewReader(b.Bytes())); err != nil || d != nil {
+		t.Fatalf("equal traces: %+v %v", d, err)
+	}
+	d, err := sim.DiffTraces(bytes.NewReader(a.Bytes()), bytes.NewReader(c.Bytes()))
+	if err != nil || d == nil {
+		t.Fatalf("different seeds: %+v %v", d, err)
+	}
+	if d.A == d.B || d.Line < 2 || len(d.Context) == 0 || (d.Producer != "sut" && d.Producer != "harness") {
+		t.Errorf("diff lacks detail: %+v", d)
+	}
+	// A truncated trace differs where it ends.
+	cut := a.Bytes()[:bytes.IndexByte(a.Bytes()[100:], '\n')+101]
+	d, _ = sim.DiffTraces(bytes.NewReader(a.Bytes()), bytes.NewReader(cut))
+	if d == nil || d.B != "" || d.A == "" {
+		t.Errorf("truncated trace: %+v", d)
+	}
+}

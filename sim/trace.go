@@ -16,26 +16,27 @@ type Kind uint8
 
 // Trace record kinds. Their names are part of the trace format.
 const (
-	KindStart   Kind = iota + 1 // a node booted or restarted
-	KindSend                    // a node sent a message
-	KindDeliver                 // a message arrived
-	KindDrop                    // a message was lost (cause in the detail)
-	KindTimer                   // a node's timer fired
-	KindLog                     // a node logged a line
-	KindCrash                   // a node crashed
-	KindPause                   // a node was paused
-	KindResume                  // a node was resumed
-	KindBroken                  // a node learnt a stream to a peer broke
-	KindFault                   // the harness installed or removed a fault
-	KindClock                   // a node's clock was changed
-	KindAction                  // a harness action ran
-	KindPanic                   // a node panicked
-	KindStop                    // the run stopped
-	KindBuggify                 // a buggify site fired
+	KindStart    Kind = iota + 1 // a node booted or restarted
+	KindSend                     // a node sent a message
+	KindDeliver                  // a message arrived
+	KindDrop                     // a message was lost (cause in the detail)
+	KindTimer                    // a node's timer fired
+	KindLog                      // a node logged a line
+	KindCrash                    // a node crashed
+	KindPause                    // a node was paused
+	KindResume                   // a node was resumed
+	KindBroken                   // a node learnt a stream to a peer broke
+	KindFault                    // the harness installed or removed a fault
+	KindClock                    // a node's clock was changed
+	KindAction                   // a harness action ran
+	KindPanic                    // a node panicked
+	KindStop                     // the run stopped
+	KindBuggify                  // a buggify site fired
+	KindSetTimer                 // a node set a timer (digest: its duration in ns)
 	kindCount
 )
 
-var kindNames = [kindCount]string{"", "start", "send", "deliver", "drop", "timer", "log", "crash", "pause", "resume", "broken", "fault", "clock", "action", "panic", "stop", "buggify"}
+var kindNames = [kindCount]string{"", "start", "send", "deliver", "drop", "timer", "log", "crash", "pause", "resume", "broken", "fault", "clock", "action", "panic", "stop", "buggify", "settimer"}
 
 // String returns the record kind's name as written in traces.
 func (k Kind) String() string {
