@@ -20,8 +20,9 @@ type Config struct {
 	Seed uint64
 	// Nodes are the components, in a fixed order (their indices in traces).
 	Nodes []NodeSpec
-	// Net configures links; its zero value is a 1ms fixed-latency
-	// datagram network with no loss.
+	// Net configures links. A zero Default.Latency means 1ms fixed, so the
+	// zero Config is a 1ms datagram network with no loss; ask for
+	// Fixed 1ns explicitly for a near-instant network.
 	Net netsim.Config
 	// Disk configures every node's disk.
 	Disk disk.Config
@@ -39,6 +40,12 @@ type Config struct {
 	// BuggifySiteP is the chance a site is active in a run (default 0.25)
 	// and BuggifyFireP the chance an active site fires per call (default 0.05).
 	BuggifySiteP, BuggifyFireP float64
+	// BreakInvariant deliberately breaks one of the harness's own
+	// invariants ("time-backwards", "delivery-to-crashed-node",
+	// "timer-after-crash") once the run has dispatched 100 events. It
+	// exists to test that faultline blames itself when it misbehaves;
+	// never set it otherwise.
+	BreakInvariant string
 }
 
 const (
@@ -83,6 +90,11 @@ func (c *Config) validate() error {
 		if p.v < 0 || p.v > 1 || p.v != p.v {
 			errs = append(errs, fmt.Errorf("sim: %s: %v is not a probability in [0, 1]", p.name, p.v))
 		}
+	}
+	switch c.BreakInvariant {
+	case "", "time-backwards", "delivery-to-crashed-node", "timer-after-crash":
+	default:
+		errs = append(errs, fmt.Errorf("sim: BreakInvariant: unknown invariant %q; valid: time-backwards, delivery-to-crashed-node, timer-after-crash", c.BreakInvariant))
 	}
 	return errors.Join(errs...)
 }

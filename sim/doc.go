@@ -36,6 +36,12 @@
 // a time (Run holds a process-wide lock); to run worlds concurrently, run
 // them in separate processes, as faultline's sweeps do.
 //
+// Only reads through crypto/rand.Reader (crypto/rand.Read, Int, and APIs
+// given rand.Reader explicitly) are seeded. Since Go 1.26 key generation
+// and rand.Prime ignore the reader they are given and always use the
+// system's secure source (unless GODEBUG=cryptocustomrand=1): an SUT that
+// generates keys inside a run is not deterministic.
+//
 // # The harness checks itself
 //
 // While it runs the World checks that time never moves backwards, that no

@@ -323,3 +323,24 @@ func TestWatchdogCatchesRunawayLoop(t *testing.T) {
 		t.Fatalf("got %+v, %v; want a watchdog error at instant 0", res, err)
 	}
 }
+
+func TestBreakInvariantSelfTest(t *testing.T) {
+	for _, inv := range []string{"time-backwards", "delivery-to-crashed-node", "timer-after-crash"} {
+		cfg := gossipConfig(1)
+		cfg.BreakInvariant = inv
+		w := newWorld(t, cfg)
+		_, err := w.Run()
+		var he *sim.HarnessError
+		if !errors.As(err, &he) {
+			t.Fatalf("%s: got %v, want a HarnessError", inv, err)
+		}
+		if inv == "time-backwards" && he.Invariant != inv {
+			t.Errorf("%s: got invariant %s", inv, he.Invariant)
+		}
+	}
+	cfg := gossipConfig(1)
+	cfg.BreakInvariant = "nope"
+	if _, err := sim.New(cfg); err == nil || !strings.Contains(err.Error(), "valid: time-backwards") {
+		t.Errorf("unknown invariant accepted: %v", err)
+	}
+}

@@ -146,6 +146,9 @@ func New(cfg Config) (*World, error) {
 		w.names = append(w.names, spec.Name)
 		w.byName[spec.Name] = int32(i)
 	}
+	if cfg.Net.Default.Latency == (netsim.Latency{}) {
+		cfg.Net.Default.Latency = netsim.Latency{Kind: netsim.Fixed, Min: time.Millisecond, Max: time.Millisecond}
+	}
 	net, err := netsim.New(w.names, cfg.Net, rng.New(cfg.Seed, "net"))
 	if err != nil {
 		return nil, fmt.Errorf("sim: Net: %w", err)
@@ -243,6 +246,9 @@ func (w *World) RunUntil(t clock.Time) (Result, error) {
 	if !w.done {
 		w.run(t)
 	}
+	if err := w.trace.flush(); err != nil && w.err == nil {
+		w.err = fmt.Errorf("sim: writing trace: %w", err)
+	}
 	r := w.res
 	r.TraceHash = w.trace.sum()
 	r.Records = w.trace.n
@@ -276,6 +282,9 @@ func (w *World) run(limit clock.Time) {
 		}
 		_, _, ev, _ := w.agenda.Pop()
 		w.dispatch(at, ev)
+		if w.cfg.BreakInvariant != "" && w.res.Events == 100 {
+			w.breakInvariant()
+		}
 		if w.cfg.Watchdog > 0 && w.res.Events&1023 == 0 && time.Since(start) > w.cfg.Watchdog {
 			w.fail(&WatchdogError{At: w.now, Events: w.res.Events, Limit: w.cfg.Watchdog.String()})
 		}

@@ -1,0 +1,111 @@
+package raftkv
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/faultline-dst/faultline/history"
+	"github.com/faultline-dst/faultline/workloads"
+)
+
+func TestCanonicalFastPath(t *testing.T) {
+	for _, raw := range []string{`1`, `-2.50`, `1e3`, `"abc"`, `"a<b"`, `"caf\u00e9"`, `"café"`, `"a\"b"`, `null`, `true`,
+		`{"b":1,"a":2}`, `[1, 2]`, ` 3`, `"tab\t"`, `01`, `"x"`} {
+		want, werr := history.CanonicalJSON(json.RawMessage(raw))
+		got, gerr := canonical(json.RawMessage(raw))
+		if got != want || (werr == nil) != (gerr == nil) {
+			t.Errorf("canonical(%s) = %q, %v; history.CanonicalJSON: %q, %v", raw, got, gerr, want, werr)
+		}
+	}
+}
+
+// step applies one operation the way a leader does: reads are served, the
+// rest checked and applied at index.
+func (m *machine) do(t *testing.T, index uint64, model history.Model, op, key, client, input string) result {
+	t.Helper()
+	c := &command{Model: model, Op: op, Key: key, Client: client}
+	if input != "" {
+		c.Input = json.RawMessage(input)
+	}
+	md, err := m.lookup(c)
+	if err == nil {
+		err = md.check(c)
+	}
+	if err != nil {
+		return refuse("%v", err)
+	}
+	if md.readOnly(op) {
+		return m.read(c)
+	}
+	return m.apply(index, c)
+}
+
+func TestModels(t *testing.T) {
+	cfg, err := Config{Ledger: LedgerConfig{Opening: map[string]int64{"a": 10, "b": 0}, Floor: 0}}.resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMachine(cfg)
+	steps := []struct {
+		model           history.Model
+		op, key, client string
+		input           string
+		status          workloads.Status
+		output          string
+	}{
+		{history.KV, "read", "x", "", "", "ok", `{"value":null}`},
+		{history.KV, "write", "x", "", `{"value": {"b":1, "a":[1, 2]}}`, "ok", ``},
+		{history.KV, "read", "x", "", "", "ok", `{"value":{"a":[1,2],"b":1}}`},
+		{history.KV, "cas", "x", "", `{"from":{"a":[1,2],"b":1},"to":"y"}`, "ok", `{"ok":true}`},
+		{history.KV, "cas", "x", "", `{"from":"z","to":"w"}`, "ok", `{"ok":false}`},
+		{history.KV, "read", "x", "", "", "ok", `{"value":"y"}`},
+		{history.KV, "write", "x", "", `{"nope":1}`, "fail", ``},
+		{history.KV, "write", "", "", `{"value":1}`, "fail", ``},
+		{history.KV, "incr", "x", "", ``, "fail", ``},
+		{history.Register, "read", "x", "", "", "ok", `{"value":null}`},
+		{history.Queue, "enqueue", "q", "", `{"value":1}`, "fail", ``},
+		{history.Ledger, "transfer", "", "", `{"from":"a","to":"b","amount":4,"idem":"t1"}`, "ok", `{"applied":true}`},
+		{history.Ledger, "transfer", "", "", `{"from":"a","to":"b","amount":4,"idem":"t1"}`, "ok", `{"applied":false}`},
+		{history.Ledger, "transfer", "", "", `{"from":"a","to":"b","amount":7,"idem":"t2"}`, "fail", ``},
+		{history.Ledger, "transfer", "", "", `{"from":"a","to":"a","amount":1,"idem":"t3"}`, "fail", ``},
+		{history.Ledger, "balance", "a", "", "", "ok", `{"balance":6}`},
+		{history.Ledger, "balances", "", "", "", "ok", `{"balances":{"a":6,"b":4}}`},
+		{history.Lock, "acquire", "L", "p1", "", "ok", `{"token":7}`},
+		{history.Lock, "acquire", "L", "p2", "", "fail", ``},
+		{history.Lock, "use", "L", "p1", `{"token":7}`, "ok", ``},
+		{history.Lock, "release", "L", "p1", `{"token":6}`, "fail", ``},
+		{history.Lock, "release", "L", "p1", `{"token":7}`, "ok", ``},
+		{history.Lock, "acquire", "L", "p2", "", "ok", `{"token":23}`},
+		{history.Lock, "use", "L", "p2", `{"token":23}`, "ok", ``},
+		{history.Lock, "use", "L", "p1", `{"token":7}`, "fail", ``},
+	}
+	index := map[int]uint64{17: 7, 22: 23}
+	for i, s := range steps {
+		r := m.do(t, index[i], s.model, s.op, s.key, s.client, s.input)
+		if r.status != s.status {
+			t.Fatalf("step %d %s %s: status %s (%s), want %s", i, s.model, s.op, r.status, r.err, s.status)
+		}
+		if got := string(r.output); s.output != "" && got != s.output {
+			t.Fatalf("step %d %s %s: output %s, want %s", i, s.model, s.op, got, s.output)
+		}
+	}
+	// A snapshot restores to the same state.
+	snap, err := m.snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2 := newMachine(cfg)
+	if err := m2.restore(snap, cfg); err != nil {
+		t.Fatal(err)
+	}
+	snap2, _ := m2.snapshot()
+	if string(snap) != string(snap2) {
+		t.Fatalf("snapshot round trip differs:\n%s\n%s", snap, snap2)
+	}
+	if r := m2.do(t, 30, history.Ledger, "transfer", "", "", `{"from":"a","to":"b","amount":1,"idem":"t1"}`); string(r.output) != `{"applied":false}` {
+		t.Errorf("idempotency key lost in the snapshot: %s", r.output)
+	}
+	if r := m2.do(t, 30, history.Lock, "use", "L", "p1", `{"token":7}`); r.status != workloads.StatusFail {
+		t.Errorf("fencing state lost in the snapshot")
+	}
+}
