@@ -1,0 +1,319 @@
+package nemesis
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/faultline-dst/faultline/clock"
+	"github.com/faultline-dst/faultline/disk"
+	"github.com/faultline-dst/faultline/netsim"
+	"github.com/faultline-dst/faultline/rng"
+)
+
+// ErrNoFaults is returned by Generate and Swarm when the budget allows no
+// fault kind at all.
+var ErrNoFaults = errors.New("nemesis: the budget allows no fault kind")
+
+// mix is what a generator draws from: the kinds with their weights, how
+// many faults to try for, and the disk fault kinds and partition shapes
+// to use.
+type mix struct {
+	kinds   []Kind
+	weights []int
+	count   int
+	disk    []disk.FaultKind
+	shapes  []Shape
+}
+
+func (m *mix) pick(r *rng.Stream) Kind {
+	total := 0
+	for _, w := range m.weights {
+		total += w
+	}
+	x := r.Intn(total)
+	for i, w := range m.weights {
+		if x < w {
+			return m.kinds[i]
+		}
+		x -= w
+	}
+	return m.kinds[len(m.kinds)-1]
+}
+
+// Generate draws a schedule from r for a world whose nodes are nodes,
+// within budget b, with a fixed mix: each allowed kind is equally likely
+// for each of up to b.MaxFaults faults. A drawn fault that would leave the
+// budget (too many nodes down at once, a conflict on a node) is drawn
+// again, a few times, then given up, so a schedule may hold fewer faults
+// than MaxFaults. Faults are ordered by start and named f1, f2, ...
+func Generate(r *rng.Stream, nodes []string, b Budget) (Schedule, error) {
+	if err := b.Validate(nodes); err != nil {
+		return nil, fmt.Errorf("nemesis: budget: %w", err)
+	}
+	m := mix{kinds: b.Kinds, count: b.MaxFaults, disk: b.DiskKinds, shapes: b.shapes()}
+	for range m.kinds {
+		m.weights = append(m.weights, 1)
+	}
+	return generate(r, nodes, &b, &m)
+}
+
+// triesPerFault bounds the redraws of one fault that does not fit.
+const triesPerFault = 16
+
+func generate(r *rng.Stream, nodes []string, b *Budget, m *mix) (Schedule, error) {
+	if len(m.kinds) == 0 {
+		return nil, ErrNoFaults
+	}
+	g := newGenerator(r, b, m)
+	var s Schedule
+	for i := 0; i < m.count; i++ {
+		for range triesPerFault {
+			f, ok := g.draw(m.pick(r))
+			if !ok {
+				continue
+			}
+			f.ID = "g" + strconv.Itoa(i)
+			cand := append(s.Clone(), f)
+			if norm, err := cand.check(nodes, b); err == nil {
+				s = norm
+				break
+			}
+		}
+	}
+	slices.SortStableFunc(s, func(x, y Fault) int {
+		if c := cmp.Compare(x.Start, y.Start); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.End, y.End)
+	})
+	for i := range s {
+		s[i].ID = "f" + strconv.Itoa(i+1)
+	}
+	norm, err := s.check(nodes, b)
+	if err != nil {
+		// Every fault was checked as it was added: this is a defect here.
+		return nil, fmt.Errorf("nemesis: generated schedule breaks its budget (harness defect): %w", err)
+	}
+	return compact(norm, b.Targets), nil
+}
+
+// compact drops the links a fault's nodes imply (an isolate partition, or
+// another network fault on its nodes' links or on every link), so that
+// written schedules stay short; validation resolves them again.
+func compact(s Schedule, targets []string) Schedule {
+	for i := range s {
+		f := &s[i]
+		if !f.Kind.isNet() || (f.Kind == Partition && f.Shape != Isolate) {
+			continue
+		}
+		if slices.Equal(f.Links, namedLinks(targets, f.Nodes, f.Nodes)) {
+			f.Links = nil
+		}
+	}
+	return s
+}
+
+type generator struct {
+	r       *rng.Stream
+	b       *Budget
+	m       *mix
+	unit    clock.Time // granularity of instants: 1ms when the window allows
+	lo, hi  int64      // fault duration bounds, in units
+	span    int64      // window length, in units
+	targets []string
+}
+
+func newGenerator(r *rng.Stream, b *Budget, m *mix) *generator {
+	g := &generator{r: r, b: b, m: m, targets: b.Targets, unit: clock.Time(time.Millisecond)}
+	window := b.HealBy - b.WarmUp
+	lo, hi := b.durations()
+	if window < 100*g.unit || clock.Time(lo) < g.unit {
+		g.unit = 1
+	}
+	g.span = int64(window / g.unit)
+	g.lo = max(1, int64((clock.Time(lo)+g.unit-1)/g.unit))
+	g.hi = min(int64(clock.Time(hi)/g.unit), g.span)
+	if g.hi < g.lo {
+		g.unit, g.span, g.lo, g.hi = 1, int64(window), int64(lo), int64(hi)
+	}
+	return g
+}
+
+// window draws a fault's start and end.
+func (g *generator) window() (start, end clock.Time) {
+	d := g.r.Int64Range(g.lo, g.hi)
+	k := g.r.Int64Range(0, g.span-d)
+	start = g.b.WarmUp + clock.Time(k)*g.unit
+	return start, start + clock.Time(d)*g.unit
+}
+
+// magnitude draws a non-zero value in [-max, max] (only positive when
+// positive is set), in whole milliseconds when max allows.
+func (g *generator) magnitude(bound time.Duration, positive bool) time.Duration {
+	unit := time.Duration(1)
+	if bound >= 10*time.Millisecond {
+		unit = time.Millisecond
+	}
+	v := time.Duration(g.r.Int64Range(1, int64(bound/unit))) * unit
+	if !positive && g.r.Intn(2) == 0 {
+		v = -v
+	}
+	return v
+}
+
+// probability draws from [bound/10, bound], rounded down to 3 decimals
+// when the bound allows: a rarer fault than a tenth of the budget seldom
+// lands in a fault window.
+func (g *generator) probability(bound float64) float64 {
+	p := bound * (0.1 + 0.9*(1-g.r.Float64()))
+	if bound >= 0.01 {
+		p = max(math.Floor(p*1000)/1000, 0.001)
+	}
+	return p
+}
+
+// nodes draws k distinct targets, in target order.
+func (g *generator) nodes(k int) []string {
+	perm := g.r.Perm(len(g.targets))[:k]
+	slices.Sort(perm)
+	out := make([]string, k)
+	for i, p := range perm {
+		out[i] = g.targets[p]
+	}
+	return out
+}
+
+// draw draws one fault of kind k; ok is false when the budget or the
+// targets cannot give one.
+func (g *generator) draw(k Kind) (f Fault, ok bool) {
+	n := len(g.targets)
+	f.Kind = k
+	f.Start, f.End = g.window()
+	switch k {
+	case Partition:
+		return g.partition(f)
+	case Crash, Pause:
+		if g.b.MaxDown == 0 {
+			return f, false
+		}
+		f.Nodes = g.nodes(1 + g.r.Intn(g.b.MaxDown))
+	case ClockOffset:
+		f.Nodes, f.Offset = g.nodes(1), g.magnitude(g.b.MaxOffset, false)
+	case ClockJump:
+		f.Nodes, f.Jump = g.nodes(1), g.magnitude(g.b.MaxJump, false)
+	case ClockDrift:
+		f.Nodes, f.PPM = g.nodes(1), g.r.Int64Range(1, g.b.MaxDriftPPM)
+		if g.r.Intn(2) == 0 {
+			f.PPM = -f.PPM
+		}
+	case Disk:
+		f.Nodes = g.nodes(1)
+		f.DiskKind = g.m.disk[g.r.Intn(len(g.m.disk))]
+		if f.DiskKind != disk.LatentSector {
+			f.P = g.probability(g.b.MaxDiskP)
+		}
+		if f.DiskKind == disk.Corrupt {
+			if g.b.MaxDown == 0 {
+				return f, false
+			}
+			f.CrashAtEnd = true // Corrupt fires only at a crash
+		}
+	case Clog, Loss, Duplicate, Reorder:
+		if n < 2 {
+			return f, false
+		}
+		if g.r.Intn(2) == 0 {
+			f.Nodes = g.nodes(1)
+		}
+		f.Links = namedLinks(g.targets, f.Nodes, f.Nodes)
+		if k == Clog || k == Reorder {
+			f.Delay = g.magnitude(g.b.MaxDelay, true)
+		}
+		if k != Clog {
+			f.P = g.probability(g.b.MaxNetP)
+		}
+	case Upgrade:
+		if g.b.MaxDown == 0 {
+			return f, false
+		}
+		f.Factory = g.b.Upgrades[g.r.Intn(len(g.b.Upgrades))]
+		for _, i := range g.r.Perm(n) {
+			f.Nodes = append(f.Nodes, g.targets[i])
+		}
+	default:
+		return f, false
+	}
+	return f, true
+}
+
+// minNodes is the least number of targets each shape needs to cut
+// anything.
+func minNodes(s Shape) int {
+	switch s {
+	case MajorityMinority, MajoritiesRing, Bridge:
+		return 3
+	}
+	return 2
+}
+
+func (g *generator) partition(f Fault) (Fault, bool) {
+	n := len(g.targets)
+	var shapes []Shape
+	for _, s := range g.m.shapes {
+		if n >= minNodes(s) && n <= netsim.MaxNodes {
+			shapes = append(shapes, s)
+		}
+	}
+	if len(shapes) == 0 {
+		return f, false
+	}
+	f.Shape = shapes[g.r.Intn(len(shapes))]
+	var local []netsim.Link
+	switch f.Shape {
+	case Isolate:
+		f.Nodes = g.nodes(1)
+		f.Links = namedLinks(g.targets, f.Nodes, f.Nodes)
+		return f, true
+	case Halves:
+		local = netsim.RandomHalves(n, g.r)
+	case MajorityMinority:
+		local = netsim.MajorityMinority(n, g.r)
+	case MajoritiesRing:
+		local = netsim.MajoritiesRing(n, g.r)
+	case Bridge:
+		local = netsim.Bridge(n, g.r)
+	case OneWay:
+		perm := g.r.Perm(n)
+		k := 1 + g.r.Intn(n-1)
+		var from, to []netsim.Node
+		for i, p := range perm {
+			if i < k {
+				from = append(from, netsim.Node(p))
+			} else {
+				to = append(to, netsim.Node(p))
+			}
+		}
+		local = netsim.OneWay(from, to)
+	case LinkSet:
+		for x := range n {
+			for y := range n {
+				if x != y && g.r.Intn(2) == 0 {
+					local = append(local, netsim.Link{From: netsim.Node(x), To: netsim.Node(y)})
+				}
+			}
+		}
+	}
+	if len(local) == 0 {
+		return f, false
+	}
+	for _, l := range local {
+		f.Links = append(f.Links, Link{g.targets[l.From], g.targets[l.To]})
+	}
+	slices.SortFunc(f.Links, cmpLinks)
+	return f, true
+}
