@@ -45,7 +45,9 @@
 // shape functions Isolate, RandomHalves, MajorityMinority, MajoritiesRing,
 // Bridge, OneWay, LinksBetween or any link list), Clog (delay instead of
 // loss), Loss, Duplicate and Reorder. Several may be active on the same
-// links; drops by overlapping cuts are charged to the earliest installed.
+// links; a message refused at send by overlapping cuts is charged
+// (Fate.Fault) to the earliest installed and counted as landing evidence
+// by every one of them, since each alone would have refused it.
 // Effects of the configuration itself are counted under BaseID, those of
 // crashes under CrashID.
 //

@@ -98,8 +98,8 @@ type fault struct {
 const maxIDLen = 64
 
 // Install activates fault f under id (for example "p1"). Several faults
-// may be active at once, on overlapping links; a link cut by several is
-// charged to the earliest installed. For a Cut it returns the stream links
+// may be active at once, on overlapping links; a send refused by several
+// cuts is charged to the earliest installed and counted by each. For a Cut it returns the stream links
 // (directed, sorted) whose live stream broke: sim tells both ends of each.
 // Counters for id keep accumulating if id is reused after Remove.
 func (n *Network) Install(id string, f Fault) (broken []Link, err error) {

@@ -3,6 +3,7 @@ package netsim
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/faultline-dst/faultline/clock"
@@ -204,7 +205,7 @@ func (n *Network) Send(now clock.Time, from, to Node) Fate {
 		return Fate{Epoch: l.epoch, Dropped: true, Cause: CauseNodeDown, Fault: CrashID}
 	}
 	if f := n.cutBy(from, to, l); f != nil {
-		f.c.Dropped++
+		n.creditCuts(from, to, l)
 		return Fate{Epoch: l.epoch, Dropped: true, Cause: CausePartition, Fault: f.id}
 	}
 	if l.cfg.Mode == Stream {
@@ -325,6 +326,22 @@ func (n *Network) Reachable(from, to Node) bool {
 		return false
 	}
 	return n.cutBy(from, to, n.link(from, to)) == nil
+}
+
+// creditCuts counts a message refused at send against every Cut that
+// would have refused it alone: overlapping partitions each get the
+// landing evidence, though Fate names only the earliest.
+func (n *Network) creditCuts(from, to Node, l *link) {
+	for _, f := range l.cuts {
+		f.c.Dropped++
+	}
+	if l.cfg.Mode == Stream {
+		for _, f := range n.link(to, from).cuts {
+			if !slices.Contains(l.cuts, f) {
+				f.c.Dropped++
+			}
+		}
+	}
 }
 
 // cutBy returns the earliest-installed Cut fault silencing from -> to:

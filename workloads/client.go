@@ -3,6 +3,7 @@ package workloads
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/faultline-dst/faultline/clock"
 	"strings"
 	"time"
 
@@ -133,7 +134,7 @@ func (c *client) next() {
 	case c.final:
 		c.w.stats.FinalsDone = true
 		c.env.Logf("final reads done")
-	case c.issued < cfg.OpsPerClient:
+	case c.issued < cfg.OpsPerClient && (cfg.Until <= 0 || c.env.TrueNow() < clock.Time(cfg.Until)):
 		c.issued++
 		c.begin(c.gen.next(), 0)
 	default:

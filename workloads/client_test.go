@@ -416,3 +416,33 @@ func TestUnknownTargetIsAHarnessPanic(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestUntilStopsRegularOperationsButNotFinals(t *testing.T) {
+	w, err := workloads.New(workloads.Config{Model: history.KV, Clients: 2, OpsPerClient: 1000, ThinkTime: 10 * time.Millisecond, Until: 200 * time.Millisecond, Targets: []string{"n1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	world, err := sim.New(sim.Config{Seed: 1, Nodes: append([]sim.NodeSpec{{Name: "n1", Factory: memstore.New(memstore.Config{})}}, w.Nodes()...), MaxTime: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := world.Run(); err != nil {
+		t.Fatal(err)
+	}
+	st := w.Stats()
+	if !st.FinalsDone || st.Invoked >= 2000 || st.Invoked < 10 {
+		t.Fatalf("stats %+v: want the clients stopped early and the final reads done", st)
+	}
+	late := 0
+	for _, o := range w.History().Ops {
+		if o.InvokeTS > int64(200*time.Millisecond) {
+			late++
+			if o.OpType != "read" {
+				t.Fatalf("op %d (%s) invoked at %d after Until", o.ID, o.OpType, o.InvokeTS)
+			}
+		}
+	}
+	if late > 3 {
+		t.Errorf("%d operations after Until; only the 3 final reads may be", late)
+	}
+}

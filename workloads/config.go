@@ -43,6 +43,10 @@ type Config struct {
 	// Quiet is the pause after the last client's last operation before
 	// the final reads (default: Timeout).
 	Quiet time.Duration
+	// Until, when positive, is the true instant after which clients issue
+	// no new regular operation (the final reads still run), so that a
+	// workload slowed by faults still ends inside the run.
+	Until time.Duration
 	// Targets are the SUT nodes clients send requests to (required).
 	Targets []string
 	// Targeting is how a client picks a target (default TargetRandom).
@@ -218,7 +222,7 @@ func (c *Config) validate() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"Timeout", c.Timeout}, {"ThinkTime", c.ThinkTime}, {"Quiet", c.Quiet}, {"LeaseTerm", c.LeaseTerm}, {"StartAfter", c.StartAfter}} {
+	}{{"Timeout", c.Timeout}, {"ThinkTime", c.ThinkTime}, {"Quiet", c.Quiet}, {"LeaseTerm", c.LeaseTerm}, {"StartAfter", c.StartAfter}, {"Until", c.Until}} {
 		if d.v < 0 || d.v > MaxDuration {
 			bad(d.name, d.v, "want 0 to %v", MaxDuration)
 		}
