@@ -1,0 +1,418 @@
+package scenario
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/faultline-dst/faultline/checkers"
+	"github.com/faultline-dst/faultline/clock"
+	"github.com/faultline-dst/faultline/history"
+	"github.com/faultline-dst/faultline/nemesis"
+	"github.com/faultline-dst/faultline/sim"
+	"github.com/faultline-dst/faultline/workloads"
+)
+
+// RunOptions control how one seed is run; none of them changes the run.
+type RunOptions struct {
+	// Trace receives the full trace of the first run.
+	Trace io.Writer
+	// OutDir, when set, receives the artifacts: trace.txt and
+	// history.jsonl.
+	OutDir string
+	// Watchdog is a host-time limit per run (0: none).
+	Watchdog time.Duration
+	// NoRerun skips the second run of a failing seed (the shrinker's
+	// inner runs); the verdict then cannot be FAIL-reproducible.
+	NoRerun bool
+}
+
+// Defaults applied to a scenario that leaves them out.
+const (
+	DefaultSimTime   = 20 * time.Second
+	DefaultMaxEvents = 20_000_000
+)
+
+// attempt is one execution of a scenario on a seed.
+type attempt struct {
+	sim      sim.Result
+	runErr   error
+	hist     history.History
+	stats    workloads.Stats
+	check    *checkers.Result
+	evidence []nemesis.Evidence
+	schedule nemesis.Schedule
+	lastHeal clock.Time
+	checks   []Check
+	obs      Observation
+}
+
+// Run runs scenario s on seed and decides its verdict. A failing seed is
+// run a second time before it is called reproducible. The error is for a
+// scenario that cannot be run at all as written (unknown system or
+// checker, invalid workload): a usage error, not a verdict.
+func (r *Registry) Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
+	s = withDefaults(s)
+	sys, err := r.System(s.System)
+	if err != nil {
+		return Result{}, err
+	}
+	if s.Checker != NoChecker {
+		if _, err := r.Checker(s.Checker); err != nil {
+			return Result{}, err
+		}
+	}
+	res := Result{Scenario: s.Name, Claims: s.Claim.IDs, System: s.System, Bugs: s.Bugs, Seed: seed}
+	if missing := capabilityGap(sys, s); missing != "" {
+		return decorate(res, Decide(Observation{EnvMissing: missing}), nil), nil
+	}
+	var trace bytes.Buffer
+	traceTo := opts.Trace
+	if opts.OutDir != "" {
+		if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
+			return Result{}, fmt.Errorf("--out: %w", err)
+		}
+		traceTo = teeWriter(traceTo, &trace)
+	}
+	a, err := r.attempt(s, sys, seed, traceTo, opts.Watchdog)
+	if err != nil {
+		return Result{}, err
+	}
+	obs := a.obs
+	if sig, _, _ := failure(obs); sig != "" && !opts.NoRerun {
+		b, err := r.attempt(s, sys, seed, nil, opts.Watchdog)
+		if err != nil {
+			return Result{}, err
+		}
+		bsig, _, _ := failure(b.obs)
+		obs.Rerun = &Rerun{TraceHash: b.sim.TraceHash, Anomaly: bsig}
+		res.Rerun = sim.FormatHash(b.sim.TraceHash)
+		if b.sim.TraceHash != a.sim.TraceHash {
+			obs.Divergence = r.divergence(s, sys, seed, opts.Watchdog)
+			res.Divergence = obs.Divergence
+		}
+	}
+	res = decorate(res, Decide(obs), &a)
+	if opts.OutDir != "" {
+		if err := writeArtifacts(opts.OutDir, &res, trace.Bytes(), a.hist); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// decorate fills a Result from a decision and, when it ran, an attempt.
+func decorate(res Result, d Decision, a *attempt) Result {
+	res.Verdict, res.Blame, res.Reason, res.Anomaly = d.Verdict, d.Blame, d.Reason, d.Anomaly
+	if a == nil {
+		return res
+	}
+	res.TraceHash = sim.FormatHash(a.sim.TraceHash)
+	res.Events = a.sim.Events
+	res.Messages = a.sim.Sent
+	res.SimNS = int64(a.sim.SimTime)
+	res.HostNS = int64(a.sim.HostTime)
+	res.Stop = string(a.sim.Stop)
+	res.Operations = len(a.hist.Ops)
+	for _, o := range a.hist.Ops {
+		switch o.Type {
+		case history.OK:
+			res.OpsOK++
+		case history.Fail:
+			res.OpsFail++
+		default:
+			res.OpsInfo++
+		}
+	}
+	res.Checker = a.check
+	res.Faults = a.evidence
+	res.Schedule = a.schedule
+	res.Checks = a.checks
+	if a.runErr != nil {
+		res.Error = a.runErr.Error()
+	}
+	return res
+}
+
+// capabilityGap names what the system lacks to run s, or "".
+func capabilityGap(sys System, s Scenario) string {
+	if !containsModel(sys.Models, s.Model) {
+		return fmt.Sprintf("system %s does not implement model %s (it implements %v)", sys.Name, s.Model, sys.Models)
+	}
+	var kinds []nemesis.Kind
+	kinds = append(kinds, s.Nemesis.Budget.Kinds...)
+	for _, f := range s.Nemesis.Schedule {
+		kinds = append(kinds, f.Kind)
+	}
+	for _, k := range kinds {
+		ok := false
+		for _, have := range sys.Faults {
+			ok = ok || have == k
+		}
+		if !ok {
+			return fmt.Sprintf("system %s cannot be tested under fault %s (it supports %v)", sys.Name, k, sys.Faults)
+		}
+	}
+	return ""
+}
+
+func withDefaults(s Scenario) Scenario {
+	if s.SimTime == 0 {
+		s.SimTime = DefaultSimTime
+	}
+	if s.MaxEvents == 0 {
+		s.MaxEvents = DefaultMaxEvents
+	}
+	if s.History == 0 {
+		s.History = history.AllFields
+	}
+	return s
+}
+
+// attempt runs s once on seed. Its error is a usage error.
+func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer, watchdog time.Duration) (attempt, error) {
+	var a attempt
+	nodes := s.Nodes
+	if nodes == 0 {
+		nodes = sys.DefaultNodes
+	}
+	cl, err := sys.Build(Build{Nodes: nodes, Model: s.Model, Bugs: s.Bugs})
+	if err != nil {
+		return a, fmt.Errorf("scenario %s: system %s: %w", s.Name, sys.Name, err)
+	}
+	targets := nemesis.SUTNodes(cl.Nodes)
+	var nem *nemesis.Nemesis
+	wcfg := s.Workload
+	wcfg.Model = s.Model
+	wcfg.Targets = targets
+	if len(cl.Targets) > 0 {
+		wcfg.Targets = cl.Targets
+	}
+	if cl.Adapter.EncodeRequest != nil {
+		wcfg.Adapter = cl.Adapter
+	}
+	wcfg.StartAfter = max(wcfg.StartAfter, cl.StartAfter)
+	wcfg.Epoch = func() []string {
+		if nem == nil {
+			return nil
+		}
+		return nem.Epoch()
+	}
+	budget := s.budget(targets)
+	if wcfg.ThinkTime == 0 {
+		wcfg.ThinkTime = pace(s, wcfg, budget)
+	}
+	if wcfg.Until == 0 {
+		// Stop regular operations with 30% of the run left for timeouts,
+		// the quiet period and the final reads.
+		wcfg.Until = s.SimTime * 7 / 10
+	}
+	wl, err := workloads.New(wcfg)
+	if err != nil {
+		return a, fmt.Errorf("scenario %s: workload: %w", s.Name, err)
+	}
+	w, err := sim.New(sim.Config{
+		Seed:           seed,
+		Nodes:          append(append([]sim.NodeSpec(nil), cl.Nodes...), wl.Nodes()...),
+		Net:            s.Net,
+		Disk:           s.Disk,
+		MaxTime:        s.SimTime,
+		MaxEvents:      s.MaxEvents,
+		Watchdog:       watchdog,
+		Trace:          trace,
+		BreakInvariant: s.SelfTest,
+	})
+	if err != nil {
+		return a, fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	if !s.Nemesis.None {
+		sched := s.Nemesis.Schedule.Clone()
+		if sched == nil {
+			gen := nemesis.Generate
+			if s.Nemesis.Swarm {
+				gen = nemesis.Swarm
+			}
+			if sched, err = gen(w.Stream("nemesis"), targets, budget); err != nil {
+				return a, fmt.Errorf("scenario %s: nemesis: %w", s.Name, err)
+			}
+		}
+		if nem, err = nemesis.Apply(w, sched, nemesis.Options{Budget: budget, Factories: cl.Factories}); err != nil {
+			return a, fmt.Errorf("scenario %s: nemesis: %w", s.Name, err)
+		}
+		a.schedule = sched
+	}
+	a.sim, a.runErr = w.Run()
+	if nem != nil {
+		if err := nem.Err(); err != nil && a.runErr == nil {
+			a.runErr = err
+		}
+		a.evidence = nem.Evidence()
+		a.lastHeal = nem.LastHeal()
+	}
+	if bad := wl.BadReplies(); len(bad) > 0 && a.runErr == nil {
+		a.runErr = &SUTError{Kind: "bad-reply", Detail: fmt.Sprintf("%d replies the adapter could not use; first from %s to %s at %v: %v", len(bad), bad[0].From, bad[0].Client, bad[0].At, bad[0].Err)}
+	}
+	a.hist = strip(wl.History(), s.History)
+	a.stats = wl.Stats()
+	copts := s.Options
+	if cl.Tune != nil {
+		cl.Tune(&copts)
+	}
+	if copts.HealAt == 0 {
+		copts.HealAt = int64(a.lastHeal)
+	}
+	if copts.DriftBound == 0 && budget.MaxDriftPPM > 0 {
+		copts.DriftBound = float64(budget.MaxDriftPPM) / 1e6
+	}
+	if s.Checker != NoChecker {
+		c, _ := r.Checker(s.Checker)
+		cr := c.Check(a.hist, copts)
+		a.check = &cr
+	}
+	a.checks = greenButBroken(s, a)
+	a.obs = Observation{
+		RunErr:    a.runErr,
+		TraceHash: a.sim.TraceHash,
+		Check:     a.check,
+		Checks:    a.checks,
+	}
+	for _, e := range a.evidence {
+		if e.State == nemesis.Pending || e.State == nemesis.Refused {
+			continue
+		}
+		a.obs.Faults = append(a.obs.Faults, FaultLanding{ID: e.ID, Kind: string(e.Kind), Landed: e.Landed, Detail: e.Detail})
+	}
+	if a.check != nil && a.check.Outcome == checkers.Anomaly {
+		a.obs.CrossCheck = crossCheck(a.hist, s.Model, copts)
+	}
+	return a, nil
+}
+
+// pace returns the mean think time that spreads each client's operations
+// from its start to a little past the last possible heal (and at most 60%
+// of the run, leaving time for timeouts, the quiet period and the final
+// reads), so that the workload runs throughout the fault window and after
+// it, as the green-but-broken checks require.
+func pace(s Scenario, w workloads.Config, b nemesis.Budget) time.Duration {
+	ops := w.OpsPerClient
+	if ops == 0 {
+		ops = 50 // workloads' default
+	}
+	end := time.Duration(b.HealBy) + s.SimTime/10
+	if s.Nemesis.None || end > s.SimTime*6/10 {
+		end = s.SimTime * 6 / 10
+	}
+	span := end - w.StartAfter
+	if span <= 0 {
+		return time.Millisecond
+	}
+	return max(span/time.Duration(ops), time.Millisecond)
+}
+
+// budget fills in a scenario's fault budget for one run.
+func (s Scenario) budget(targets []string) nemesis.Budget {
+	b := s.Nemesis.Budget
+	def := nemesis.DefaultBudget(targets, s.SimTime)
+	if len(b.Targets) == 0 {
+		b.Targets = def.Targets
+	}
+	if b.MaxDown == 0 {
+		b.MaxDown = def.MaxDown
+	}
+	if b.WarmUp == 0 && b.HealBy == 0 {
+		b.WarmUp, b.HealBy = clock.Time(s.SimTime/10), clock.Time(s.SimTime/2)
+	}
+	if b.MaxFaults == 0 {
+		b.MaxFaults = def.MaxFaults
+	}
+	if b.MaxDriftPPM == 0 {
+		b.MaxDriftPPM = def.MaxDriftPPM
+	}
+	if b.MaxOffset == 0 {
+		b.MaxOffset = def.MaxOffset
+	}
+	if b.MaxJump == 0 {
+		b.MaxJump = def.MaxJump
+	}
+	if b.MaxDelay == 0 {
+		b.MaxDelay = def.MaxDelay
+	}
+	if b.MaxNetP == 0 {
+		b.MaxNetP = def.MaxNetP
+	}
+	if b.MaxDiskP == 0 {
+		b.MaxDiskP = def.MaxDiskP
+	}
+	return b
+}
+
+// strip removes from h every field not in keep, marking it absent, as a
+// history recorded without those fields would be.
+func strip(h history.History, keep history.FieldSet) history.History {
+	drop := history.AllFields.Minus(keep).Minus(history.CoreFields)
+	if drop == 0 {
+		return h
+	}
+	out := history.History{Ops: make([]history.Op, len(h.Ops))}
+	for i, o := range h.Ops {
+		for _, f := range drop.List() {
+			switch f {
+			case history.FieldNodeSeen:
+				o.NodeSeen = ""
+			case history.FieldKey:
+				o.Key = ""
+			case history.FieldInput:
+				o.Input = nil
+			case history.FieldOutput:
+				o.Output = nil
+			case history.FieldError:
+				o.Error = ""
+			case history.FieldFaultEpoch:
+				o.FaultEpoch = nil
+			case history.FieldTimeoutMarker:
+				o.TimeoutMarker = false
+			case history.FieldProcess:
+				o.Process = 0
+			}
+		}
+		o.Absent = o.Absent.Union(drop)
+		out.Ops[i] = o
+	}
+	return out
+}
+
+// divergence runs the seed twice more with traces and finds where they
+// part.
+func (r *Registry) divergence(s Scenario, sys System, seed uint64, watchdog time.Duration) *Divergence {
+	var t1, t2 bytes.Buffer
+	if _, err := r.attempt(s, sys, seed, &t1, watchdog); err != nil {
+		return nil
+	}
+	if _, err := r.attempt(s, sys, seed, &t2, watchdog); err != nil {
+		return nil
+	}
+	d, err := sim.DiffTraces(&t1, &t2)
+	if err != nil || d == nil {
+		return nil
+	}
+	return &Divergence{Seq: uint64(d.Line - 1), First: d.A, Second: d.B, Harness: d.Producer == "harness"}
+}
+
+func writeArtifacts(dir string, res *Result, trace []byte, h history.History) error {
+	res.Artifacts.Trace = filepath.Join(dir, "trace.txt")
+	if err := os.WriteFile(res.Artifacts.Trace, trace, 0o644); err != nil {
+		return err
+	}
+	res.Artifacts.History = filepath.Join(dir, "history.jsonl")
+	return history.WriteFile(res.Artifacts.History, h)
+}
+
+func teeWriter(a io.Writer, b io.Writer) io.Writer {
+	if a == nil {
+		return b
+	}
+	return io.MultiWriter(a, b)
+}

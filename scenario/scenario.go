@@ -1,0 +1,283 @@
+package scenario
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/faultline-dst/faultline/checkers"
+	"github.com/faultline-dst/faultline/disk"
+	"github.com/faultline-dst/faultline/history"
+	"github.com/faultline-dst/faultline/nemesis"
+	"github.com/faultline-dst/faultline/netsim"
+	"github.com/faultline-dst/faultline/sim"
+	"github.com/faultline-dst/faultline/workloads"
+)
+
+// Claim is the promise a scenario tries to falsify.
+type Claim struct {
+	IDs  []string // C1, C2, ...
+	Text string
+	// Kind is safety, liveness, durability, idempotency, isolation,
+	// ordering, membership or performance.
+	Kind string
+}
+
+// Scenario binds one claim to a system, a workload, a nemesis and a
+// checker. It is named after the claim, not after its set-up.
+type Scenario struct {
+	Name   string
+	Claim  Claim
+	System string   // a registered System
+	Bugs   []string // the system's bug switches (a known-bug variant)
+	Model  history.Model
+	// Checker names the checker (checkers.Lookup, or one added to the
+	// Registry); Options configure it.
+	Checker string
+	Options checkers.Options
+	// History lists the fields the workload records; the others are
+	// stripped before checking (a plan may declare less than the checker
+	// needs, which makes the run INCONCLUSIVE-oracle-too-weak). Empty
+	// means every field.
+	History history.FieldSet
+	Nodes   int // topology: SUT nodes (default: the system's)
+	// Workload configures the clients; Targets, Adapter and Epoch are
+	// filled in by the run. A zero ThinkTime is paced so that each client's
+	// operations span the run up to a little past the fault window.
+	Workload workloads.Config
+	Nemesis  NemesisSpec
+	Net      netsim.Config // zero: 1ms fixed links
+	Disk     disk.Config
+	// SimTime and MaxEvents are the run's deterministic budgets.
+	SimTime   time.Duration
+	MaxEvents int64
+	Seeds     int // how many seeds a sweep runs by default
+	// SelfTest breaks a harness invariant on purpose (sim.Config's
+	// BreakInvariant), to test that faultline then blames itself.
+	SelfTest string
+}
+
+// NoChecker is the checker name of a scenario that binds no model-level
+// checker: only invariants and panics are watched (PARTIAL-surface).
+const NoChecker = "none"
+
+// NemesisSpec is a scenario's fault budget and how schedules are drawn.
+type NemesisSpec struct {
+	// Budget is the fault budget; its Targets default to the SUT nodes
+	// and its window to the run's 10%..50%.
+	Budget nemesis.Budget
+	// Swarm draws each seed's schedule with nemesis.Swarm instead of
+	// nemesis.Generate.
+	Swarm bool
+	// Schedule, when set, replaces the generator: an explicit fault list
+	// (the output of shrinking, or written by hand).
+	Schedule nemesis.Schedule
+	// None runs without faults (a smoke scenario).
+	None bool
+}
+
+// Build is what a System is asked to build for one run.
+type Build struct {
+	Nodes int
+	Model history.Model
+	Bugs  []string
+}
+
+// Cluster is a built system: its nodes and how clients talk to them.
+type Cluster struct {
+	Nodes   []sim.NodeSpec
+	Adapter workloads.Adapter
+	// Factories are alternative versions for upgrade faults, by name.
+	Factories map[string]sim.Factory
+	// Targets are the nodes clients send requests to (default: every
+	// non-harness node).
+	Targets []string
+	// StartAfter delays the clients (e.g. until a leader is elected).
+	StartAfter time.Duration
+	// Tune adjusts checker options to the system (initial balances, the
+	// drift bound of leases).
+	Tune func(*checkers.Options)
+}
+
+// Bug is one known-bug switch of a system: the mistake, the claim it
+// breaks and the fault that exposes it.
+type Bug struct {
+	Name, Claim, Fault string
+}
+
+// System is a registered system under test.
+type System struct {
+	Name    string
+	Summary string
+	Models  []history.Model
+	// Faults are the fault kinds the system can be tested under; a
+	// scenario asking for another is INCONCLUSIVE-env.
+	Faults []nemesis.Kind
+	Bugs   []Bug
+	// DefaultNodes is the topology when a scenario does not say.
+	DefaultNodes int
+	Build        func(Build) (Cluster, error)
+}
+
+// Registry holds the systems, checkers and scenarios a run can name. It
+// is plain data owned by its caller; there is no global registry.
+type Registry struct {
+	systems   []System
+	scenarios []Scenario
+	checkers  []checkers.Checker
+}
+
+// AddSystem registers s; names must be unique.
+func (r *Registry) AddSystem(s System) error {
+	if s.Name == "" || s.Build == nil {
+		return fmt.Errorf("scenario: system %q needs a name and a Build function", s.Name)
+	}
+	if _, err := r.System(s.Name); err == nil {
+		return fmt.Errorf("scenario: system %q registered twice", s.Name)
+	}
+	r.systems = append(r.systems, s)
+	return nil
+}
+
+// AddChecker registers a checker beyond package checkers' own.
+func (r *Registry) AddChecker(c checkers.Checker) error {
+	if _, err := r.Checker(c.Name); err == nil {
+		return fmt.Errorf("scenario: checker %q registered twice", c.Name)
+	}
+	r.checkers = append(r.checkers, c)
+	return nil
+}
+
+// AddScenario registers s after checking that its system, model and
+// checker exist and fit together.
+func (r *Registry) AddScenario(s Scenario) error {
+	if s.Name == "" {
+		return fmt.Errorf("scenario: a scenario needs a name")
+	}
+	if _, err := r.Scenario(s.Name); err == nil {
+		return fmt.Errorf("scenario: scenario %q registered twice", s.Name)
+	}
+	if err := r.check(s); err != nil {
+		return fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	r.scenarios = append(r.scenarios, s)
+	return nil
+}
+
+func (r *Registry) check(s Scenario) error {
+	sys, err := r.System(s.System)
+	if err != nil {
+		return err
+	}
+	for _, b := range s.Bugs {
+		if !sys.hasBug(b) {
+			return fmt.Errorf("system %s has no bug %q; valid: %s", sys.Name, b, strings.Join(sys.bugNames(), ", "))
+		}
+	}
+	if s.Checker == NoChecker {
+		return nil
+	}
+	c, err := r.Checker(s.Checker)
+	if err != nil {
+		return err
+	}
+	if len(c.Models) > 0 && !containsModel(c.Models, s.Model) {
+		return fmt.Errorf("checker %s does not judge model %s; it judges %v", c.Name, s.Model, c.Models)
+	}
+	return nil
+}
+
+// System returns the system called name.
+func (r *Registry) System(name string) (System, error) {
+	for _, s := range r.systems {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	var names []string
+	for _, s := range r.systems {
+		names = append(names, s.Name)
+	}
+	sort.Strings(names)
+	return System{}, fmt.Errorf("unknown system %q; valid: %s", name, strings.Join(names, ", "))
+}
+
+// Checker returns the checker called name: the registry's own first, then
+// package checkers'.
+func (r *Registry) Checker(name string) (checkers.Checker, error) {
+	for _, c := range r.checkers {
+		if c.Name == name {
+			return c, nil
+		}
+	}
+	c, err := checkers.Lookup(name)
+	if err != nil && len(r.checkers) > 0 {
+		names := checkers.Names()
+		for _, c := range r.checkers {
+			names = append(names, c.Name)
+		}
+		sort.Strings(names)
+		return c, fmt.Errorf("unknown checker %q; valid: %s", name, strings.Join(names, ", "))
+	}
+	return c, err
+}
+
+// Scenario returns the scenario called name.
+func (r *Registry) Scenario(name string) (Scenario, error) {
+	for _, s := range r.scenarios {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return Scenario{}, fmt.Errorf("unknown scenario %q; valid: %s", name, strings.Join(r.ScenarioNames(), ", "))
+}
+
+// Scenarios returns every registered scenario, sorted by name.
+func (r *Registry) Scenarios() []Scenario {
+	out := append([]Scenario(nil), r.scenarios...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// ScenarioNames returns the registered scenario names, sorted.
+func (r *Registry) ScenarioNames() []string {
+	var names []string
+	for _, s := range r.Scenarios() {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// Systems returns every registered system, sorted by name.
+func (r *Registry) Systems() []System {
+	out := append([]System(nil), r.systems...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func (s System) hasBug(name string) bool {
+	for _, b := range s.Bugs {
+		if b.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (s System) bugNames() []string {
+	var out []string
+	for _, b := range s.Bugs {
+		out = append(out, b.Name)
+	}
+	return out
+}
+
+func containsModel(ms []history.Model, m history.Model) bool {
+	for _, x := range ms {
+		if x == m {
+			return true
+		}
+	}
+	return false
+}

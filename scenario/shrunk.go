@@ -1,0 +1,26 @@
+package scenario
+
+import "github.com/faultline-dst/faultline/nemesis"
+
+// Size measures a scenario run for shrinking: what there is to remove.
+type Size struct {
+	Faults     int `json:"faults"`
+	Operations int `json:"operations"`
+	Clients    int `json:"clients"`
+	Nodes      int `json:"nodes"`
+}
+
+// Shrunk is the outcome of shrinking a failing seed: a scenario with an
+// explicit fault list that reproduces the same anomaly on its own.
+type Shrunk struct {
+	Seed     uint64           `json:"seed"`
+	Anomaly  string           `json:"anomaly"`
+	Before   Size             `json:"before"`
+	After    Size             `json:"after"`
+	Schedule nemesis.Schedule `json:"schedule"`
+	// OpsPerClient, Clients and Nodes are the shrunk workload and topology.
+	OpsPerClient int `json:"ops_per_client"`
+	Clients      int `json:"clients"`
+	Nodes        int `json:"nodes"`
+	Runs         int `json:"runs"` // runs the shrinker made
+}
