@@ -27,20 +27,20 @@ const (
 
 // A Violation is one anomaly with the evidence for it.
 type Violation struct {
-	Kind        string  // stable anomaly kind, e.g. "lost-write"
-	Key         string  // the partition it was found in ("" when global)
-	Ops         []int64 // op_ids involved, most relevant first
-	Explanation string  // which operations, which values, why nothing explains them
+	Kind        string  `json:"kind"`        // stable anomaly kind, e.g. "lost-write"
+	Key         string  `json:"key"`         // the partition it was found in ("" when global)
+	Ops         []int64 `json:"ops"`         // op_ids involved, most relevant first
+	Explanation string  `json:"explanation"` // which operations, which values, why nothing explains them
 }
 
 // A Partition is one independently decided part of the history, usually a
 // key.
 type Partition struct {
-	Name    string
-	Outcome Outcome
-	Ops     int    // operations of the checker's models in it
-	Reason  string // why it is undecided; "" otherwise
-	Work    int64  // deterministic work spent on it
+	Name    string  `json:"name"`
+	Outcome Outcome `json:"outcome"`
+	Ops     int     `json:"ops"`              // operations of the checker's models in it
+	Reason  string  `json:"reason,omitempty"` // why it is undecided; "" otherwise
+	Work    int64   `json:"work"`             // deterministic work spent on it
 }
 
 // A KeyLinearization is porcupine's linearization information for one
@@ -55,21 +55,22 @@ type KeyLinearization struct {
 // on every host (porcupine's host-time limit, a last resort, is the one
 // exception, and it can only give Unknown).
 type Result struct {
-	Checker string
-	Outcome Outcome
+	Checker string  `json:"checker"`
+	Outcome Outcome `json:"outcome"`
 	// Kind is the first violation's kind when Outcome is Anomaly, the
 	// reason when Unknown ("too-weak", "malformed-history", "work-limit",
 	// "time-limit", "no-final-read", "no-operations", ...), "" when OK.
-	Kind        string
-	Explanation string
-	Violations  []Violation // at most Options.MaxViolations, sorted
-	Omitted     int         // violations found beyond those listed
+	Kind        string      `json:"kind,omitempty"`
+	Explanation string      `json:"explanation"`
+	Violations  []Violation `json:"violations,omitempty"` // at most Options.MaxViolations, sorted
+	Omitted     int         `json:"omitted,omitempty"`    // violations found beyond those listed
 	// Checked counts the operations in decided partitions; Recorded counts
 	// every operation in the history given to the checker.
-	Checked, Recorded int
-	Partitions        []Partition // sorted by name
-	Work              int64       // deterministic work measure: model steps, comparisons
-	Missing           []string    // needed fields the history lacks (Kind "too-weak")
+	Checked    int         `json:"checked"`
+	Recorded   int         `json:"recorded"`
+	Partitions []Partition `json:"partitions"`        // sorted by name
+	Work       int64       `json:"work"`              // deterministic work measure: model steps, comparisons
+	Missing    []string    `json:"missing,omitempty"` // needed fields the history lacks (Kind "too-weak")
 	// Linearizations holds porcupine's information per decided key
 	// (linearizable checker only). It is not part of the JSON form.
 	Linearizations []KeyLinearization `json:"-"`

@@ -36,9 +36,9 @@ func ReplayCommand(scenario string, seed uint64) string {
 	return fmt.Sprintf("faultline replay --scenario %s --seed %d", scenario, seed)
 }
 
-// Group turns a sweep's results into distinct findings: every FAIL, and
-// every INCONCLUSIVE with a blame, grouped by scenario, anomaly kind,
-// checker and blame. Findings are ordered SUT blame first, then by
+// Group turns a sweep's results into distinct findings: every FAIL
+// (inconclusive seeds are reported per scenario, not as findings), grouped
+// by scenario, anomaly kind, checker and blame. Findings are ordered SUT blame first, then by
 // scenario and anomaly.
 func Group(results []Result) []Finding {
 	type key struct {
