@@ -206,9 +206,20 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		wcfg.ThinkTime = pace(s, wcfg, budget)
 	}
 	if wcfg.Until == 0 {
-		// Stop regular operations with 30% of the run left for timeouts,
-		// the quiet period and the final reads.
-		wcfg.Until = s.SimTime * 7 / 10
+		// Stop regular operations with at least 30% of the run left, and
+		// room for a timeout, the quiet period and the final reads.
+		timeout := wcfg.Timeout
+		if timeout == 0 {
+			timeout = time.Second // workloads' default
+		}
+		quiet := wcfg.Quiet
+		if quiet == 0 {
+			quiet = timeout
+		}
+		wcfg.Until = min(s.SimTime*7/10, s.SimTime-quiet-2*timeout)
+		if wcfg.Until <= wcfg.StartAfter {
+			return a, fmt.Errorf("scenario %s: run time %v is too short for the workload: it needs its start (%v), a quiet period (%v) and two timeouts (%v) for the final reads", s.Name, s.SimTime, wcfg.StartAfter, quiet, timeout)
+		}
 	}
 	wl, err := workloads.New(wcfg)
 	if err != nil {

@@ -1,0 +1,434 @@
+package scenario
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/faultline-dst/faultline/history"
+	"github.com/faultline-dst/faultline/nemesis"
+	"github.com/faultline-dst/faultline/workloads"
+)
+
+// A plan block declares one scenario inside a Markdown test plan:
+//
+//	```faultline
+//	scenario: acked_writes_survive_crash_with_fsync_loss
+//	falsifies: C2
+//	claim: an acknowledged write survives crashes with fsync loss
+//	kind: durability
+//	system: raftkv
+//	bugs: ack-before-sync
+//	model: kv
+//	checker: linearizable
+//	history: op_id, process, model, op_type, key, input, output, type, invoke_ts, complete_ts, node_seen
+//	nemesis:
+//	  kinds: crash
+//	  max_down: 3
+//	  evidence: required
+//	workload:
+//	  clients: 5
+//	  operations: 100
+//	  keys: 5
+//	  mix: read=5, write=4, cas=1
+//	topology:
+//	  nodes: 3
+//	run:
+//	  time: 15s
+//	  events: 20000000
+//	seeds: 1000
+//	```
+//
+// planFields lists every field with whether it is required; a section's
+// fields are listed under it.
+var planFields = map[string]bool{
+	"scenario": true, "falsifies": true, "system": true, "model": true, "checker": true,
+	"claim": false, "kind": false, "bugs": false, "history": false, "nemesis": false,
+	"workload": false, "topology": false, "run": false, "seeds": false,
+}
+
+var sectionFields = map[string][]string{
+	"nemesis":  {"kinds", "max_down", "max_faults", "swarm", "evidence", "schedule"},
+	"workload": {"clients", "operations", "keys", "key_dist", "mix", "timeout", "retries", "targeting"},
+	"topology": {"nodes"},
+	"run":      {"time", "events"},
+}
+
+// PlanScenario is one scenario declared by a plan, with where it was.
+type PlanScenario struct {
+	Scenario Scenario
+	File     string
+	Line     int
+}
+
+// ParsePlan reads a Markdown test plan and returns the scenarios its
+// ```faultline blocks declare, checked against the registry: unknown or
+// missing fields, unknown systems, models, checkers, fault kinds and bad
+// values are errors with the file and line, listing the valid choices.
+// Every error in the plan is reported, joined.
+func (r *Registry) ParsePlan(rd io.Reader, file string) ([]PlanScenario, error) {
+	blocks, err := parseBlocks(rd, file)
+	if err != nil {
+		return nil, err
+	}
+	if len(blocks) == 0 {
+		return nil, &PlanError{file, 1, "no ```faultline block found; a plan declares each scenario in one"}
+	}
+	var out []PlanScenario
+	var errs planErrors
+	seen := map[string]int{}
+	for _, b := range blocks {
+		p := blockParser{file: file, reg: r, errs: &errs}
+		s := p.scenario(b)
+		if s.Name != "" {
+			if line, dup := seen[s.Name]; dup {
+				errs.add(file, b.line, fmt.Sprintf("scenario %q declared twice (also line %d)", s.Name, line))
+			}
+			seen[s.Name] = b.line
+		}
+		out = append(out, PlanScenario{Scenario: s, File: file, Line: b.line})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
+}
+
+// ReadPlan is ParsePlan on a file.
+func (r *Registry) ReadPlan(path string) ([]PlanScenario, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return r.ParsePlan(f, path)
+}
+
+// planErrors is every error found in a plan.
+type planErrors []*PlanError
+
+func (e *planErrors) add(file string, line int, msg string) {
+	*e = append(*e, &PlanError{file, line, msg})
+}
+
+func (e planErrors) Error() string {
+	var b strings.Builder
+	for i, pe := range e {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(pe.Error())
+	}
+	return b.String()
+}
+
+type blockParser struct {
+	file string
+	reg  *Registry
+	errs *planErrors
+}
+
+func (p *blockParser) fail(line int, format string, args ...any) {
+	p.errs.add(p.file, line, fmt.Sprintf(format, args...))
+}
+
+func (p *blockParser) scenario(b rawBlock) Scenario {
+	var s Scenario
+	s.Claim.Kind = "safety"
+	have := map[string]rawField{}
+	for _, f := range b.fields {
+		if _, known := planFields[f.key]; !known {
+			p.fail(f.line, "unknown field %q; valid: %s", f.key, strings.Join(sortedKeys(planFields), ", "))
+			continue
+		}
+		if prev, dup := have[f.key]; dup {
+			p.fail(f.line, "field %q given twice (also line %d)", f.key, prev.line)
+			continue
+		}
+		have[f.key] = f
+		_, isSection := sectionFields[f.key]
+		if isSection && f.value != "" {
+			p.fail(f.line, "%s is a section: put its fields on the indented lines below it (%s)", f.key, strings.Join(sectionFields[f.key], ", "))
+			continue
+		}
+		if !isSection && f.value == "" {
+			p.fail(f.line, "field %q has no value", f.key)
+			continue
+		}
+		if isSection {
+			p.section(&s, f)
+		}
+	}
+	for _, k := range sortedKeys(planFields) {
+		if _, ok := have[k]; !ok && planFields[k] {
+			p.fail(b.line, "scenario block lacks required field %q", k)
+		}
+	}
+	get := func(k string) (string, int) { return have[k].value, have[k].line }
+	if v, _ := get("scenario"); v != "" {
+		s.Name = v
+	}
+	if v, _ := get("falsifies"); v != "" {
+		s.Claim.IDs = splitList(v)
+	}
+	if v, _ := get("claim"); v != "" {
+		s.Claim.Text = v
+	}
+	if v, line := get("kind"); v != "" {
+		kinds := []string{"durability", "idempotency", "isolation", "liveness", "membership", "ordering", "performance", "safety"}
+		if !contains(kinds, v) {
+			p.fail(line, "kind %q is not a claim kind; valid: %s", v, strings.Join(kinds, ", "))
+		}
+		s.Claim.Kind = v
+	}
+	var sys System
+	if v, line := get("system"); v != "" {
+		var err error
+		if sys, err = p.reg.System(v); err != nil {
+			p.fail(line, "%v", err)
+		}
+		s.System = v
+	}
+	if v, line := get("bugs"); v != "" {
+		s.Bugs = splitList(v)
+		for _, bug := range s.Bugs {
+			if sys.Name != "" && !sys.hasBug(bug) {
+				p.fail(line, "system %s has no bug %q; valid: %s", sys.Name, bug, strings.Join(sys.bugNames(), ", "))
+			}
+		}
+	}
+	if v, line := get("model"); v != "" {
+		s.Model = history.Model(v)
+		if !containsModel(history.Models(), s.Model) {
+			p.fail(line, "unknown model %q; valid: %v", v, history.Models())
+		} else if sys.Name != "" && !containsModel(sys.Models, s.Model) {
+			p.fail(line, "system %s does not implement model %s; it implements %v", sys.Name, v, sys.Models)
+		}
+	}
+	if v, line := get("checker"); v != "" {
+		s.Checker = v
+		if v != NoChecker {
+			c, err := p.reg.Checker(v)
+			switch {
+			case err != nil:
+				p.fail(line, "%v (or %q for none)", err, NoChecker)
+			case s.Model != "" && len(c.Models) > 0 && !containsModel(c.Models, s.Model):
+				p.fail(line, "checker %s does not judge model %s; it judges %v", v, s.Model, c.Models)
+			}
+		}
+	}
+	if v, line := get("history"); v != "" {
+		var set history.FieldSet
+		for _, name := range splitList(v) {
+			f, err := history.ParseField(name)
+			if err != nil {
+				p.fail(line, "history: %v", err)
+				continue
+			}
+			set = set.Union(history.Fields(f))
+		}
+		s.History = set.Union(history.CoreFields)
+	}
+	if v, line := get("seeds"); v != "" {
+		s.Seeds = p.positive(line, "seeds", v)
+	}
+	if sys.Name != "" && s.Nemesis.Schedule == nil {
+		for _, k := range s.Nemesis.Budget.Kinds {
+			if !containsKind(sys.Faults, k) {
+				p.fail(have["nemesis"].line, "system %s cannot be tested under fault %s; it supports %v", sys.Name, k, sys.Faults)
+			}
+		}
+	}
+	if wf, ok := have["workload"]; ok && s.Model != "" && containsModel(history.Models(), s.Model) {
+		cfg := s.Workload
+		cfg.Model, cfg.Targets = s.Model, []string{"n1"}
+		if _, err := workloads.New(cfg); err != nil {
+			p.fail(wf.line, "workload: %v", err)
+		}
+	}
+	return s
+}
+
+func (p *blockParser) section(s *Scenario, f rawField) {
+	valid := sectionFields[f.key]
+	seen := map[string]int{}
+	for _, sf := range f.sub {
+		if !contains(valid, sf.key) {
+			p.fail(sf.line, "unknown %s field %q; valid: %s", f.key, sf.key, strings.Join(valid, ", "))
+			continue
+		}
+		if prev, dup := seen[sf.key]; dup {
+			p.fail(sf.line, "%s.%s given twice (also line %d)", f.key, sf.key, prev)
+			continue
+		}
+		seen[sf.key] = sf.line
+		if sf.value == "" {
+			p.fail(sf.line, "%s.%s has no value", f.key, sf.key)
+			continue
+		}
+		p.set(s, f.key+"."+sf.key, sf.value, sf.line)
+	}
+	if len(f.sub) == 0 {
+		p.fail(f.line, "section %s is empty; its fields: %s", f.key, strings.Join(valid, ", "))
+	}
+}
+
+func (p *blockParser) set(s *Scenario, key, v string, line int) {
+	switch key {
+	case "nemesis.kinds":
+		if v == "none" {
+			s.Nemesis.None = true
+			return
+		}
+		for _, name := range splitList(v) {
+			k, err := nemesis.ParseKind(name)
+			if err != nil {
+				var valid []string
+				for _, k := range nemesis.Kinds() {
+					valid = append(valid, string(k))
+				}
+				p.fail(line, "nemesis.kinds: unknown fault kind %q; valid: %s, or none", name, strings.Join(valid, ", "))
+				continue
+			}
+			s.Nemesis.Budget.Kinds = append(s.Nemesis.Budget.Kinds, k)
+		}
+	case "nemesis.max_down":
+		s.Nemesis.Budget.MaxDown = p.positive(line, key, v)
+	case "nemesis.max_faults":
+		s.Nemesis.Budget.MaxFaults = p.positive(line, key, v)
+	case "nemesis.swarm":
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			p.fail(line, "nemesis.swarm: %q is not true or false", v)
+		}
+		s.Nemesis.Swarm = b
+	case "nemesis.evidence":
+		if v != "required" {
+			p.fail(line, "nemesis.evidence: %q; valid: required (a fault without landing evidence never passes)", v)
+		}
+	case "nemesis.schedule":
+		path := v
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(p.file), path)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			p.fail(line, "nemesis.schedule: %v", err)
+			return
+		}
+		sched, err := nemesis.ParseSchedule(data)
+		if err != nil {
+			p.fail(line, "nemesis.schedule %s: %v", v, err)
+			return
+		}
+		s.Nemesis.Schedule = sched
+		for _, f := range sched {
+			if !containsKind(s.Nemesis.Budget.Kinds, f.Kind) {
+				s.Nemesis.Budget.Kinds = append(s.Nemesis.Budget.Kinds, f.Kind)
+			}
+		}
+	case "workload.clients":
+		s.Workload.Clients = p.positive(line, key, v)
+	case "workload.operations":
+		s.Workload.OpsPerClient = p.positive(line, key, v)
+	case "workload.keys":
+		s.Workload.Keys = p.positive(line, key, v)
+	case "workload.retries":
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			p.fail(line, "workload.retries: %q is not a count (0 or more)", v)
+		}
+		s.Workload.Retries = n
+	case "workload.key_dist":
+		s.Workload.KeyDist = workloads.KeyDist(v)
+		if v != string(workloads.KeysUniform) && v != string(workloads.KeysZipf) {
+			p.fail(line, "workload.key_dist: %q; valid: %s, %s", v, workloads.KeysUniform, workloads.KeysZipf)
+		}
+	case "workload.targeting":
+		s.Workload.Targeting = workloads.Targeting(v)
+		valid := []string{string(workloads.TargetRandom), string(workloads.TargetRoundRobin), string(workloads.TargetSticky)}
+		if !contains(valid, v) {
+			p.fail(line, "workload.targeting: %q; valid: %s", v, strings.Join(valid, ", "))
+		}
+	case "workload.timeout":
+		s.Workload.Timeout = p.duration(line, key, v)
+	case "workload.mix":
+		mix := map[string]int{}
+		for _, part := range splitList(v) {
+			op, w, ok := strings.Cut(part, "=")
+			n, err := strconv.Atoi(strings.TrimSpace(w))
+			if !ok || err != nil || n < 0 {
+				p.fail(line, "workload.mix: %q is not op=weight (e.g. read=5, write=4)", part)
+				continue
+			}
+			mix[strings.TrimSpace(op)] = n
+		}
+		s.Workload.Mix = mix
+	case "topology.nodes":
+		s.Nodes = p.positive(line, key, v)
+	case "run.time":
+		s.SimTime = p.duration(line, key, v)
+	case "run.events":
+		s.MaxEvents = int64(p.positive(line, key, v))
+	}
+}
+
+func (p *blockParser) positive(line int, key, v string) int {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		p.fail(line, "%s: %q is not a positive whole number", key, v)
+		return 0
+	}
+	return n
+}
+
+func (p *blockParser) duration(line int, key, v string) time.Duration {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		p.fail(line, "%s: %q is not a positive duration (e.g. 500ms, 15s)", key, v)
+		return 0
+	}
+	return d
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func containsKind(ks []nemesis.Kind, k nemesis.Kind) bool {
+	for _, x := range ks {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}

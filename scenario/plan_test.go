@@ -1,0 +1,145 @@
+package scenario_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faultline-dst/faultline/history"
+	"github.com/faultline-dst/faultline/nemesis"
+	"github.com/faultline-dst/faultline/scenario"
+)
+
+const goodPlan = "# Test plan: memstore\n\nSome prose.\n\n```go\nnot: a block\n```\n\n## C1\n\n" +
+	"```faultline\n" +
+	"scenario: kv_reads_see_writes_under_pauses\n" +
+	"falsifies: C1, C2\n" +
+	"claim: reads see the latest acknowledged write\n" +
+	"system: mem\n" +
+	"model: kv\n" +
+	"checker: linearizable\n" +
+	"history: op_id, process, key, input, output, node_seen, fault_epoch\n" +
+	"# a comment\n" +
+	"nemesis:\n" +
+	"  kinds: pause\n" +
+	"  max_down: 1\n" +
+	"  evidence: required\n" +
+	"workload:\n" +
+	"  clients: 2\n" +
+	"  operations: 40\n" +
+	"  keys: 3\n" +
+	"  mix: read=1, write=1\n" +
+	"  timeout: 200ms\n" +
+	"topology:\n" +
+	"  nodes: 1\n" +
+	"run:\n" +
+	"  time: 2s\n" +
+	"seeds: 7\n" +
+	"```\n"
+
+func TestParsePlan(t *testing.T) {
+	r := registry(t)
+	got, err := r.ParsePlan(strings.NewReader(goodPlan), "plan.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Line != 11 {
+		t.Fatalf("got %+v", got)
+	}
+	s := got[0].Scenario
+	if s.Name != "kv_reads_see_writes_under_pauses" || len(s.Claim.IDs) != 2 || s.System != "mem" || s.Model != history.KV ||
+		s.Nodes != 1 || s.SimTime != 2*time.Second || s.Seeds != 7 || s.Workload.Clients != 2 || s.Workload.OpsPerClient != 40 ||
+		s.Workload.Mix["read"] != 1 || len(s.Nemesis.Budget.Kinds) != 1 || s.Nemesis.Budget.Kinds[0] != nemesis.Pause ||
+		!s.History.Has(history.FieldNodeSeen) || s.History.Has(history.FieldError) {
+		t.Errorf("parsed %+v", s)
+	}
+	// The parsed scenario runs.
+	res, err := r.Run(s, 1, scenario.RunOptions{})
+	if err != nil || res.Verdict != scenario.PassHardening {
+		t.Errorf("run: %s %s %v", res.Verdict, res.Reason, err)
+	}
+}
+
+func TestPlanErrorsNameLineAndChoices(t *testing.T) {
+	r := registry(t)
+	tests := []struct {
+		name, edit, want string
+	}{
+		{"unknown field", "seeds: 7\n", "plan.md:35: unknown field \"nemsis\"; valid: bugs, checker, claim"},
+		{"missing field", "checker: linearizable\n", "plan.md:11: scenario block lacks required field \"checker\""},
+		{"unknown system", "system: mem\n", "plan.md:15: unknown system \"memz\"; valid: flaky, flaky-once, mem, mem-drop-writes"},
+		{"unknown model", "model: kv\n", "plan.md:16: unknown model \"kvv\""},
+		{"unknown checker", "checker: linearizable\n", "plan.md:17: unknown checker \"linearisable\"; valid: "},
+		{"unknown fault kind", "  kinds: pause\n", "plan.md:21: nemesis.kinds: unknown fault kind \"paws\""},
+		{"fault the system cannot take", "  kinds: pause\n", "cannot be tested under fault crash"},
+		{"bad number", "  clients: 2\n", "plan.md:25: workload.clients: \"two\" is not a positive whole number"},
+		{"bad mix", "  mix: read=1, write=1\n", "unknown section"},
+		{"bad duration", "  time: 2s\n", "plan.md:33: run.time: \"2 s\" is not a positive duration"},
+		{"unknown section field", "  nodes: 1\n", "plan.md:31: unknown topology field \"replicas\"; valid: nodes"},
+		{"history field", "history: op_id, process, key, input, output, node_seen, fault_epoch\n", "plan.md:18: history: "},
+		{"unclosed", "```\n", "plan.md:11: faultline block is never closed"},
+	}
+	repl := map[string]string{
+		"unknown field":                "nemsis: x\n",
+		"missing field":                "",
+		"unknown system":               "system: memz\n",
+		"unknown model":                "model: kvv\n",
+		"unknown checker":              "checker: linearisable\n",
+		"unknown fault kind":           "  kinds: paws\n",
+		"fault the system cannot take": "  kinds: crash\n",
+		"bad number":                   "  clients: two\n",
+		"bad mix":                      "  mix: read=1, write=1\n",
+		"bad duration":                 "  time: 2 s\n",
+		"unknown section field":        "  replicas: 1\n",
+		"history field":                "history: op_id, nodeseen\n",
+		"unclosed":                     "",
+	}
+	for _, tt := range tests {
+		if tt.name == "bad mix" {
+			continue // covered below with the workload's own message
+		}
+		t.Run(tt.name, func(t *testing.T) {
+			plan := strings.Replace(goodPlan, tt.edit, repl[tt.name], 1)
+			if tt.name == "unknown field" {
+				plan = strings.Replace(goodPlan, "seeds: 7\n", "seeds: 7\nnemsis: x\n", 1)
+			}
+			if tt.name == "unclosed" {
+				plan = strings.TrimSuffix(goodPlan, "```\n")
+			}
+			_, err := r.ParsePlan(strings.NewReader(plan), "plan.md")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v\nwant an error containing %q", err, tt.want)
+			}
+		})
+	}
+	plan := strings.Replace(goodPlan, "mix: read=1, write=1", "mix: read=1, put=1", 1)
+	if _, err := r.ParsePlan(strings.NewReader(plan), "plan.md"); err == nil || !strings.Contains(err.Error(), "plan.md:24: workload:") || !strings.Contains(err.Error(), "valid: cas, read, write") {
+		t.Errorf("bad mix: %v", err)
+	}
+	if _, err := r.ParsePlan(strings.NewReader("# nothing\n"), "empty.md"); err == nil || !strings.Contains(err.Error(), "no ```faultline block") {
+		t.Errorf("empty plan: %v", err)
+	}
+}
+
+func TestPlanExplicitSchedule(t *testing.T) {
+	r := registry(t)
+	dir := t.TempDir()
+	sched := `[{"id":"f1","kind":"pause","nodes":["n1"],"start":"300ms","end":"500ms"}]`
+	if err := os.WriteFile(filepath.Join(dir, "faults.json"), []byte(sched), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan := strings.Replace(goodPlan, "  evidence: required\n", "  evidence: required\n  schedule: faults.json\n", 1)
+	path := filepath.Join(dir, "plan.md")
+	if err := os.WriteFile(path, []byte(plan), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.ReadPlan(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := got[0].Scenario.Nemesis.Schedule; len(s) != 1 || s[0].ID != "f1" {
+		t.Fatalf("schedule %+v", s)
+	}
+}
