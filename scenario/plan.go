@@ -44,11 +44,16 @@ import (
 //	seeds: 1000
 //	```
 //
+// A block may instead name a registered scenario as its base ("base:
+// kv_linearizable_under_partitions_and_crashes") and give only what it
+// changes; only "scenario" is then required. Shrinking writes its output
+// this way.
+//
 // planFields lists every field with whether it is required; a section's
 // fields are listed under it.
 var planFields = map[string]bool{
 	"scenario": true, "falsifies": true, "system": true, "model": true, "checker": true,
-	"claim": false, "kind": false, "bugs": false, "history": false, "nemesis": false,
+	"base": false, "claim": false, "kind": false, "bugs": false, "history": false, "nemesis": false,
 	"workload": false, "topology": false, "run": false, "seeds": false,
 }
 
@@ -140,6 +145,18 @@ func (p *blockParser) fail(line int, format string, args ...any) {
 func (p *blockParser) scenario(b rawBlock) Scenario {
 	var s Scenario
 	s.Claim.Kind = "safety"
+	based := false
+	for _, f := range b.fields {
+		if f.key == "base" {
+			base, err := p.reg.Scenario(f.value)
+			if err != nil {
+				p.fail(f.line, "base: %v", err)
+				break
+			}
+			s, based = base, true
+			s.Nemesis.Schedule = s.Nemesis.Schedule.Clone()
+		}
+	}
 	have := map[string]rawField{}
 	for _, f := range b.fields {
 		if _, known := planFields[f.key]; !known {
@@ -165,7 +182,7 @@ func (p *blockParser) scenario(b rawBlock) Scenario {
 		}
 	}
 	for _, k := range sortedKeys(planFields) {
-		if _, ok := have[k]; !ok && planFields[k] {
+		if _, ok := have[k]; !ok && planFields[k] && (!based || k == "scenario") {
 			p.fail(b.line, "scenario block lacks required field %q", k)
 		}
 	}
@@ -187,6 +204,9 @@ func (p *blockParser) scenario(b rawBlock) Scenario {
 		s.Claim.Kind = v
 	}
 	var sys System
+	if based {
+		sys, _ = p.reg.System(s.System)
+	}
 	if v, line := get("system"); v != "" {
 		var err error
 		if sys, err = p.reg.System(v); err != nil {
@@ -281,6 +301,7 @@ func (p *blockParser) section(s *Scenario, f rawField) {
 func (p *blockParser) set(s *Scenario, key, v string, line int) {
 	switch key {
 	case "nemesis.kinds":
+		s.Nemesis.Budget.Kinds, s.Nemesis.None = nil, false
 		if v == "none" {
 			s.Nemesis.None = true
 			return

@@ -3,6 +3,8 @@ package scenario_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -309,4 +311,37 @@ func TestShrinkKeepsTheAnomalyAndDropsTheRest(t *testing.T) {
 		t.Fatalf("shrunk scenario does not reproduce alone: %s %s %v", res.Verdict, res.Anomaly, err)
 	}
 	t.Logf("shrunk %+v -> %+v in %d runs", sh.Before, sh.After, sh.Runs)
+}
+
+func TestShrunkPlanReplaysAlone(t *testing.T) {
+	r := registry(t)
+	s := base("drop-writes-base")
+	s.System = "mem-drop-writes"
+	s.Workload.OpsPerClient = 20
+	s.Nemesis = pause()
+	if err := r.AddScenario(s); err != nil {
+		t.Fatal(err)
+	}
+	sh, _, err := r.Shrink(s, 3, scenario.ShrinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sched, _ := json.Marshal(sh.Schedule)
+	if err := os.WriteFile(filepath.Join(dir, "faults.json"), sched, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan := scenario.FormatShrunkPlan(s, sh, "faults.json")
+	path := filepath.Join(dir, "shrunk.md")
+	if err := os.WriteFile(path, []byte(plan), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := r.ReadPlan(path)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, plan)
+	}
+	res, err := r.Run(ps[0].Scenario, 3, scenario.RunOptions{})
+	if err != nil || res.Verdict != scenario.FailReproducible || res.Anomaly != sh.Anomaly || res.Operations != sh.After.Operations {
+		t.Fatalf("shrunk plan: %s %s ops %d (want %d) %v\n%s", res.Verdict, res.Anomaly, res.Operations, sh.After.Operations, err, plan)
+	}
 }
