@@ -18,8 +18,9 @@ import (
 // Stream is a deterministic random stream. It is not safe for concurrent
 // use; a simulation is single-threaded.
 type Stream struct {
-	pcg  rand.PCG
-	seed uint64 // the derived seed, kept so Split is independent of draws
+	pcg     rand.PCG
+	seed    uint64 // the derived seed, kept so Split is independent of draws
+	entropy []byte // served before the generator (WithEntropy)
 }
 
 // New returns the stream called name of the run seeded with seed.
@@ -60,8 +61,26 @@ func splitmix(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
+// WithEntropy makes s serve its next draws from data, eight bytes (little
+// endian) per 64-bit draw, and fall back to its generator when data runs
+// out. A fuzzer's input becomes the choices a stream makes, so coverage
+// can guide the search; the same data always gives the same draws.
+func (s *Stream) WithEntropy(data []byte) *Stream {
+	s.entropy = append([]byte(nil), data...)
+	return s
+}
+
 // Uint64 returns a uniformly distributed 64-bit value.
-func (s *Stream) Uint64() uint64 { return s.pcg.Uint64() }
+func (s *Stream) Uint64() uint64 {
+	if len(s.entropy) > 0 {
+		var b [8]byte
+		n := copy(b[:], s.entropy)
+		s.entropy = s.entropy[n:]
+		return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+	}
+	return s.pcg.Uint64()
+}
 
 // Uint64n returns a uniform value in [0, n). It panics if n == 0.
 // Lemire's multiply-shift with rejection: unbiased and pinned here.

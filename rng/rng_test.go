@@ -129,3 +129,22 @@ func BenchmarkUint64n(b *testing.B) {
 	}
 	_ = x
 }
+
+func TestWithEntropyServesDataThenFallsBack(t *testing.T) {
+	data := []byte{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0}
+	s := New(5, "e").WithEntropy(data)
+	plain := New(5, "e")
+	if got := s.Uint64(); got != 1 {
+		t.Fatalf("first draw %d, want 1", got)
+	}
+	if got := s.Uint64(); got != 2 {
+		t.Fatalf("short tail draw %d, want 2", got)
+	}
+	if got, want := s.Uint64(), plain.Uint64(); got != want {
+		t.Fatalf("after the data: %d, want the generator's %d", got, want)
+	}
+	data[0] = 9 // the stream keeps its own copy
+	if New(5, "e").WithEntropy([]byte{1, 0, 0, 0, 0, 0, 0, 0}).Uint64() != 1 {
+		t.Fatal("entropy not served")
+	}
+}

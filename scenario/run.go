@@ -28,6 +28,10 @@ type RunOptions struct {
 	// NoRerun skips the second run of a failing seed (the shrinker's
 	// inner runs); the verdict then cannot be FAIL-reproducible.
 	NoRerun bool
+	// Entropy, when set, is served to the nemesis before its seeded
+	// stream: a fuzzer's input then chooses the fault schedule (see
+	// rng.Stream.WithEntropy). It changes the run; reruns use it too.
+	Entropy []byte
 }
 
 // Defaults applied to a scenario that leaves them out.
@@ -77,13 +81,13 @@ func (r *Registry) Run(s Scenario, seed uint64, opts RunOptions) (Result, error)
 		}
 		traceTo = teeWriter(traceTo, &trace)
 	}
-	a, err := r.attempt(s, sys, seed, traceTo, opts.Watchdog)
+	a, err := r.attempt(s, sys, seed, traceTo, opts)
 	if err != nil {
 		return Result{}, err
 	}
 	obs := a.obs
 	if sig, _, _ := failure(obs); sig != "" && !opts.NoRerun {
-		b, err := r.attempt(s, sys, seed, nil, opts.Watchdog)
+		b, err := r.attempt(s, sys, seed, nil, opts)
 		if err != nil {
 			return Result{}, err
 		}
@@ -91,7 +95,7 @@ func (r *Registry) Run(s Scenario, seed uint64, opts RunOptions) (Result, error)
 		obs.Rerun = &Rerun{TraceHash: b.sim.TraceHash, Anomaly: bsig}
 		res.Rerun = sim.FormatHash(b.sim.TraceHash)
 		if b.sim.TraceHash != a.sim.TraceHash {
-			obs.Divergence = r.divergence(s, sys, seed, opts.Watchdog)
+			obs.Divergence = r.divergence(s, sys, seed, opts)
 			res.Divergence = obs.Divergence
 		}
 	}
@@ -173,7 +177,7 @@ func withDefaults(s Scenario) Scenario {
 }
 
 // attempt runs s once on seed. Its error is a usage error.
-func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer, watchdog time.Duration) (attempt, error) {
+func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer, opts RunOptions) (attempt, error) {
 	var a attempt
 	nodes := s.Nodes
 	if nodes == 0 {
@@ -232,7 +236,7 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		Disk:           s.Disk,
 		MaxTime:        s.SimTime,
 		MaxEvents:      s.MaxEvents,
-		Watchdog:       watchdog,
+		Watchdog:       opts.Watchdog,
 		Trace:          trace,
 		BreakInvariant: s.SelfTest,
 	})
@@ -246,7 +250,7 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 			if s.Nemesis.Swarm {
 				gen = nemesis.Swarm
 			}
-			if sched, err = gen(w.Stream("nemesis"), targets, budget); err != nil {
+			if sched, err = gen(w.Stream("nemesis").WithEntropy(opts.Entropy), targets, budget); err != nil {
 				return a, fmt.Errorf("scenario %s: nemesis: %w", s.Name, err)
 			}
 		}
@@ -397,12 +401,12 @@ func strip(h history.History, keep history.FieldSet) history.History {
 
 // divergence runs the seed twice more with traces and finds where they
 // part.
-func (r *Registry) divergence(s Scenario, sys System, seed uint64, watchdog time.Duration) *Divergence {
+func (r *Registry) divergence(s Scenario, sys System, seed uint64, opts RunOptions) *Divergence {
 	var t1, t2 bytes.Buffer
-	if _, err := r.attempt(s, sys, seed, &t1, watchdog); err != nil {
+	if _, err := r.attempt(s, sys, seed, &t1, opts); err != nil {
 		return nil
 	}
-	if _, err := r.attempt(s, sys, seed, &t2, watchdog); err != nil {
+	if _, err := r.attempt(s, sys, seed, &t2, opts); err != nil {
 		return nil
 	}
 	d, err := sim.DiffTraces(&t1, &t2)

@@ -57,7 +57,7 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 			return false
 		}
 		out.Runs++
-		a, err := r.attempt(withDefaults(cand), sys, seed, nil, opts.Run.Watchdog)
+		a, err := r.attempt(withDefaults(cand), sys, seed, nil, opts.Run)
 		if err != nil {
 			return false
 		}
