@@ -171,7 +171,10 @@ func failure(o Observation) (sig string, blame Blame, reason string) {
 	var pe *sim.PanicError
 	var be *BudgetError
 	var se *SUTError
+	var ae *sim.AssertionError
 	switch {
+	case errors.As(o.RunErr, &ae):
+		return "assertion:" + ae.Node, BlameSUT, ae.Error()
 	case errors.As(o.RunErr, &he):
 		return "harness:" + he.Invariant, BlameHarness, he.Error()
 	case errors.As(o.RunErr, &be):

@@ -136,6 +136,21 @@ func (e *Env) Logf(format string, args ...any) {
 	e.w.record(Record{Kind: KindLog, Node: e.n.idx, Peer: -1, Detail: fmt.Sprintf(format, args...)})
 }
 
+// Fail stops the run because the node found one of its own invariants
+// broken (an assertion, a state it could not have reached, a disk it could
+// not have written): the run ends with an *AssertionError, which is blamed
+// on the system under test. It is for bugs, not for faults the node is
+// meant to survive: a node that meets an injected disk error should stop
+// or recover, not Fail.
+func (e *Env) Fail(format string, args ...any) {
+	if !e.live() {
+		return
+	}
+	msg := fmt.Sprintf(format, args...)
+	e.w.record(Record{Kind: KindPanic, Node: e.n.idx, Peer: -1, Detail: "fail: " + msg})
+	e.w.fail(&AssertionError{At: e.w.now, Node: e.n.name, Message: msg})
+}
+
 // Buggify reports whether the code at site should take its unusual path
 // now. When the world enables buggify, each site is active in a run with
 // probability BuggifySiteP (decided by the seed and the site's name alone)

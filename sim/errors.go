@@ -31,6 +31,18 @@ func (e *PanicError) Error() string {
 	return fmt.Sprintf("sim: node %s panicked at %v during %s: %v", e.Node, e.At, e.Event, e.Value)
 }
 
+// AssertionError reports that a node declared, through Env.Fail, that one
+// of its own invariants broke: the system under test found its own bug.
+type AssertionError struct {
+	At      clock.Time
+	Node    string
+	Message string
+}
+
+func (e *AssertionError) Error() string {
+	return fmt.Sprintf("sim: node %s failed its own assertion at %v: %s", e.Node, e.At, e.Message)
+}
+
 // WatchdogError reports that the run exceeded its host-time watchdog; the
 // node and event running when it was noticed are named.
 type WatchdogError struct {

@@ -344,3 +344,17 @@ func TestBreakInvariantSelfTest(t *testing.T) {
 		t.Errorf("unknown invariant accepted: %v", err)
 	}
 }
+
+func TestFailStopsTheRunWithAnAssertionError(t *testing.T) {
+	on := func(p *probe, what string) {
+		if what == "start" {
+			p.env.Fail("balance %d below floor", -3)
+		}
+	}
+	w := newWorld(t, sim.Config{Nodes: []sim.NodeSpec{{Name: "a", Factory: probes(new([]string), on)}}})
+	res, err := w.Run()
+	var ae *sim.AssertionError
+	if !errors.As(err, &ae) || ae.Node != "a" || ae.Message != "balance -3 below floor" || res.Stop != sim.StopError {
+		t.Fatalf("got %+v, %v", res, err)
+	}
+}

@@ -3,12 +3,15 @@ package raftkv
 import (
 	"fmt"
 	"strings"
+
+	"github.com/faultline-dst/faultline/history"
 )
 
-// The bug variants a Config can switch on by name. Each breaks one claim
-// of the correct system, and each has a fault that exposes it; the tests
-// (bugs_test.go) show each misbehaving under its fault while the correct
-// system, under the same schedule, does not.
+// The bug variants a Config can switch on by name. Each is the correct
+// system with one realistic mistake: it breaks one claim, and one kind of
+// fault exposes it; the tests (bugs_test.go, bugs_model_test.go) show each
+// misbehaving under its fault while the correct system, under the same
+// schedule, does not. Catalog describes them as data.
 const (
 	// BugAckBeforeSync batches the WAL fsync on a timer (every
 	// Config.SyncInterval) instead of syncing each Ready before its
@@ -45,18 +48,119 @@ const (
 	// node cannot recover (it halts with a recovery error instead of
 	// rejoining).
 	BugSnapshotNoDirSync = "snapshot-no-dirsync"
+
+	// BugLedgerNoIdempotency applies every committed ledger transfer
+	// without looking up its idempotency key: the key is recorded but
+	// never checked.
+	//
+	// Claim broken: a transfer is applied at most once per idempotency
+	// key. Fault that exposes it: duplicated delivery of client requests
+	// (each copy is proposed, and both commit), or a client retry after a
+	// timeout whose first attempt did commit; the ledger checker finds a
+	// balance explained only by a transfer applied twice
+	// (duplicate-apply).
+	BugLedgerNoIdempotency = "ledger-no-idempotency"
+
+	// BugLockNoFencing grants locks with fencing tokens as the correct
+	// system does, but the protected resource ("use") skips the fencing
+	// check: it accepts any token.
+	//
+	// Claim broken: the resource never accepts a token older than one it
+	// has accepted (mutual exclusion at the resource). Fault that exposes
+	// it: a holder paused (or partitioned) past Config.LockTTL; the lock
+	// expires, another client acquires it and writes with a newer token,
+	// and the old holder, resumed, writes with its stale token, which the
+	// resource accepts (lock checker: stale-token-accepted).
+	BugLockNoFencing = "lock-no-fencing"
+
+	// BugLeaseNoDriftMargin frees a lease once D/(1+ρ) has passed on the
+	// replica's own clock since it applied the grant: the true-time
+	// instant by which the holder must have stopped, timed on a clock the
+	// replica trusts to keep true time. The correct replica allows for
+	// its own clock running up to 1+ρ fast and waits D (lease.go).
+	//
+	// Claim broken: no two clients hold a lease at once, for clocks
+	// within the drift bound ρ. Fault that exposes it: clock drift within
+	// ρ that makes the leader's clock run fast (a clock-drift fault of up
+	// to ρ×10⁶ ppm), while holders let leases run out and others wait to
+	// take them; a new holder is granted the lease before the old one's
+	// validity ends (lease checker: lease-overlap). Without the drift the
+	// variant passes.
+	BugLeaseNoDriftMargin = "lease-no-drift-margin"
+
+	// BugDequeueBeforeCommit answers a dequeue on the leader at once,
+	// from its applied state (skipping the items it has already handed
+	// out), and proposes the removal afterwards, instead of proposing the
+	// dequeue and answering when it is applied.
+	//
+	// Claim broken: an item is delivered at most once (and an
+	// acknowledged dequeue is durable). Fault that exposes it: a leader
+	// change while removals are uncommitted: a partition that isolates
+	// the leader from the other replicas (clients still reach it) or a
+	// crash of the leader. The removals it acknowledged never commit, and
+	// the next leader hands the same items out again (queue checker:
+	// duplicate-delivery).
+	BugDequeueBeforeCommit = "dequeue-before-commit"
 )
+
+// BugInfo describes one bug variant, for registering the system with a
+// scenario runner: the name Config.Bugs takes, the model whose claim it
+// breaks, the registry name of the checker that catches it (see
+// checkers.Lookup; "" when no model checker does), the claim, and the
+// fault that exposes it.
+type BugInfo struct {
+	Name    string
+	Model   history.Model
+	Checker string
+	Claim   string
+	Fault   string
+}
+
+// Catalog returns every bug variant's description, sorted by name.
+func Catalog() []BugInfo {
+	return []BugInfo{
+		{BugAckBeforeSync, history.KV, "linearizable",
+			"an acknowledged write survives a crash that keeps the disk's synced data",
+			"crash with fsync loss (disk.LoseUnsynced) of every replica within Config.SyncInterval of an acknowledgement"},
+		{BugDequeueBeforeCommit, history.Queue, "queue",
+			"each enqueued item is delivered at most once",
+			"a leader change while removals are uncommitted: partition isolating the leader from the other replicas, or a crash of the leader"},
+		{BugLeaseNoDriftMargin, history.Lease, "lease",
+			"no two clients hold a lease at once for clocks within the drift bound",
+			"clock drift within the bound making the leader's clock fast (clock-drift fault, +ρ×10⁶ ppm) while leases expire and are taken over"},
+		{BugLedgerNoIdempotency, history.Ledger, "ledger",
+			"a transfer is applied at most once per idempotency key",
+			"duplicated delivery of client requests, or a retry after a timeout whose first attempt committed"},
+		{BugLockNoFencing, history.Lock, "lock",
+			"the protected resource never accepts a token older than one it accepted",
+			"a lock holder paused or partitioned past Config.LockTTL while another client acquires the lock"},
+		{BugSnapshotNoDirSync, history.KV, "",
+			"a restarted replica rebuilds its state from its own disk",
+			"crash with fsync loss (disk.LoseUnsynced) of a replica just after it took a snapshot; it halts at restart (no model checker: the replica's recovery check)"},
+		{BugStaleRead, history.KV, "linearizable",
+			"reads are linearizable",
+			"partition isolating a replica or the old leader while the majority commits a newer write"},
+	}
+}
 
 // Bugs returns the names of every bug variant, sorted.
 func Bugs() []string {
-	return []string{BugAckBeforeSync, BugSnapshotNoDirSync, BugStaleRead}
+	var out []string
+	for _, b := range Catalog() {
+		out = append(out, b.Name)
+	}
+	return out
 }
 
 // bugSet is the set of bug variants a node runs with.
 type bugSet struct {
-	ackBeforeSync     bool
-	staleRead         bool
-	snapshotNoDirSync bool
+	ackBeforeSync       bool
+	staleRead           bool
+	snapshotNoDirSync   bool
+	ledgerNoIdempotency bool
+	lockNoFencing       bool
+	leaseNoDriftMargin  bool
+	dequeueBeforeCommit bool
 }
 
 // parseBugs validates names against Bugs.
@@ -70,6 +174,14 @@ func parseBugs(names []string) (bugSet, error) {
 			b.staleRead = true
 		case BugSnapshotNoDirSync:
 			b.snapshotNoDirSync = true
+		case BugLedgerNoIdempotency:
+			b.ledgerNoIdempotency = true
+		case BugLockNoFencing:
+			b.lockNoFencing = true
+		case BugLeaseNoDriftMargin:
+			b.leaseNoDriftMargin = true
+		case BugDequeueBeforeCommit:
+			b.dequeueBeforeCommit = true
 		default:
 			return b, fmt.Errorf("raftkv: Config.Bugs: unknown bug %q; valid: %s", n, strings.Join(Bugs(), ", "))
 		}

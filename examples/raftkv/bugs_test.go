@@ -1,6 +1,7 @@
 package raftkv
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -179,7 +180,7 @@ func TestBugSnapshotNoDirSync(t *testing.T) {
 			t.Errorf("seed %d: correct system: restarted follower has x = %s, want 30", seed, got)
 		}
 		bad := snapshotCrash(t, seed, Config{Bugs: []string{BugSnapshotNoDirSync}})
-		if bad.halted == nil || !strings.Contains(bad.halted.Error(), "entries") {
+		if bad.halted == nil || !strings.Contains(bad.halted.Error(), "entries") || !errors.Is(bad.halted, errInconsistent) {
 			t.Errorf("seed %d: snapshot-no-dirsync: want the restarted node to halt on a WAL that skips the snapshot, got %v (x = %s)", seed, bad.halted, bad.value("x"))
 		} else {
 			t.Logf("seed %d: snapshot-no-dirsync: %v", seed, bad.halted)

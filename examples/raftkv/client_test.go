@@ -2,6 +2,7 @@ package raftkv
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -192,6 +193,7 @@ type cluster struct {
 	logs    map[string]*[]outcome
 	done    map[string]*bool
 	clients []string
+	failed  *sim.AssertionError // a node's failed assertion, if the run stopped on one
 }
 
 func newCluster(t testing.TB, seed uint64, cfg Config, dc disk.Config, clients ...clientSpec) *cluster {
@@ -287,10 +289,16 @@ func (c *cluster) run(limit time.Duration) sim.Result {
 	return res
 }
 
-// settle runs d more of simulated time.
+// settle runs d more of simulated time. A node's failed assertion stops
+// the run and is kept in c.failed; any other error fails the test.
 func (c *cluster) settle(d time.Duration) sim.Result {
 	c.t.Helper()
 	res, err := c.w.RunUntil(c.w.Now() + clock.Time(d))
+	var ae *sim.AssertionError
+	if errors.As(err, &ae) {
+		c.failed = ae
+		return res
+	}
 	if err != nil {
 		c.t.Fatalf("run: %v", err)
 	}

@@ -19,6 +19,10 @@ const (
 	DefaultHeartbeatTicks  = 1
 	DefaultSnapshotEntries = 1000
 	DefaultSyncInterval    = 50 * time.Millisecond
+	DefaultLockTTL         = time.Second
+	// DefaultDriftBound is the clock drift bound ρ leases assume: 1000
+	// parts per million.
+	DefaultDriftBound = 1e-3
 )
 
 // maxPending bounds the requests a node holds while they wait for raft
@@ -43,6 +47,11 @@ type Config struct {
 	SyncInterval time.Duration
 	// Ledger is the ledger model's opening state.
 	Ledger LedgerConfig
+	// LockTTL is how long a lock stays held without a release before
+	// another client may acquire it, on the admitting leader's clock.
+	LockTTL time.Duration
+	// Lease configures the lease model.
+	Lease LeaseConfig
 	// Bugs switches on bug variants by name (see Bugs).
 	Bugs []string
 }
@@ -55,6 +64,15 @@ type LedgerConfig struct {
 	// Floor is the least balance a transfer may leave in its source
 	// account; a transfer that would go below it fails.
 	Floor int64
+}
+
+// LeaseConfig configures the lease model.
+type LeaseConfig struct {
+	// DriftBound is ρ: every clock, the holders' and the replicas', runs
+	// at a rate within 1±ρ of true time (0 means DefaultDriftBound; valid
+	// up to 0.5). A scenario tells the lease checker the same bound
+	// (checkers.Options.DriftBound).
+	DriftBound float64
 }
 
 // resolved is a validated Config with defaults filled in.
@@ -84,6 +102,12 @@ func (c Config) resolve() (*resolved, error) {
 	if c.SyncInterval == 0 {
 		c.SyncInterval = DefaultSyncInterval
 	}
+	if c.LockTTL == 0 {
+		c.LockTTL = DefaultLockTTL
+	}
+	if c.Lease.DriftBound == 0 {
+		c.Lease.DriftBound = DefaultDriftBound
+	}
 	if c.Nodes < 1 || c.Nodes > 99 {
 		errs = append(errs, fmt.Errorf("raftkv: Config.Nodes is %d; valid: 1 to 99", c.Nodes))
 	}
@@ -95,6 +119,12 @@ func (c Config) resolve() (*resolved, error) {
 	}
 	if c.SyncInterval < 0 {
 		errs = append(errs, fmt.Errorf("raftkv: Config.SyncInterval is %v; valid: > 0", c.SyncInterval))
+	}
+	if c.LockTTL < 0 {
+		errs = append(errs, fmt.Errorf("raftkv: Config.LockTTL is %v; valid: > 0, or 0 for %v", c.LockTTL, DefaultLockTTL))
+	}
+	if !(c.Lease.DriftBound > 0 && c.Lease.DriftBound <= 0.5) {
+		errs = append(errs, fmt.Errorf("raftkv: Config.Lease.DriftBound is %g; valid: (0, 0.5], or 0 for %g", c.Lease.DriftBound, DefaultDriftBound))
 	}
 	bugs, err := parseBugs(c.Bugs)
 	if err != nil {

@@ -15,8 +15,9 @@
 // (leadership lost after proposing) is answered StatusUnknown; a request
 // refused without effect is answered StatusFail: a malformed one, an
 // unconfirmed read whose leader stepped down, a transfer that would pass
-// the floor, an acquire of a held lock. (A cas whose comparison fails is
-// not a refusal: it is StatusOK with {"ok": false}.)
+// the floor, an acquire of a lock or lease another client holds. (A cas
+// whose comparison fails is not a refusal: it is StatusOK with
+// {"ok": false}.)
 //
 // # Driving raft from simulator events
 //
@@ -78,16 +79,41 @@
 //   - kv and register (kv.go): read, write, cas per key. Reads are not
 //     proposed: the leader takes a ReadIndex and answers once its state
 //     machine has applied that index, so they are linearizable.
+//   - set (set.go) and counter (counter.go): add and inc proposed, reads
+//     through ReadIndex.
+//   - queue (queue.go): enqueue, dequeue and drain, all proposed and
+//     answered when applied, so an item leaves the queue only by a
+//     committed removal (delivery at most once).
+//   - log (log.go): append answers the offset (0, 1, ... per log) at
+//     which the entry was applied; read from an offset through ReadIndex.
 //   - ledger (ledger.go): transfer with an idempotency key applied at most
 //     once, balances that never go below LedgerConfig.Floor; balance and
 //     balances reads through ReadIndex.
 //   - lock (lock.go): acquire returns a fencing token, the raft index of
-//     the acquire; the protected resource (use) refuses a token smaller
-//     than one it accepted.
+//     the acquire; a held lock expires Config.LockTTL after its acquire;
+//     the protected resource (use) refuses a token smaller than one it
+//     accepted.
+//   - lease (lease.go): acquire, renew and release for a term D. A holder
+//     may use a lease for D(1−ρ)/(1+ρ) of its own clock from when it asked
+//     (METHOD.md; ρ is LeaseConfig.DriftBound), so it stops by D/(1+ρ) of
+//     true time; a replica whose clock may run 1+ρ fast keeps the lease
+//     for D of its own clock from when it applied the grant.
+//
+// Locks and leases expire by time, which the replicated state cannot
+// hold: each replica keeps, as soft state, when each held lock or lease
+// expires on its own monotonic clock, counted from when it applied the
+// grant (or restored a snapshot holding it, or replayed its log at
+// restart), never earlier than the grant was proposed. The leader admits
+// an acquire of a lock or lease another client holds only once it has
+// expired there, and stamps the command with the generation it saw; apply
+// grants only at that generation, so every replica decides alike and a
+// deposed leader's admission never takes effect.
 //
 // # Bug variants
 //
-// Config.Bugs switches on variants by name; see the constants
-// BugAckBeforeSync, BugStaleRead and BugSnapshotNoDirSync for the claim
-// each breaks and the fault that exposes it.
+// Config.Bugs switches on variants by name; Catalog describes each (the
+// model, the checker that catches it, the claim it breaks and the fault
+// that exposes it), and the constants (BugAckBeforeSync, BugStaleRead,
+// BugSnapshotNoDirSync, BugLedgerNoIdempotency, BugLockNoFencing,
+// BugLeaseNoDriftMargin, BugDequeueBeforeCommit) say how.
 package raftkv

@@ -17,15 +17,19 @@ import (
 //	balances  key null; input null; output {"balances": {"a": n, ...}}
 //
 // A transfer that would take its source below the floor fails (StatusFail)
-// and does not consume its key: a retry may apply it later.
+// and does not consume its key: a retry may apply it later. The
+// idempotency key is what makes a retried transfer, or one proposed twice
+// because the network delivered its request twice, take effect once
+// (BugLedgerNoIdempotency skips the check).
 type ledger struct {
+	noIdem   bool // BugLedgerNoIdempotency
 	floor    int64
 	balances map[string]int64
 	applied  map[string]bool // idempotency keys applied
 }
 
-func newLedger(cfg LedgerConfig) *ledger {
-	l := &ledger{floor: cfg.Floor, balances: map[string]int64{}, applied: map[string]bool{}}
+func newLedger(cfg LedgerConfig, noIdem bool) *ledger {
+	l := &ledger{noIdem: noIdem, floor: cfg.Floor, balances: map[string]int64{}, applied: map[string]bool{}}
 	for a, v := range cfg.Opening {
 		l.balances[a] = v
 	}
@@ -74,7 +78,7 @@ func (l *ledger) apply(_ uint64, c *command) result {
 	}
 	var in ledgerTransfer
 	_ = decodeInput(c, &in) // checked
-	if l.applied[in.Idem] {
+	if l.applied[in.Idem] && !l.noIdem {
 		return okWith(mustJSON(map[string]bool{"applied": false}))
 	}
 	if l.balances[in.From]-in.Amount < l.floor {

@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/faultline-dst/faultline/clock"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/workloads"
 )
 
 // model is one abstract model's state behind the log. Every model is
-// deterministic: its state changes only through apply, in log order, and
-// depends on nothing but the commands and their raft indices.
+// deterministic: its replicated state and every result change only
+// through apply, in log order, and depend on nothing but the commands and
+// their raft indices. (Locks and leases also keep soft state, when each
+// expires on this replica's clock, which only admit reads; see admitter.)
 type model interface {
 	// readOnly reports whether op only reads: it is served through
 	// ReadIndex and never proposed.
@@ -27,6 +30,18 @@ type model interface {
 	// replaces the state with one snapshot returned.
 	snapshot() (json.RawMessage, error)
 	restore(json.RawMessage) error
+}
+
+// admitter is implemented by models whose writes the leader must vet
+// against its own soft state before proposing them: a lock or lease held
+// by another client may be taken over only once it has expired on the
+// leader's clock, which the replicated state cannot know. admit refuses
+// the request (an error: StatusFail, nothing proposed) or returns it with
+// Expect set to the generation it observed; apply then grants only if the
+// generation is still the same, so the decision is deterministic on every
+// replica and a stale leader's admission never takes effect.
+type admitter interface {
+	admit(c *command) error
 }
 
 // result is a model's answer to one operation.
@@ -54,6 +69,15 @@ type command struct {
 	Op     string          `json:"op"`
 	Key    string          `json:"key,omitempty"`
 	Input  json.RawMessage `json:"input,omitempty"`
+	// Expect is the generation of the object (lock token, lease
+	// generation) the leader saw when it admitted the command; see
+	// admitter. nil: the command was not vetted, and apply grants only
+	// what is free.
+	Expect *uint64 `json:"expect,omitempty"`
+	// Internal marks a command the node made itself rather than a
+	// client's request (the dequeue-before-commit bug's removals); models
+	// refuse internal ops without it.
+	Internal bool `json:"internal,omitempty"`
 }
 
 // machine is the replicated state machine: one model per history.Model it
@@ -62,14 +86,23 @@ type command struct {
 type machine struct {
 	models map[history.Model]model
 	names  []history.Model // sorted, for snapshots
+	now    func() clock.Time
 }
 
-func newMachine(cfg *resolved) *machine {
-	m := &machine{models: map[history.Model]model{
+// newMachine returns the empty state machine. now reads the node's
+// monotonic clock; only soft state (when a lock or lease expires on this
+// node) depends on it, never the replicated state or a command's result.
+func newMachine(cfg *resolved, now func() clock.Time) *machine {
+	m := &machine{now: now, models: map[history.Model]model{
 		history.KV:       newKV(),
 		history.Register: newKV(),
-		history.Ledger:   newLedger(cfg.Ledger),
-		history.Lock:     newLock(),
+		history.Set:      newSet(),
+		history.Counter:  newCounter(),
+		history.Queue:    newQueue(),
+		history.Log:      newLog(),
+		history.Ledger:   newLedger(cfg.Ledger, cfg.bugs.ledgerNoIdempotency),
+		history.Lock:     newLock(cfg.LockTTL, cfg.bugs.lockNoFencing, now),
+		history.Lease:    newLease(cfg.Lease.DriftBound, cfg.bugs.leaseNoDriftMargin, now),
 	}}
 	for _, name := range history.Models() { // sorted
 		if _, ok := m.models[name]; ok {
@@ -126,7 +159,7 @@ func (m *machine) snapshot() ([]byte, error) {
 
 // restore replaces every model's state from data (nil: the empty state).
 func (m *machine) restore(data []byte, cfg *resolved) error {
-	fresh := newMachine(cfg)
+	fresh := newMachine(cfg, m.now)
 	if len(data) > 0 {
 		var all map[string]json.RawMessage
 		if err := json.Unmarshal(data, &all); err != nil {

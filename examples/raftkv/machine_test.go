@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/faultline-dst/faultline/clock"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/workloads"
 )
@@ -45,7 +46,8 @@ func TestModels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newMachine(cfg)
+	var now clock.Time
+	m := newMachine(cfg, func() clock.Time { return now })
 	steps := []struct {
 		model           history.Model
 		op, key, client string
@@ -63,7 +65,28 @@ func TestModels(t *testing.T) {
 		{history.KV, "write", "", "", `{"value":1}`, "fail", ``},
 		{history.KV, "incr", "x", "", ``, "fail", ``},
 		{history.Register, "read", "x", "", "", "ok", `{"value":null}`},
-		{history.Queue, "enqueue", "q", "", `{"value":1}`, "fail", ``},
+		{"nosuch", "enqueue", "q", "", `{"value":1}`, "fail", ``},
+		{history.Queue, "enqueue", "q", "", `{"value":1}`, "ok", ``},
+		{history.Queue, "enqueue", "q", "", `{"value":{"b":2,"a":1}}`, "ok", ``},
+		{history.Queue, "enqueue", "q", "", `{"value":3}`, "ok", ``},
+		{history.Queue, "dequeue", "q", "", ``, "ok", `{"value":1}`},
+		{history.Queue, "remove", "q", "", `{"value":3}`, "fail", ``},
+		{history.Queue, "drain", "q", "", ``, "ok", `{"values":[{"a":1,"b":2},3]}`},
+		{history.Queue, "dequeue", "q", "", ``, "ok", `{"value":null}`},
+		{history.Queue, "drain", "q", "", ``, "ok", `{"values":[]}`},
+		{history.Log, "append", "l", "", `{"value":"a"}`, "ok", `{"offset":0}`},
+		{history.Log, "append", "l", "", `{"value":"b"}`, "ok", `{"offset":1}`},
+		{history.Log, "read", "l", "", `{"from":1}`, "ok", `{"entries":[{"offset":1,"value":"b"}]}`},
+		{history.Log, "read", "l", "", `{"from":0,"final":true}`, "ok", `{"entries":[{"offset":0,"value":"a"},{"offset":1,"value":"b"}]}`},
+		{history.Log, "read", "l", "", `{"from":5}`, "ok", `{"entries":[]}`},
+		{history.Log, "read", "l", "", `{}`, "fail", ``},
+		{history.Set, "add", "s", "", `{"value":2}`, "ok", ``},
+		{history.Set, "add", "s", "", `{"value":1}`, "ok", ``},
+		{history.Set, "add", "s", "", `{"value":2}`, "ok", ``},
+		{history.Set, "read", "s", "", `{"final":true}`, "ok", `{"values":[2,1]}`},
+		{history.Counter, "inc", "c", "", `{"delta":5}`, "ok", ``},
+		{history.Counter, "inc", "c", "", `{"delta":-2}`, "ok", ``},
+		{history.Counter, "read", "c", "", ``, "ok", `{"value":3}`},
 		{history.Ledger, "transfer", "", "", `{"from":"a","to":"b","amount":4,"idem":"t1"}`, "ok", `{"applied":true}`},
 		{history.Ledger, "transfer", "", "", `{"from":"a","to":"b","amount":4,"idem":"t1"}`, "ok", `{"applied":false}`},
 		{history.Ledger, "transfer", "", "", `{"from":"a","to":"b","amount":7,"idem":"t2"}`, "fail", ``},
@@ -79,7 +102,7 @@ func TestModels(t *testing.T) {
 		{history.Lock, "use", "L", "p2", `{"token":23}`, "ok", ``},
 		{history.Lock, "use", "L", "p1", `{"token":7}`, "fail", ``},
 	}
-	index := map[int]uint64{17: 7, 22: 23}
+	index := map[int]uint64{38: 7, 43: 23}
 	for i, s := range steps {
 		r := m.do(t, index[i], s.model, s.op, s.key, s.client, s.input)
 		if r.status != s.status {
@@ -94,7 +117,7 @@ func TestModels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m2 := newMachine(cfg)
+	m2 := newMachine(cfg, func() clock.Time { return now })
 	if err := m2.restore(snap, cfg); err != nil {
 		t.Fatal(err)
 	}

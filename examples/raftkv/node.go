@@ -38,13 +38,14 @@ type node struct {
 	lead      uint64 // leader as of the last SoftState (0: unknown)
 	leader    bool   // this node is the leader
 
-	seq       uint64             // last proposal or read sequence number
-	proposals map[uint64]pending // by seq: proposals awaiting apply
-	reads     map[uint64]pending // by seq: reads awaiting their ReadState
-	confirmed []pending          // reads with a ReadState, awaiting apply
-	snapSent  []uint64           // peers sent a snapshot in this Ready
-	halted    error              // non-nil: the node stopped (fatal error)
-	buf       []byte             // scratch for marshalling messages
+	seq       uint64                    // last proposal or read sequence number
+	proposals map[uint64]pending        // by seq: proposals awaiting apply
+	reads     map[uint64]pending        // by seq: reads awaiting their ReadState
+	confirmed []pending                 // reads with a ReadState, awaiting apply
+	snapSent  []uint64                  // peers sent a snapshot in this Ready
+	handedOut map[string]map[string]int // BugDequeueBeforeCommit: queue -> item -> removals in flight
+	halted    error                     // non-nil: the node stopped (fatal error)
+	buf       []byte                    // scratch for marshalling messages
 }
 
 // pending is a client request waiting for raft.
@@ -64,17 +65,28 @@ func newNode(env *sim.Env, cfg *resolved) sim.Node {
 		env:       env,
 		cfg:       cfg,
 		id:        id,
-		sm:        newMachine(cfg),
+		sm:        newMachine(cfg, env.Mono),
 		proposals: map[uint64]pending{},
 		reads:     map[uint64]pending{},
 	}
 }
 
+// errInconsistent marks a disk whose checksummed contents are intact but
+// contradict each other: something this node wrote was lost in an order
+// it should have prevented. That is a bug of the node, not a fault it was
+// meant to survive.
+var errInconsistent = errors.New("inconsistent state on disk")
+
 // halt stops the node for good, as a process that exits on a fatal error:
-// it ignores every later event until the harness restarts it.
+// it ignores every later event until the harness restarts it. An
+// inconsistency it should have prevented is also reported as a failed
+// assertion (Env.Fail), so that faultline blames the system under test.
 func (n *node) halt(what string, err error) {
 	n.halted = err
 	n.env.Logf("FATAL %s: %v; the node stops", what, err)
+	if errors.Is(err, errInconsistent) {
+		n.env.Fail("%s: %v", what, err)
+	}
 }
 
 // Start recovers raft's storage and the state machine from disk and starts
@@ -301,7 +313,9 @@ func (n *node) apply(ents []raftpb.Entry) {
 				panic("raftkv: undecodable committed entry " + string(e.Data) + ": " + err.Error())
 			}
 			res := n.sm.apply(e.Index, &c)
-			if c.Node == n.id && c.Inc == n.env.Incarnation() {
+			if c.Internal && c.Node == n.id && c.Inc == n.env.Incarnation() {
+				n.removed(&c)
+			} else if c.Node == n.id && c.Inc == n.env.Incarnation() {
 				if p, ok := n.proposals[c.Seq]; ok {
 					delete(n.proposals, c.Seq)
 					n.reply(p, workloads.Reply{Status: res.status, Output: res.output, Error: res.err})
@@ -352,6 +366,23 @@ func (n *node) abandon() {
 		n.reply(n.reads[seq], workloads.Reply{Status: workloads.StatusFail, Error: "leadership lost before the read was confirmed"})
 	}
 	clear(n.reads)
+	clear(n.handedOut)
+}
+
+// removed forgets an item handed out by BugDequeueBeforeCommit once its
+// removal is applied.
+func (n *node) removed(c *command) {
+	var in kvWrite
+	if decodeInput(c, &in) != nil {
+		return
+	}
+	v, _ := canonical(in.Value)
+	if m := n.handedOut[c.Key]; m[v] > 0 {
+		m[v]--
+		if m[v] == 0 {
+			delete(m, v)
+		}
+	}
 }
 
 func sortedSeqs(m map[uint64]pending) []uint64 {

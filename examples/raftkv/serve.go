@@ -7,6 +7,7 @@ import (
 
 	"go.etcd.io/raft/v3"
 
+	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/workloads"
 )
 
@@ -47,6 +48,18 @@ func (n *node) request(from string, msg []byte) {
 		n.reply(p, workloads.Reply{Status: workloads.StatusFail, Error: "overloaded: too many requests waiting for raft"})
 		return
 	}
+	if !read {
+		if adm, ok := md.(admitter); ok {
+			if err := adm.admit(&p.cmd); err != nil {
+				n.reply(p, workloads.Reply{Status: workloads.StatusFail, Error: err.Error()})
+				return
+			}
+		}
+		if n.cfg.bugs.dequeueBeforeCommit && p.cmd.Model == history.Queue && p.cmd.Op == "dequeue" {
+			n.dequeueNow(p, md.(*queue))
+			return
+		}
+	}
 	n.seq++
 	p.cmd.Seq = n.seq
 	if read {
@@ -80,4 +93,36 @@ func (n *node) redirect(p pending) {
 		r.Leader = NodeName(n.lead)
 	}
 	n.reply(p, r)
+}
+
+// dequeueNow is BugDequeueBeforeCommit: the leader answers a dequeue at
+// once with the head of its applied queue, skipping the items it has
+// already handed out, and only then proposes the item's removal. If the
+// removal never commits (this node loses leadership first), the next
+// leader hands the item out again.
+func (n *node) dequeueNow(p pending, q *queue) {
+	key := p.cmd.Key
+	v, ok := q.head(key, n.handedOut[key])
+	if !ok {
+		n.reply(p, workloads.Reply{Status: workloads.StatusOK, Output: json.RawMessage(`{"value":null}`)})
+		return
+	}
+	n.reply(p, workloads.Reply{Status: workloads.StatusOK, Output: mustJSON(map[string]json.RawMessage{"value": v})})
+	if n.handedOut == nil {
+		n.handedOut = map[string]map[string]int{}
+	}
+	if n.handedOut[key] == nil {
+		n.handedOut[key] = map[string]int{}
+	}
+	n.handedOut[key][string(v)]++
+	n.seq++
+	rm := command{Node: n.id, Inc: n.env.Incarnation(), Seq: n.seq, Client: p.cmd.Client, Model: history.Queue, Op: "remove",
+		Key: key, Input: mustJSON(map[string]json.RawMessage{"value": v}), Internal: true}
+	data, err := json.Marshal(&rm)
+	if err == nil {
+		err = n.rn.Propose(data)
+	}
+	if err != nil {
+		n.env.Logf("dequeue-before-commit: removal of %s from %s not proposed: %v", v, key, err)
+	}
 }

@@ -85,7 +85,7 @@ func recoverStorage(fs *disk.FS, n int, logf func(string, ...any)) (*recovered, 
 	}
 	ents = ents[k:]
 	if len(ents) > 0 && ents[0].Index != snap.Metadata.Index+1 {
-		return nil, fmt.Errorf("the WAL resumes at index %d but the snapshot ends at %d: entries %d..%d are on neither",
+		return nil, fmt.Errorf("%w: the WAL resumes at index %d but the snapshot ends at %d: entries %d..%d are on neither", errInconsistent,
 			ents[0].Index, snap.Metadata.Index, snap.Metadata.Index+1, ents[0].Index-1)
 	}
 	if !raft.IsEmptyHardState(walHS) {
