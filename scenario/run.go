@@ -188,6 +188,10 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		return a, fmt.Errorf("scenario %s: system %s: %w", s.Name, sys.Name, err)
 	}
 	targets := nemesis.SUTNodes(cl.Nodes)
+	faultTargets := targets
+	if len(cl.FaultTargets) > 0 {
+		faultTargets = cl.FaultTargets
+	}
 	var nem *nemesis.Nemesis
 	wcfg := s.Workload
 	wcfg.Model = s.Model
@@ -205,7 +209,7 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		}
 		return nem.Epoch()
 	}
-	budget := s.budget(targets)
+	budget := s.budget(faultTargets)
 	if wcfg.ThinkTime == 0 {
 		wcfg.ThinkTime = pace(s, wcfg, budget)
 	}
@@ -250,7 +254,7 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 			if s.Nemesis.Swarm {
 				gen = nemesis.Swarm
 			}
-			if sched, err = gen(w.Stream("nemesis").WithEntropy(opts.Entropy), targets, budget); err != nil {
+			if sched, err = gen(w.Stream("nemesis").WithEntropy(opts.Entropy), w.Names(), budget); err != nil {
 				return a, fmt.Errorf("scenario %s: nemesis: %w", s.Name, err)
 			}
 		}

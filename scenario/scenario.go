@@ -93,6 +93,9 @@ type Cluster struct {
 	// Targets are the nodes clients send requests to (default: every
 	// non-harness node).
 	Targets []string
+	// FaultTargets are the nodes the nemesis may target unless the
+	// scenario's budget names them (default: every non-harness node).
+	FaultTargets []string
 	// StartAfter delays the clients (e.g. until a leader is elected).
 	StartAfter time.Duration
 	// Tune adjusts checker options to the system (initial balances, the

@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/faultline-dst/faultline/checkers"
+	"github.com/faultline-dst/faultline/clock"
 	"github.com/faultline-dst/faultline/disk"
 	"github.com/faultline-dst/faultline/examples/memstore"
+	"github.com/faultline-dst/faultline/examples/pbkv"
 	"github.com/faultline-dst/faultline/examples/raftkv"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/nemesis"
@@ -33,7 +35,7 @@ const Default = "kv_linearizable_under_partitions_and_crashes"
 // scenarios. Each call builds a fresh one; nothing is shared.
 func Registry() *scenario.Registry {
 	var r scenario.Registry
-	for _, s := range []scenario.System{raftkvSystem(), memstoreSystem()} {
+	for _, s := range []scenario.System{raftkvSystem(), pbkvSystem(), memstoreSystem()} {
 		if err := r.AddSystem(s); err != nil {
 			panic(err) // a bug in this file
 		}
@@ -60,23 +62,29 @@ func ledgerTune(accounts int) func(*checkers.Options) {
 	}
 }
 
+// referenceDriftBound is the clock drift bound (ρ) of the reference
+// systems' leases and of the lease scenarios' budgets: 20%, large enough
+// that a lease without a drift margin overlaps its successor.
+const referenceDriftBound = 0.2
+
 func raftkvSystem() scenario.System {
 	var bugs []scenario.Bug
-	for _, b := range raftkv.Bugs() {
-		bugs = append(bugs, scenario.Bug{Name: b, Claim: raftkvClaims[b][0], Fault: raftkvClaims[b][1]})
+	for _, b := range raftkv.Catalog() {
+		bugs = append(bugs, scenario.Bug{Name: b.Name, Claim: b.Claim, Fault: b.Fault})
 	}
 	return scenario.System{
-		Name:         "raftkv",
-		Summary:      "a replicated state machine on go.etcd.io/raft/v3 v3.6.0: kv (ReadIndex reads), ledger, lock",
-		Models:       []history.Model{history.KV, history.Register, history.Ledger, history.Lock},
+		Name:    "raftkv",
+		Summary: "a replicated state machine on go.etcd.io/raft/v3 v3.6.0 for every model (ReadIndex reads)",
+		Models: []history.Model{history.KV, history.Register, history.Set, history.Counter, history.Queue,
+			history.Log, history.Lock, history.Lease, history.Ledger},
 		Faults:       []nemesis.Kind{nemesis.Partition, nemesis.Crash, nemesis.Pause, nemesis.ClockOffset, nemesis.ClockDrift, nemesis.ClockJump, nemesis.Clog, nemesis.Loss, nemesis.Duplicate, nemesis.Reorder, nemesis.Upgrade, nemesis.Disk},
 		Bugs:         bugs,
 		DefaultNodes: 3,
 		Build: func(b scenario.Build) (scenario.Cluster, error) {
-			cfg := raftkv.Config{Nodes: b.Nodes, Bugs: b.Bugs, SnapshotEntries: 100}
-			accounts := workloads.KeyNames(history.Ledger, 3)
+			cfg := raftkv.Config{Nodes: b.Nodes, Bugs: b.Bugs, SnapshotEntries: 100,
+				Lease: raftkv.LeaseConfig{DriftBound: referenceDriftBound}}
 			cfg.Ledger.Opening = map[string]int64{}
-			for _, a := range accounts {
+			for _, a := range workloads.KeyNames(history.Ledger, 3) {
 				cfg.Ledger.Opening[a] = openingBalance
 			}
 			specs, err := raftkv.NodeSpecs(cfg)
@@ -94,12 +102,28 @@ func raftkvSystem() scenario.System {
 	}
 }
 
-// raftkvClaims gives each raftkv bug the claim it breaks and the fault
-// that exposes it.
-var raftkvClaims = map[string][2]string{
-	raftkv.BugAckBeforeSync:     {"an acknowledged write survives a crash", "crash with fsync loss of the replicas holding it"},
-	raftkv.BugStaleRead:         {"reads are linearizable", "a partition that isolates a replica or an old leader"},
-	raftkv.BugSnapshotNoDirSync: {"a restarted node rebuilds its state from its disk", "a crash with fsync loss after a snapshot"},
+func pbkvSystem() scenario.System {
+	var bugs []scenario.Bug
+	for _, b := range pbkv.Catalog() {
+		bugs = append(bugs, scenario.Bug{Name: b.Name, Claim: b.Claim, Fault: b.Fault})
+	}
+	return scenario.System{
+		Name:         "pbkv",
+		Summary:      "a primary-backup key-value store with a view manager and leases (not raft)",
+		Models:       []history.Model{history.KV, history.Register},
+		Faults:       []nemesis.Kind{nemesis.Partition, nemesis.Crash, nemesis.Pause, nemesis.ClockDrift, nemesis.Clog, nemesis.Loss},
+		Bugs:         bugs,
+		DefaultNodes: 3,
+		Build: func(b scenario.Build) (scenario.Cluster, error) {
+			cfg := pbkv.Config{Replicas: b.Nodes, Bugs: b.Bugs}
+			specs, err := pbkv.NodeSpecs(cfg)
+			if err != nil {
+				return scenario.Cluster{}, err
+			}
+			replicas := pbkv.Replicas(cfg)
+			return scenario.Cluster{Nodes: specs, Targets: replicas, FaultTargets: replicas, StartAfter: 200 * time.Millisecond}, nil
+		},
+	}
 }
 
 func memstoreSystem() scenario.System {
@@ -180,17 +204,60 @@ func Scenarios() []scenario.Scenario {
 		kv("state_rebuilt_from_disk_after_crash", c4, crashAll),
 		kv("state_rebuilt_from_disk_after_crash@"+raftkv.BugSnapshotNoDirSync, c4, crashAll, raftkv.BugSnapshotNoDirSync),
 	}
+	model := func(name string, claim scenario.Claim, m history.Model, checker string, w workloads.Config, nem scenario.NemesisSpec, bugs ...string) scenario.Scenario {
+		s := kv(name, claim, nem, bugs...)
+		s.Model, s.Checker, s.Workload = m, checker, w
+		return s
+	}
+	clients := func(n int) []string {
+		var out []string
+		for i := 0; i < n; i++ {
+			out = append(out, fmt.Sprintf("client%d", i))
+		}
+		return out
+	}
+	c7 := scenario.Claim{IDs: []string{"C7"}, Text: "the protected resource never accepts a fencing token older than one it accepted", Kind: "safety"}
+	c8 := scenario.Claim{IDs: []string{"C8"}, Text: "no two clients hold a lease at once while clocks stay within the drift bound", Kind: "safety"}
+	c9 := scenario.Claim{IDs: []string{"C9"}, Text: "each enqueued item is delivered at most once and none acknowledged is lost", Kind: "ordering"}
+	c10 := scenario.Claim{IDs: []string{"C10"}, Text: "an acknowledged write survives the primary's failure", Kind: "durability"}
+	// Locks: clients holding a lock are paused past its TTL.
+	lockW := workloads.Config{Clients: 3, OpsPerClient: 60, Keys: 1, Timeout: 500 * time.Millisecond, Targeting: workloads.TargetSticky}
+	lockNem := scenario.NemesisSpec{Budget: nemesis.Budget{Kinds: []nemesis.Kind{nemesis.Pause}, MaxDown: 1, MaxFaults: 6, Targets: clients(3), MinDuration: 1500 * time.Millisecond, MaxDuration: 2500 * time.Millisecond}}
+	// Leases: replicas' clocks run fast, within the drift bound.
+	leaseW := workloads.Config{Clients: 3, OpsPerClient: 200, Keys: 1, ThinkTime: 40 * time.Millisecond, LeaseTerm: 100 * time.Millisecond, Mix: map[string]int{"renew": 3, "release": 1}}
+	// Every replica's clock runs fast at the drift bound for most of the
+	// run: an explicit schedule, the strongest drift the claim allows.
+	leaseNem := scenario.NemesisSpec{
+		Budget: nemesis.Budget{Kinds: []nemesis.Kind{nemesis.ClockDrift}, MaxDown: 3, MaxDriftPPM: int64(referenceDriftBound * 1e6)},
+		Schedule: nemesis.Schedule{{ID: "f1", Kind: nemesis.ClockDrift, Nodes: []string{"n1", "n2", "n3"},
+			PPM: int64(referenceDriftBound * 1e6), Start: clock.Time(2 * time.Second), End: clock.Time(7 * time.Second)}},
+	}
+	// Queues: the leader is cut off or crashed while removals are pending.
+	queueW := workloads.Config{Clients: 4, OpsPerClient: 60, Keys: 2, Timeout: 500 * time.Millisecond, Targeting: workloads.TargetSticky}
+	queueNem := budget(1, nemesis.Partition, nemesis.Crash)
+	// Ledger: duplicated client requests and retries with the same key.
+	ledgerW := workloads.Config{Clients: 4, OpsPerClient: 50, Keys: 3, Retries: 2, Timeout: 300 * time.Millisecond, Targeting: workloads.TargetSticky}
+	ledgerNem := scenario.NemesisSpec{Budget: nemesis.Budget{Kinds: []nemesis.Kind{nemesis.Duplicate, nemesis.Partition}, MaxDown: 1, MaxFaults: 6, MaxNetP: 0.5,
+		Targets: append([]string{"n1", "n2", "n3"}, clients(4)...)}}
+	out = append(out,
+		model("fencing_tokens_reject_stale_holders", c7, history.Lock, "lock", lockW, lockNem),
+		model("fencing_tokens_reject_stale_holders@"+raftkv.BugLockNoFencing, c7, history.Lock, "lock", lockW, lockNem, raftkv.BugLockNoFencing),
+		model("leases_never_overlap_under_clock_drift", c8, history.Lease, "lease", leaseW, leaseNem),
+		model("leases_never_overlap_under_clock_drift@"+raftkv.BugLeaseNoDriftMargin, c8, history.Lease, "lease", leaseW, leaseNem, raftkv.BugLeaseNoDriftMargin),
+		model("queue_items_delivered_once_under_leader_loss", c9, history.Queue, "queue", queueW, queueNem),
+		model("queue_items_delivered_once_under_leader_loss@"+raftkv.BugDequeueBeforeCommit, c9, history.Queue, "queue", queueW, queueNem, raftkv.BugDequeueBeforeCommit),
+		model("transfers_apply_exactly_once_under_retries", c5, history.Ledger, "ledger", ledgerW, ledgerNem),
+		model("transfers_apply_exactly_once_under_retries@"+raftkv.BugLedgerNoIdempotency, c5, history.Ledger, "ledger", ledgerW, ledgerNem, raftkv.BugLedgerNoIdempotency),
+	)
+	pb := func(name string, bugs ...string) scenario.Scenario {
+		s := kv(name, c10, budget(1, nemesis.Crash, nemesis.Partition), bugs...)
+		s.System = "pbkv"
+		return s
+	}
+	out = append(out, pb("acked_writes_survive_primary_failover"), pb("acked_writes_survive_primary_failover@"+pbkv.BugAsyncReplication, pbkv.BugAsyncReplication))
 	smoke := kv("kv_linearizable_smoke", c6, scenario.NemesisSpec{None: true})
 	smoke.Seeds = 10
 	out = append(out, smoke)
-	ledger := scenario.Scenario{
-		Name: "transfers_apply_exactly_once_under_retries", Claim: c5, System: "raftkv",
-		Model: history.Ledger, Checker: "ledger",
-		Workload: workloads.Config{Clients: 4, OpsPerClient: 50, Keys: 3, Retries: 2, Timeout: 300 * time.Millisecond, Targeting: workloads.TargetSticky},
-		Nemesis:  budget(1, nemesis.Partition, nemesis.Duplicate, nemesis.Crash),
-		Net:      links(), SimTime: 10 * time.Second, Seeds: 1000,
-	}
-	out = append(out, ledger)
 	mem := func(name string, model history.Model, checker string, bug memstore.Bug) scenario.Scenario {
 		s := scenario.Scenario{
 			Name: name, Claim: scenario.Claim{IDs: []string{"M1"}, Text: "memstore keeps the " + string(model) + " model's promises under pauses", Kind: "safety"},
