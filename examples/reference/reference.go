@@ -276,6 +276,10 @@ func Scenarios() []scenario.Scenario {
 		mem("memstore_kv_linearizable_under_pauses", history.KV, "linearizable", memstore.BugDropWrites),
 		mem("memstore_queue_delivers_under_pauses", history.Queue, "queue", ""),
 		mem("memstore_queue_delivers_under_pauses", history.Queue, "queue", memstore.BugLoseEnqueue),
+		mem("memstore_transfers_apply_once_under_pauses", history.Ledger, "ledger", ""),
+		mem("memstore_transfers_apply_once_under_pauses", history.Ledger, "ledger", memstore.BugDoubleApply),
+		mem("memstore_fencing_tokens_increase_under_pauses", history.Lock, "lock", ""),
+		mem("memstore_fencing_tokens_increase_under_pauses", history.Lock, "lock", memstore.BugStaleToken),
 	)
 	return out
 }
