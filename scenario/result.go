@@ -52,4 +52,8 @@ type Result struct {
 type Artifacts struct {
 	Trace   string `json:"trace,omitempty"`
 	History string `json:"history,omitempty"`
+	// HistoryPage and TracePage are the run's pictures (self-contained
+	// HTML), written by the command line's --out.
+	HistoryPage string `json:"history_page,omitempty"`
+	TracePage   string `json:"trace_page,omitempty"`
 }

@@ -2,122 +2,123 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
-	"github.com/spf13/pflag"
-
-	"github.com/faultline-dst/faultline/examples/counter"
-	"github.com/faultline-dst/faultline/sim"
+	"github.com/faultline-dst/faultline/history"
+	"github.com/faultline-dst/faultline/report/html"
+	"github.com/faultline-dst/faultline/scenario"
 )
 
-const runHelp = `Run the built-in example cluster (a three-node replicated counter with
-one crash, one restart and one partition) on one seed, and print its trace
-hash. The same seed always gives the same hash.
+const runHelp = `Run one scenario on one seed and print its verdict, blame, trace hash and
+figures. The same seed always gives the same run and the same hash.
 
 Usage:
-  faultline run [--seed N] [--json] [--trace FILE]
+  faultline run [--scenario NAME | --plan PLAN.md] [--seed N] [--json]
+                [--trace FILE] [--out DIR]
+
+With no scenario named, runs the built-in reference scenario
+(kv_linearizable_under_partitions_and_crashes: raftkv key-value,
+linearizable under partitions and crashes).
 
 Examples:
   faultline run --seed 7
-  faultline run --seed 7 --json
+  faultline run --scenario reads_linearizable_under_partition@stale-read --seed 2 --json
   faultline run --seed 7 --trace /tmp/seed7.trace
-
-Flags:
+  faultline run --plan plan.md --seed 3 --out artifacts/seed3
 `
 
-// runOutput is the --json object of `faultline run`.
-type runOutput struct {
-	Seed      uint64 `json:"seed"`
-	TraceHash string `json:"trace_hash"`
-	Events    int64  `json:"events"`
-	SimNS     int64  `json:"sim_ns"`
-	Messages  int64  `json:"messages"`
-	Delivered int64  `json:"delivered"`
-	Dropped   int64  `json:"dropped"`
-	Stop      string `json:"stop"`
-	Error     string `json:"error,omitempty"`
-}
-
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	seed := fs.Uint64("seed", 1, "the run's seed")
-	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
+	fs := flags("run", runHelp, stderr)
+	name := fs.String("scenario", "", "the scenario to run (default: the built-in reference scenario)")
+	plan := fs.String("plan", "", "take scenarios from the faultline blocks of `PLAN.md`")
+	seed := fs.Uint64("seed", 1, "the seed")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	tracePath := fs.String("trace", "", "write the full trace to `FILE`")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, runHelp)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "faultline run: %v\n", err)
-		return exitUsage
+	out := fs.String("out", "", "write artifacts (trace, history, result, pages) to `DIR`")
+	if code, done := parse(fs, args, stderr); done {
+		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "faultline run: unexpected argument %q (the built-in cluster takes no scenario yet)\n", fs.Arg(0))
-		return exitUsage
+		return fail(stderr, "run", usagef("unexpected argument %q; name a scenario with --scenario", fs.Arg(0)))
 	}
-	cfg := counter.Cluster(*seed)
-	var traceFile *os.File
-	if *tracePath != "" {
-		f, err := os.Create(*tracePath)
-		if err != nil {
-			fmt.Fprintf(stderr, "faultline run: --trace: %v\n", err)
-			return exitUsage
-		}
-		traceFile = f
-		cfg.Trace = f
-	}
-	w, err := sim.New(cfg)
+	src, err := loadSource(*plan)
 	if err != nil {
-		fmt.Fprintf(stderr, "faultline run: %v\n", err)
-		return exitUsage
+		return fail(stderr, "run", err)
 	}
-	counter.Faults(w)
-	res, runErr := w.Run()
-	if traceFile != nil {
-		err := traceFile.Sync()
-		if cerr := traceFile.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil && runErr == nil {
-			runErr = fmt.Errorf("--trace: %w", err)
-		}
+	s, err := src.pick(*name)
+	if err != nil {
+		return fail(stderr, "run", err)
 	}
-	out := runOutput{
-		Seed:      res.Seed,
-		TraceHash: sim.FormatHash(res.TraceHash),
-		Events:    res.Events,
-		SimNS:     int64(res.SimTime),
-		Messages:  res.Sent,
-		Delivered: res.Delivered,
-		Dropped:   res.Dropped,
-		Stop:      string(res.Stop),
-	}
-	if runErr != nil {
-		out.Error = runErr.Error()
+	res, err := runOne(src.reg, s, *seed, *tracePath, *out)
+	if err != nil {
+		return fail(stderr, "run", err)
 	}
 	if *asJSON {
-		b, _ := json.Marshal(out)
-		fmt.Fprintf(stdout, "%s\n", b)
+		if err := printJSON(stdout, res); err != nil {
+			return fail(stderr, "run", err)
+		}
 	} else {
-		fmt.Fprintf(stdout, "seed        %d\ntrace_hash  %s\nevents      %d\nsim_time    %v\nmessages    %d sent, %d delivered, %d dropped\nstop        %s\n",
-			out.Seed, out.TraceHash, out.Events, res.SimTime, out.Messages, out.Delivered, out.Dropped, out.Stop)
-		if runErr != nil {
-			fmt.Fprintf(stdout, "error       %v\n", runErr)
+		printResult(stdout, res)
+	}
+	return exitFor(res)
+}
+
+// runOne runs a seed, writing the trace and the artifacts when asked.
+func runOne(reg *scenario.Registry, s scenario.Scenario, seed uint64, tracePath, out string) (scenario.Result, error) {
+	opts := scenario.RunOptions{OutDir: out}
+	var tf *os.File
+	if tracePath != "" {
+		f, err := os.Create(tracePath)
+		if err != nil {
+			return scenario.Result{}, usagef("--trace: %v", err)
+		}
+		tf = f
+		opts.Trace = f
+	}
+	res, err := reg.Run(s, seed, opts)
+	if tf != nil {
+		serr := tf.Sync()
+		if cerr := tf.Close(); serr == nil {
+			serr = cerr
+		}
+		if err == nil && serr != nil {
+			err = fmt.Errorf("--trace: %w", serr)
 		}
 	}
-	if runErr != nil {
-		var pe *sim.PanicError
-		if errors.As(runErr, &pe) {
-			return exitFinding
-		}
-		return exitInconclusive
+	if err != nil {
+		return res, err
 	}
-	return exitOK
+	if out != "" {
+		if err := writePages(out, &res); err != nil {
+			return res, err
+		}
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(filepath.Join(out, "result.json"), append(b, '\n'), 0o644); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// writePages writes the HTML pictures of a run (history.html,
+// trace.html) next to its artifacts.
+func writePages(dir string, res *scenario.Result) error {
+	h, err := history.ReadFile(res.Artifacts.History)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(res.Artifacts.Trace)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	files, err := html.WriteDir(dir, html.FromResult(*res, h, f))
+	if err != nil {
+		return err
+	}
+	res.Artifacts.HistoryPage, res.Artifacts.TracePage = files.History, files.Trace
+	return nil
 }

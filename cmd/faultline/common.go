@@ -1,0 +1,198 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/faultline-dst/faultline/examples/reference"
+	"github.com/faultline-dst/faultline/scenario"
+)
+
+// usageError is a bad command line or input: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// flags makes a command's flag set with its help text.
+func flags(name, help string, stderr io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.SortFlags = false
+	fs.Usage = func() {
+		fmt.Fprint(stderr, help)
+		fmt.Fprintln(stderr, "\nFlags:")
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args; done reports that the command should return code.
+func parse(fs *pflag.FlagSet, args []string, stderr io.Writer) (code int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK, true
+		}
+		fmt.Fprintf(stderr, "faultline %s: %v (see --help)\n", fs.Name(), err)
+		return exitUsage, true
+	}
+	return 0, false
+}
+
+// fail prints err for command name and returns its exit code: 2 for
+// usage and input errors, 3 otherwise.
+func fail(stderr io.Writer, name string, err error) int {
+	fmt.Fprintf(stderr, "faultline %s: %v\n", name, err)
+	var ue usageError
+	var pe *scenario.PlanError
+	if errors.As(err, &ue) || errors.As(err, &pe) || errors.Is(err, os.ErrNotExist) || strings.Contains(err.Error(), "unknown ") {
+		return exitUsage
+	}
+	return exitInconclusive
+}
+
+// source says where scenarios come from: the built-in reference registry,
+// plus a plan's blocks when --plan is given.
+type source struct {
+	reg  *scenario.Registry
+	plan []scenario.PlanScenario
+}
+
+func loadSource(planPath string) (*source, error) {
+	src := &source{reg: reference.Registry()}
+	if planPath == "" {
+		return src, nil
+	}
+	ps, err := src.reg.ReadPlan(planPath)
+	if err != nil {
+		var pe *scenario.PlanError
+		if errors.As(err, &pe) || errors.Is(err, os.ErrNotExist) {
+			return nil, usageError{err.Error()}
+		}
+		return nil, usageError{err.Error()}
+	}
+	for _, p := range ps {
+		if err := src.reg.AddScenario(p.Scenario); err != nil {
+			return nil, usagef("%s:%d: %v", p.File, p.Line, err)
+		}
+	}
+	src.plan = ps
+	return src, nil
+}
+
+// pick returns the scenario called name; with no name, the plan's only
+// scenario or the built-in default.
+func (s *source) pick(name string) (scenario.Scenario, error) {
+	if name == "" {
+		switch {
+		case len(s.plan) == 1:
+			return s.plan[0].Scenario, nil
+		case len(s.plan) > 1:
+			var names []string
+			for _, p := range s.plan {
+				names = append(names, p.Scenario.Name)
+			}
+			return scenario.Scenario{}, usagef("the plan declares %d scenarios; name one with --scenario: %s", len(names), strings.Join(names, ", "))
+		}
+		name = reference.Default
+	}
+	sc, err := s.reg.Scenario(name)
+	if err != nil {
+		return sc, usageError{err.Error()}
+	}
+	return sc, nil
+}
+
+// selected returns the scenarios a sweep runs: the named ones, else the
+// plan's, else the built-in default.
+func (s *source) selected(names []string) ([]scenario.Scenario, error) {
+	if len(names) == 0 {
+		if len(s.plan) > 0 {
+			var out []scenario.Scenario
+			for _, p := range s.plan {
+				out = append(out, p.Scenario)
+			}
+			return out, nil
+		}
+		names = []string{reference.Default}
+	}
+	var out []scenario.Scenario
+	for _, n := range names {
+		sc, err := s.reg.Scenario(n)
+		if err != nil {
+			return nil, usageError{err.Error()}
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+// exitFor maps a verdict and blame to the command's exit code.
+func exitFor(r scenario.Result) int {
+	switch {
+	case r.Verdict.IsFail() && r.Blame == scenario.BlameSUT:
+		return exitFinding
+	case r.Verdict.IsFail(), strings.HasPrefix(string(r.Verdict), "INCONCLUSIVE"), r.Verdict == scenario.NotRun:
+		return exitInconclusive
+	}
+	return exitOK
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// printResult prints one run for people.
+func printResult(w io.Writer, r scenario.Result) {
+	blame := string(r.Blame)
+	if blame == "" {
+		blame = "-"
+	}
+	fmt.Fprintf(w, "scenario    %s\n", r.Scenario)
+	if len(r.Bugs) > 0 {
+		fmt.Fprintf(w, "bugs        %s\n", strings.Join(r.Bugs, ", "))
+	}
+	fmt.Fprintf(w, "seed        %d\nverdict     %s\nblame       %s\nreason      %s\n", r.Seed, r.Verdict, blame, r.Reason)
+	if r.TraceHash != "" {
+		fmt.Fprintf(w, "trace_hash  %s\n", r.TraceHash)
+		fmt.Fprintf(w, "events      %d in %.3fs simulated, %.3fs host\n", r.Events, float64(r.SimNS)/1e9, float64(r.HostNS)/1e9)
+		fmt.Fprintf(w, "operations  %d (%d ok, %d fail, %d info), %d messages\n", r.Operations, r.OpsOK, r.OpsFail, r.OpsInfo, r.Messages)
+	}
+	if c := r.Checker; c != nil {
+		fmt.Fprintf(w, "checker     %s: %s, decided %d of %d operations\n", c.Checker, c.Outcome, c.Checked, c.Recorded)
+	}
+	for _, f := range r.Faults {
+		landed := "NOT landed"
+		if f.Landed {
+			landed = "landed"
+		}
+		var cs []string
+		for _, c := range f.Counters {
+			if c.Value != 0 {
+				cs = append(cs, fmt.Sprintf("%s=%d", c.Name, c.Value))
+			}
+		}
+		fmt.Fprintf(w, "fault       %s %s %s %s\n", f.ID, f.Kind, landed, strings.Join(cs, " "))
+	}
+	for _, c := range r.Checks {
+		if !c.OK {
+			fmt.Fprintf(w, "check       %s failed: %s\n", c.Name, c.Detail)
+		}
+	}
+	if r.Artifacts.Trace != "" {
+		fmt.Fprintf(w, "artifacts   %s %s\n", r.Artifacts.Trace, r.Artifacts.History)
+	}
+	if r.Artifacts.HistoryPage != "" {
+		fmt.Fprintf(w, "pictures    %s %s\n", r.Artifacts.HistoryPage, r.Artifacts.TracePage)
+	}
+	fmt.Fprintf(w, "replay      %s\n", scenario.ReplayCommand(r.Scenario, r.Seed))
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+const listHelp = `List the scenarios there are: the built-in reference scenarios, a plan's,
+or those a Go package registers in its test files (built and asked through
+its test binary).
+
+Usage:
+  faultline list [PKG] [--plan PLAN.md] [--json]
+
+Examples:
+  faultline list
+  faultline list --json
+  faultline list ./internal/mystore
+`
+
+// listEntry is one scenario in list's --json output.
+type listEntry struct {
+	Name     string   `json:"name"`
+	System   string   `json:"system"`
+	Model    string   `json:"model"`
+	Checker  string   `json:"checker"`
+	Claims   []string `json:"claims,omitempty"`
+	Bugs     []string `json:"bugs,omitempty"`
+	KnownBug bool     `json:"known_bug"`
+	Seeds    int      `json:"seeds"`
+}
+
+func cmdList(args []string, stdout, stderr io.Writer) int {
+	fs := flags("list", listHelp, stderr)
+	plan := fs.String("plan", "", "list the scenarios of `PLAN.md` instead")
+	asJSON := fs.Bool("json", false, "print one JSON object per scenario")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	var entries []listEntry
+	switch {
+	case fs.NArg() > 1:
+		return fail(stderr, "list", usagef("want at most one package, got %q", fs.Args()))
+	case fs.NArg() == 1:
+		es, err := listPackage(fs.Arg(0), stderr)
+		if err != nil {
+			return fail(stderr, "list", err)
+		}
+		entries = es
+	default:
+		src, err := loadSource(*plan)
+		if err != nil {
+			return fail(stderr, "list", err)
+		}
+		scs := src.reg.Scenarios()
+		if *plan != "" {
+			scs, _ = src.selected(nil)
+		}
+		for _, s := range scs {
+			entries = append(entries, listEntry{Name: s.Name, System: s.System, Model: string(s.Model), Checker: s.Checker,
+				Claims: s.Claim.IDs, Bugs: s.Bugs, KnownBug: len(s.Bugs) > 0, Seeds: s.Seeds})
+		}
+	}
+	for _, e := range entries {
+		if *asJSON {
+			_ = printJSON(stdout, e)
+			continue
+		}
+		bug := ""
+		if e.KnownBug {
+			bug = " [known bug: " + strings.Join(e.Bugs, ", ") + "]"
+		}
+		fmt.Fprintf(stdout, "%-62s %-9s %-8s %s%s\n", e.Name, e.System, e.Model, e.Checker, bug)
+	}
+	return exitOK
+}

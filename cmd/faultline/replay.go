@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/faultline-dst/faultline/scenario"
+	"github.com/faultline-dst/faultline/sim"
+)
+
+const replayHelp = `Run one seed again and check that it reproduces: the trace hash must equal
+the recorded one. On a divergence, name the first differing event and blame
+the side whose code produced it.
+
+The seed comes from a result line (a sweep's results file, or the --json
+output of run) or from flags.
+
+Usage:
+  faultline replay --scenario NAME --seed N [--hash H] [--trace FILE] [--out DIR]
+  faultline replay --result results.jsonl[:LINE] [--out DIR]
+
+Examples:
+  faultline replay --scenario reads_linearizable_under_partition@stale-read --seed 2
+  faultline replay --result results.jsonl:17 --out artifacts/f1
+  faultline run --seed 5 --json > r.json && faultline replay --result r.json
+`
+
+// replayOutput is replay's --json object.
+type replayOutput struct {
+	scenario.Result
+	RecordedHash string      `json:"recorded_hash,omitempty"`
+	Reproduced   bool        `json:"reproduced"`
+	Divergence   *divergence `json:"replay_divergence,omitempty"`
+}
+
+type divergence struct {
+	Line     int      `json:"line"`
+	First    string   `json:"first"`
+	Second   string   `json:"second"`
+	Context  []string `json:"context"`
+	Producer string   `json:"producer"`
+	Blame    string   `json:"blame"`
+	Note     string   `json:"note"`
+}
+
+func cmdReplay(args []string, stdout, stderr io.Writer) int {
+	fs := flags("replay", replayHelp, stderr)
+	name := fs.String("scenario", "", "the scenario (default: the built-in reference scenario)")
+	plan := fs.String("plan", "", "take scenarios from the faultline blocks of `PLAN.md`")
+	seed := fs.Uint64("seed", 1, "the seed")
+	hash := fs.String("hash", "", "the recorded trace hash to compare with")
+	from := fs.String("result", "", "replay the result at `FILE[:LINE]` (default line: the first)")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	tracePath := fs.String("trace", "", "write the full trace to `FILE`")
+	out := fs.String("out", "", "write artifacts (trace, history, result, pages) to `DIR`")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	recorded := *hash
+	if *from != "" {
+		r, err := readResultLine(*from)
+		if err != nil {
+			return fail(stderr, "replay", err)
+		}
+		*name, *seed = r.Scenario, r.Seed
+		if recorded == "" {
+			recorded = r.TraceHash
+		}
+	}
+	src, err := loadSource(*plan)
+	if err != nil {
+		return fail(stderr, "replay", err)
+	}
+	s, err := src.pick(*name)
+	if err != nil {
+		return fail(stderr, "replay", err)
+	}
+	res, err := runOne(src.reg, s, *seed, *tracePath, *out)
+	if err != nil {
+		return fail(stderr, "replay", err)
+	}
+	o := replayOutput{Result: res, RecordedHash: recorded, Reproduced: recorded == "" || recorded == res.TraceHash}
+	if !o.Reproduced {
+		o.Divergence = findDivergence(src.reg, s, *seed)
+	}
+	if *asJSON {
+		_ = printJSON(stdout, o)
+	} else {
+		printResult(stdout, res)
+		switch {
+		case recorded == "":
+			fmt.Fprintln(stdout, "reproduced  (no recorded hash to compare with)")
+		case o.Reproduced:
+			fmt.Fprintf(stdout, "reproduced  yes: trace hash %s as recorded\n", recorded)
+		default:
+			fmt.Fprintf(stdout, "reproduced  NO: recorded %s, now %s\n", recorded, res.TraceHash)
+			if d := o.Divergence; d != nil {
+				fmt.Fprintf(stdout, "divergence  %s\n", d.Note)
+				if d.Line > 0 {
+					for _, c := range d.Context {
+						fmt.Fprintf(stdout, "    %s\n", c)
+					}
+					fmt.Fprintf(stdout, "  - %s\n  + %s\n", d.First, d.Second)
+				}
+			}
+		}
+	}
+	if !o.Reproduced {
+		if o.Divergence != nil && o.Divergence.Blame == string(scenario.BlameSUT) {
+			return exitFinding
+		}
+		return exitInconclusive
+	}
+	return exitFor(res)
+}
+
+// findDivergence runs the seed twice more with traces. If they differ,
+// the run is nondeterministic now and the first difference says whose
+// code is to blame; if they agree, the recording came from other code.
+func findDivergence(reg *scenario.Registry, s scenario.Scenario, seed uint64) *divergence {
+	var a, b bytes.Buffer
+	if _, err := reg.Run(s, seed, scenario.RunOptions{Trace: &a, NoRerun: true}); err != nil {
+		return &divergence{Note: "could not run again: " + err.Error()}
+	}
+	if _, err := reg.Run(s, seed, scenario.RunOptions{Trace: &b, NoRerun: true}); err != nil {
+		return &divergence{Note: "could not run again: " + err.Error()}
+	}
+	d, err := sim.DiffTraces(&a, &b)
+	if err != nil {
+		return &divergence{Note: err.Error()}
+	}
+	if d == nil {
+		return &divergence{Blame: string(scenario.BlameUnknown), Note: "this code runs the seed deterministically (two more runs agree): the recording came from other code or another faultline version"}
+	}
+	blame := scenario.BlameSUT
+	who := "SUT code (a determinism hazard: host time, global randomness, map order or goroutines)"
+	if d.Producer == "harness" {
+		blame, who = scenario.BlameHarness, "faultline code"
+	}
+	return &divergence{Line: d.Line, First: d.A, Second: d.B, Context: d.Context, Producer: d.Producer, Blame: string(blame),
+		Note: fmt.Sprintf("the seed is not deterministic: two runs part at trace line %d, written by %s", d.Line, who)}
+}
+
+// readResultLine reads one result from FILE or FILE:LINE.
+func readResultLine(spec string) (scenario.Result, error) {
+	path, lineNo := spec, 0
+	if i := strings.LastIndexByte(spec, ':'); i > 0 {
+		if n, err := strconv.Atoi(spec[i+1:]); err == nil {
+			path, lineNo = spec[:i], n
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return scenario.Result{}, usagef("--result: %v", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for n := 1; sc.Scan(); n++ {
+		if lineNo != 0 && n != lineNo {
+			continue
+		}
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var r scenario.Result
+		if err := json.Unmarshal(line, &r); err != nil {
+			return r, usagef("%s:%d: not a result line: %v", path, n, err)
+		}
+		if r.Scenario == "" {
+			return r, usagef("%s:%d: result line has no scenario", path, n)
+		}
+		return r, nil
+	}
+	if err := sc.Err(); err != nil {
+		return scenario.Result{}, err
+	}
+	if lineNo != 0 {
+		return scenario.Result{}, usagef("%s has no line %d", path, lineNo)
+	}
+	return scenario.Result{}, usagef("%s holds no result line", path)
+}

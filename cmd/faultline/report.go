@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/faultline-dst/faultline/report"
+)
+
+const reportHelp = `Turn sweep results files into the findings report: Markdown for the
+reviewer and JSON for machines, from the same data. Several files (shards)
+are merged; a (scenario, seed) recorded twice with different outcomes is
+an error.
+
+Usage:
+  faultline report RESULTS.jsonl... [--md FILE] [--json-out FILE] [--json]
+                   [--plan PLAN.md] [--tier smoke|hardening|release]
+
+Without --md or --json-out the Markdown goes to standard output (--json:
+the JSON instead). The exit code is the session's: 0 clean, 1 a finding
+against the SUT, 3 inconclusive or not the SUT's fault.
+
+Examples:
+  faultline report results.jsonl
+  faultline report shard-*.jsonl --md report.md --json-out report.json --tier hardening
+`
+
+func cmdReport(args []string, stdout, stderr io.Writer) int {
+	fs := flags("report", reportHelp, stderr)
+	md := fs.String("md", "", "write the Markdown report to `FILE`")
+	jsonOut := fs.String("json-out", "", "write the JSON report to `FILE`")
+	asJSON := fs.Bool("json", false, "print the JSON report instead of the Markdown")
+	plan := fs.String("plan", "", "the test plan the results came from (named in the header)")
+	tier := fs.String("tier", "hardening", "the budget tier of the sweep: smoke, hardening or release")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	if fs.NArg() == 0 {
+		return fail(stderr, "report", usagef("name at least one results file"))
+	}
+	t, err := report.ParseTier(*tier)
+	if err != nil {
+		return fail(stderr, "report", usageError{err.Error()})
+	}
+	results, err := report.ReadFiles(fs.Args()...)
+	if err != nil {
+		return fail(stderr, "report", usageError{err.Error()})
+	}
+	rev := revision()
+	r := report.Build(report.Meta{
+		Plan: *plan, SUTVersion: rev, FaultlineVersion: rev, Tier: t,
+		Date:    time.Now().UTC().Format("2006-01-02"), // the report's date, not part of any run
+		Command: "faultline report " + strings.Join(args, " "),
+	}, results, nil, nil)
+	js, err := r.JSON()
+	if err != nil {
+		return fail(stderr, "report", err)
+	}
+	wrote := false
+	if *md != "" {
+		if err := os.WriteFile(*md, r.Markdown(), 0o644); err != nil {
+			return fail(stderr, "report", err)
+		}
+		wrote = true
+	}
+	if *jsonOut != "" {
+		if err := os.WriteFile(*jsonOut, js, 0o644); err != nil {
+			return fail(stderr, "report", err)
+		}
+		wrote = true
+	}
+	switch {
+	case *asJSON:
+		fmt.Fprintf(stdout, "%s\n", js)
+	case !wrote:
+		_, _ = stdout.Write(r.Markdown())
+	default:
+		fmt.Fprintf(stdout, "%s: %d results, status %s\n", strings.Join(fs.Args(), ", "), len(results), r.Summary.Status)
+	}
+	return r.ExitCode()
+}
+
+// revision is the VCS revision faultline was built from, when known.
+func revision() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	rev, dirty := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		if info.Main.Version != "" && info.Main.Version != "(devel)" {
+			return info.Main.Version
+		}
+		return "unknown"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "+dirty"
+	}
+	return rev
+}

@@ -1,0 +1,246 @@
+package sweep
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/faultline-dst/faultline/scenario"
+)
+
+// faultlinePkg is the import path prefix of faultline's own code (owner
+// says which of it is the harness's).
+const faultlinePkg = "github.com/faultline-dst/faultline/"
+
+// exit is how a worker process ended while it ran a job.
+type exit struct {
+	code   int    // exit status; -1 when killed by a signal
+	signal string // the signal's name when killed by one ("killed")
+	// timedOut says the coordinator stopped the worker with SIGQUIT
+	// because its job ran past Options.JobTimeout.
+	timedOut bool
+	tail     string // the end of its standard error during the job
+}
+
+// death is what a worker's death says about the job it ran.
+type death struct {
+	anomaly string // "fatal:<kind>[:<frame>]": compared with the rerun's
+	blame   scenario.Blame
+	what    string // one line: what happened and why this blame
+	trace   string // the fatal trace, or the end of stderr
+}
+
+// traceSize bounds the stderr kept in a result's Error.
+const traceSize = 8 << 10
+
+// classify decides, from how the worker ended and the end of its standard
+// error, what killed the job and whom to blame (METHOD.md, "Blame"):
+//
+//   - a Go fatal trace (panic, fatal error, stack overflow): the owner of
+//     the failing goroutine's first frame outside the runtime, the
+//     standard library and main (owner), unknown when there is none;
+//   - a job past the host-time limit: classifyTimeout;
+//   - WorkerErrorPrefix on stderr: the worker loop itself failed, harness;
+//   - a signal with no fatal trace: killed from outside (out of memory,
+//     an operator), environment;
+//   - an exit without a trace (os.Exit, log.Fatal): the SUT, because
+//     faultline's packages never call os.Exit while a job runs.
+func classify(e exit) death {
+	d := classifyTail(e)
+	if d.trace == "" {
+		d.trace = e.tail
+		if len(d.trace) > traceSize {
+			d.trace = "..." + d.trace[len(d.trace)-traceSize:]
+		}
+	}
+	return d
+}
+
+func classifyTail(e exit) death {
+	lines := strings.Split(e.tail, "\n")
+	if e.timedOut {
+		return classifyTimeout(lines)
+	}
+	if i, header := fatalHeader(lines); i >= 0 {
+		kind := "panic"
+		switch {
+		case strings.HasPrefix(header, "fatal error: stack overflow"), strings.HasPrefix(header, "runtime: goroutine stack exceeds"):
+			kind = "stack-overflow"
+		case strings.HasPrefix(header, "fatal error: "):
+			kind = "fatal-error:" + strings.TrimPrefix(header, "fatal error: ")
+		case strings.HasPrefix(header, "panic: "):
+			kind = "panic"
+		default:
+			kind = "signal:" + strings.Fields(header)[0]
+		}
+		frame := ""
+		if gs := goroutines(lines[i:]); len(gs) > 0 {
+			frame = firstFrame(gs[0])
+		}
+		d := death{anomaly: "fatal:" + kind, trace: truncate(strings.Join(lines[i:], "\n"), traceSize)}
+		if frame == "" {
+			d.blame = scenario.BlameUnknown
+			d.what = fmt.Sprintf("%s, with no frame outside the Go runtime and standard library in its trace", header)
+			return d
+		}
+		d.anomaly += ":" + frame
+		d.blame = owner(frame)
+		d.what = fmt.Sprintf("%s in %s, %s", header, frame, whose(d.blame))
+		return d
+	}
+	for _, l := range lines {
+		if strings.HasPrefix(l, WorkerErrorPrefix) {
+			return death{anomaly: "fatal:worker-error", blame: scenario.BlameHarness,
+				what: "the worker loop failed: " + strings.TrimPrefix(l, WorkerErrorPrefix)}
+		}
+	}
+	if e.signal != "" {
+		return death{anomaly: "fatal:signal:" + e.signal, blame: scenario.BlameEnvironment,
+			what: fmt.Sprintf("the worker was killed by signal %q from outside, with no fatal trace (out of memory, an operator, a host limit)", e.signal)}
+	}
+	last := lastNonEmpty(lines)
+	what := fmt.Sprintf("the worker exited with status %d before answering, with no fatal trace: os.Exit or log.Fatal in the system under test (faultline's packages never exit while a job runs)", e.code)
+	if last != "" {
+		what += "; its last words: " + truncate(last, 300)
+	}
+	return death{anomaly: fmt.Sprintf("fatal:exit-%d", e.code), blame: scenario.BlameSUT, what: what}
+}
+
+// classifyTimeout blames a job that ran past the host-time limit by where
+// its goroutine was in the dump the worker wrote on SIGQUIT: in code of
+// the system under test, a runaway loop or a block there (SUT); anywhere
+// else, a slow host (environment, as METHOD.md has it for a host-time
+// watchdog with no runaway SUT loop in the stack).
+func classifyTimeout(lines []string) death {
+	var frames []string
+	for _, g := range goroutines(lines) {
+		for _, fn := range g {
+			if strings.HasPrefix(fn, faultlinePkg+"sweep.Serve") {
+				frames = g
+			}
+		}
+	}
+	trace := ""
+	if i := strings.Index(strings.Join(lines, "\n"), "SIGQUIT"); i >= 0 {
+		trace = truncate(strings.Join(lines, "\n")[i:], traceSize)
+	}
+	frame := firstFrame(frames)
+	if frame != "" && owner(frame) == scenario.BlameSUT {
+		return death{anomaly: "fatal:timeout:" + frame, blame: scenario.BlameSUT, trace: trace,
+			what: fmt.Sprintf("no answer within the host-time limit; the job was in %s, code of the system under test: a runaway loop or a block there", frame)}
+	}
+	where := "not found in the goroutine dump"
+	if frame != "" {
+		where = "in " + frame + ", " + whose(owner(frame))
+	}
+	return death{anomaly: "fatal:timeout", blame: scenario.BlameEnvironment, trace: trace,
+		what: fmt.Sprintf("no answer within the host-time limit, and the job was %s, not in code of the system under test: a slow or overloaded host", where)}
+}
+
+// fatalHeader finds the first line of a Go fatal trace.
+func fatalHeader(lines []string) (int, string) {
+	for i, l := range lines {
+		for _, p := range []string{"panic: ", "fatal error: ", "runtime: goroutine stack exceeds", "SIGSEGV: ", "SIGBUS: ", "SIGILL: ", "SIGFPE: ", "SIGABRT: ", "SIGTRAP: "} {
+			if strings.HasPrefix(l, p) {
+				if p == "runtime: goroutine stack exceeds" {
+					// the "fatal error: stack overflow" line follows
+					for _, m := range lines[i+1:] {
+						if strings.HasPrefix(m, "fatal error: ") {
+							return i, strings.TrimSpace(m)
+						}
+					}
+				}
+				return i, strings.TrimSpace(l)
+			}
+		}
+	}
+	return -1, ""
+}
+
+// goroutines splits a Go trace into the function names of each
+// goroutine's frames, in the order printed (the failing goroutine first).
+func goroutines(lines []string) [][]string {
+	var out [][]string
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "goroutine ") && strings.HasSuffix(strings.TrimSpace(l), ":"):
+			out = append(out, []string{})
+		case len(out) == 0, l == "", strings.HasPrefix(l, "\t"), strings.HasPrefix(l, " "), strings.HasPrefix(l, "..."), strings.HasPrefix(l, "created by "):
+		default:
+			fn := l
+			if i := strings.LastIndexByte(fn, '('); i > 0 && strings.HasSuffix(fn, ")") {
+				fn = fn[:i]
+			}
+			out[len(out)-1] = append(out[len(out)-1], fn)
+		}
+	}
+	return out
+}
+
+// firstFrame returns the first function of frames outside the Go
+// runtime, the standard library and the binary's main package (the
+// worker's own main), or "".
+func firstFrame(frames []string) string {
+	for _, fn := range frames {
+		if fn == "" || runtimeFrame(fn) || stdlib(fn) {
+			continue
+		}
+		return fn
+	}
+	return ""
+}
+
+func runtimeFrame(fn string) bool {
+	for _, p := range []string{"runtime.", "internal/runtime/", "runtime/debug.", "panic(", "sync.fatal", "internal/sync."} {
+		if strings.HasPrefix(fn, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// stdlib reports whether fn is in the standard library or a main
+// package: its import path's first element has no dot.
+func stdlib(fn string) bool {
+	slash := strings.LastIndexByte(fn, '/')
+	pkg := fn
+	if dot := strings.IndexByte(fn[slash+1:], '.'); dot >= 0 {
+		pkg = fn[:slash+1+dot]
+	}
+	first, _, _ := strings.Cut(pkg, "/")
+	return !strings.Contains(first, ".")
+}
+
+// owner says whose code fn is: faultline's examples/ are systems under
+// test; its checkers and the checker library it uses (porcupine) are the
+// checker's; the rest of faultline is the harness; everything else
+// belongs to the system under test.
+func owner(fn string) scenario.Blame {
+	switch {
+	case strings.HasPrefix(fn, faultlinePkg+"examples/"):
+		return scenario.BlameSUT
+	case strings.HasPrefix(fn, faultlinePkg+"checkers."), strings.HasPrefix(fn, faultlinePkg+"checkers/"), strings.HasPrefix(fn, "github.com/anishathalye/porcupine"):
+		return scenario.BlameChecker
+	case strings.HasPrefix(fn, faultlinePkg):
+		return scenario.BlameHarness
+	}
+	return scenario.BlameSUT
+}
+
+func whose(b scenario.Blame) string {
+	switch b {
+	case scenario.BlameSUT:
+		return "code of the system under test"
+	case scenario.BlameChecker:
+		return "checker code"
+	}
+	return "faultline code"
+}
+
+func lastNonEmpty(lines []string) string {
+	for i := len(lines) - 1; i >= 0; i-- {
+		if s := strings.TrimSpace(lines[i]); s != "" {
+			return s
+		}
+	}
+	return ""
+}

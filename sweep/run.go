@@ -1,0 +1,319 @@
+package sweep
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/faultline-dst/faultline/scenario"
+)
+
+// ErrUsage marks a plan the workers cannot run as written: an unknown
+// scenario, or one its registry refuses to run. The command line maps it
+// to exit code 2.
+var ErrUsage = errors.New("usage error")
+
+// Options configure Run.
+type Options struct {
+	// Command returns a new, unstarted command for one worker process:
+	// a binary that calls Serve on its standard input and output (for
+	// example `faultline worker`, or a test binary with WorkerEnv set). It
+	// is called once per worker and again for each restart; it must not
+	// set the command's Stdin, Stdout or Stderr.
+	Command func() *exec.Cmd
+	// Workers is how many worker processes run jobs at once (0: the
+	// number of CPUs).
+	Workers int
+	// Results is the JSON Lines file results are appended to.
+	Results string
+	// Resume continues the sweep recorded in Results: every job already
+	// there is skipped. Without it, a Results file that holds results is
+	// an error (ErrResultsExist).
+	Resume bool
+	// Progress, when set, is told of every finished job.
+	Progress *Progress
+	// JobTimeout, when positive, is a host-time limit per job: a worker
+	// still running a job after it is asked for a goroutine dump and
+	// stopped, and the job recorded as a death (SUT blame when the dump
+	// shows the job in code of the system under test, environment
+	// otherwise). Set it well above the slowest seed; the simulation's
+	// own budgets are deterministic, this is only the last resort.
+	JobTimeout time.Duration
+	// WorkerStderr, when set, receives everything the workers write on
+	// standard error (the system's logs), from several goroutines at
+	// once (os.Stderr is safe for that); only the end of each job's is
+	// kept otherwise, to blame a death.
+	WorkerStderr io.Writer
+}
+
+// Run runs the plan's jobs in worker processes and appends each result to
+// the results file as its job ends; see the package documentation for the
+// contract. It returns the summary of every result of the plan's jobs in
+// the file, including those of an earlier, resumed run.
+//
+// When ctx ends, Run kills the workers and returns ctx's error with the
+// summary so far; the jobs that were running are not recorded, and the
+// results file is ready to be resumed.
+func Run(ctx context.Context, plan Plan, opts Options) (Summary, error) {
+	jobs, err := plan.Jobs()
+	if err != nil {
+		return Summary{}, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	if opts.Command == nil {
+		return Summary{}, errors.New("sweep: Options.Command is nil: no way to start a worker")
+	}
+	if opts.Results == "" {
+		return Summary{}, errors.New("sweep: Options.Results is empty: results need a file")
+	}
+	rf, recs, err := openResults(opts.Results, opts.Resume)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer rf.close()
+
+	c := &coordinator{opts: opts, rf: rf, done: map[Job]bool{}}
+	inPlan := map[Job]bool{}
+	for _, j := range jobs {
+		inPlan[j] = true
+	}
+	failed := 0
+	for _, r := range recs {
+		j := Job{Scenario: r.res.Scenario, Seed: r.res.Seed}
+		if inPlan[j] && !c.done[j] {
+			c.done[j] = true
+			c.keep(r.res)
+			if r.res.Verdict.IsFail() {
+				failed++
+			}
+		}
+	}
+	resumed := len(c.kept)
+	var pending []Job
+	for _, j := range jobs {
+		if !c.done[j] {
+			pending = append(pending, j)
+		}
+	}
+	if opts.Progress != nil {
+		opts.Progress.Start(len(jobs), resumed, failed)
+		defer opts.Progress.Finish()
+	}
+	runErr := c.run(ctx, plan, pending)
+	s := Summarize(c.kept)
+	s.Jobs, s.Resumed, s.Ran, s.WorkerDeaths = len(jobs), resumed, len(c.kept)-resumed, c.deaths
+	return s, runErr
+}
+
+// coordinator is one Run's shared state.
+type coordinator struct {
+	opts Options
+	rf   *resultsFile
+	info map[string]ScenarioInfo // from the first worker's Hello
+
+	mu     sync.Mutex
+	done   map[Job]bool
+	kept   []scenario.Result // slim copies, full for failures
+	deaths int
+}
+
+// keep remembers a result for the summary; only failures need all of it.
+func (c *coordinator) keep(r scenario.Result) {
+	if !r.Verdict.IsFail() {
+		r = scenario.Result{Scenario: r.Scenario, Seed: r.Seed, Verdict: r.Verdict, Blame: r.Blame}
+	}
+	c.kept = append(c.kept, r)
+}
+
+func (c *coordinator) run(parent context.Context, plan Plan, pending []Job) error {
+	if len(pending) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	first, err := startWorker(ctx, c.opts.Command, c.opts.WorkerStderr)
+	if err != nil {
+		return err
+	}
+	c.info = map[string]ScenarioInfo{}
+	for _, s := range first.hello.Scenarios {
+		c.info[s.Name] = s
+	}
+	for _, name := range plan.Scenarios {
+		if _, ok := c.info[name]; !ok {
+			first.kill()
+			first.wait()
+			names := make([]string, 0, len(c.info))
+			for n := range c.info {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			return fmt.Errorf("%w: unknown scenario %q; valid: %s", ErrUsage, name, strings.Join(names, ", "))
+		}
+	}
+	workers := c.opts.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	workers = min(workers, len(pending))
+	feed := make(chan Job)
+	var wg sync.WaitGroup
+	for i := range workers {
+		var w *worker
+		if i == 0 {
+			w = first
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.loop(ctx, w, feed); err != nil {
+				cancel(err)
+			}
+		}()
+	}
+feeding:
+	for _, j := range pending {
+		select {
+		case feed <- j:
+		case <-ctx.Done():
+			break feeding
+		}
+	}
+	close(feed)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// loop runs jobs from feed on one worker slot until feed closes or ctx
+// ends, restarting the worker after a death.
+func (c *coordinator) loop(ctx context.Context, w *worker, feed <-chan Job) (err error) {
+	defer func() {
+		if w != nil {
+			w.close()
+		}
+	}()
+	for job := range feed {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if w == nil {
+			if w, err = startWorker(ctx, c.opts.Command, c.opts.WorkerStderr); err != nil {
+				return err
+			}
+		}
+		line, rep, err := w.do(job, c.opts.JobTimeout)
+		if err == nil && w.retire {
+			w.kill()
+			w = nil // answered as its time ran out: do not reuse it
+		}
+		var res scenario.Result
+		switch {
+		case errors.Is(err, errWorkerDied):
+			if w.stopping.Load() || ctx.Err() != nil {
+				return nil // stopped by us: the job is left for --resume
+			}
+			if res, w, err = c.afterDeath(ctx, job, w); err != nil || ctx.Err() != nil {
+				return err
+			}
+			if line, err = json.Marshal(res); err != nil {
+				return err
+			}
+		case rep.UsageError != "":
+			return fmt.Errorf("%w: %s: %s", ErrUsage, job, rep.UsageError)
+		default:
+			if err := json.Unmarshal(line, &res); err != nil {
+				return fmt.Errorf("worker answered %s with a line that is not a result: %w", job, err)
+			}
+		}
+		if err := c.record(job, line, res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// afterDeath handles a worker that died running job: it decides the
+// blame from how it died, reruns the job once in a fresh worker, and
+// returns the job's result with the worker to go on with (nil when the
+// rerun's died too).
+func (c *coordinator) afterDeath(ctx context.Context, job Job, dead *worker) (scenario.Result, *worker, error) {
+	first := classify(dead.exit())
+	c.countDeath()
+	fresh, err := startWorker(ctx, c.opts.Command, c.opts.WorkerStderr)
+	if err != nil {
+		return scenario.Result{}, nil, fmt.Errorf("restarting a worker after it died running %s (%s): %w", job, first.what, err)
+	}
+	info := c.info[job.Scenario]
+	res := scenario.Result{Scenario: job.Scenario, Claims: info.Claims, System: info.System, Bugs: info.Bugs, Seed: job.Seed,
+		Blame: first.blame, Anomaly: first.anomaly, Stop: "worker-died", Error: first.trace}
+	what := "the worker process died running this seed: " + first.what
+	line, rep, err := fresh.do(job, c.opts.JobTimeout)
+	switch {
+	case errors.Is(err, errWorkerDied):
+		if fresh.stopping.Load() || ctx.Err() != nil {
+			return scenario.Result{}, nil, nil
+		}
+		second := classify(fresh.exit())
+		c.countDeath()
+		fresh = nil
+		if second.anomaly == first.anomaly && second.blame == first.blame {
+			res.Verdict = scenario.FailReproducible
+			res.Reason = what + "; the rerun in a fresh worker died the same way"
+		} else {
+			res.Verdict = scenario.FailNondeterministic
+			res.Reason = what + "; the rerun in a fresh worker died differently: " + second.what
+		}
+	case rep.UsageError != "":
+		fresh.kill()
+		return scenario.Result{}, nil, fmt.Errorf("%w: %s: %s", ErrUsage, job, rep.UsageError)
+	default:
+		var again scenario.Result
+		if err := json.Unmarshal(line, &again); err != nil {
+			fresh.kill()
+			return scenario.Result{}, nil, fmt.Errorf("worker answered %s with a line that is not a result: %w", job, err)
+		}
+		res.Verdict = scenario.FailNondeterministic
+		res.Rerun = again.TraceHash
+		res.Reason = fmt.Sprintf("%s; the rerun in a fresh worker did not die: it gave %s (trace %s), so the death does not reproduce", what, again.Verdict, again.TraceHash)
+		if fresh.retire {
+			fresh.kill()
+			fresh = nil
+		}
+	}
+	return res, fresh, nil
+}
+
+func (c *coordinator) countDeath() {
+	c.mu.Lock()
+	c.deaths++
+	c.mu.Unlock()
+}
+
+// record appends a job's result line to the file, synced, and only then
+// counts the job as done.
+func (c *coordinator) record(job Job, line []byte, res scenario.Result) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done[job] {
+		return fmt.Errorf("sweep: %s finished twice (a coordinator bug)", job)
+	}
+	if err := c.rf.append(line); err != nil {
+		return err
+	}
+	c.done[job] = true
+	c.keep(res)
+	if c.opts.Progress != nil {
+		c.opts.Progress.Done(res.Verdict.IsFail())
+	}
+	return nil
+}
