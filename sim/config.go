@@ -40,6 +40,12 @@ type Config struct {
 	// BuggifySiteP is the chance a site is active in a run (default 0.25)
 	// and BuggifyFireP the chance an active site fires per call (default 0.05).
 	BuggifySiteP, BuggifyFireP float64
+	// RealTime paces the run against the host clock: an event at instant t
+	// is dispatched no earlier than t after the run started, as if the
+	// system ran for real. It exists to compare a simulated run's wall
+	// time with the same workload in real time; it never changes the
+	// trace, only how long the run takes.
+	RealTime bool
 	// BreakInvariant deliberately breaks one of the harness's own
 	// invariants ("time-backwards", "delivery-to-crashed-node",
 	// "timer-after-crash") once the run has dispatched 100 events. It

@@ -358,3 +358,26 @@ func TestFailStopsTheRunWithAnAssertionError(t *testing.T) {
 		t.Fatalf("got %+v, %v", res, err)
 	}
 }
+
+func TestRealTimePacesButKeepsTheTrace(t *testing.T) {
+	run := func(rt bool) (sim.Result, time.Duration) {
+		cfg := gossipConfig(3)
+		cfg.MaxTime = 200 * time.Millisecond
+		cfg.RealTime = rt
+		w := newWorld(t, cfg)
+		start := time.Now()
+		res, err := w.Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, time.Since(start)
+	}
+	fast, _ := run(false)
+	paced, took := run(true)
+	if fast.TraceHash != paced.TraceHash {
+		t.Error("RealTime changed the trace")
+	}
+	if took < 150*time.Millisecond {
+		t.Errorf("a 200ms run in real time took only %v", took)
+	}
+}

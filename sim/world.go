@@ -258,7 +258,8 @@ func (w *World) RunUntil(t clock.Time) (Result, error) {
 func (w *World) run(limit clock.Time) {
 	restore := w.swapCryptoRand()
 	defer restore()
-	start := time.Now() // host time: watchdog and HostTime only
+	start := time.Now()                      // host time: watchdog, RealTime pacing and HostTime only
+	base := start.Add(-time.Duration(w.now)) // host instant of simulated 0, for RealTime
 	defer func() { w.res.HostTime += time.Since(start) }()
 	w.res.Seed = w.cfg.Seed
 	for w.err == nil {
@@ -279,6 +280,11 @@ func (w *World) run(limit clock.Time) {
 		if w.res.Events >= w.cfg.MaxEvents {
 			w.res.Stop = StopEventLimit
 			break
+		}
+		if w.cfg.RealTime {
+			if d := time.Until(base.Add(time.Duration(at))); d > 0 {
+				time.Sleep(d)
+			}
 		}
 		_, _, ev, _ := w.agenda.Pop()
 		w.dispatch(at, ev)

@@ -62,6 +62,24 @@ func TestRandomKVLinearizable(t *testing.T) {
 	}
 }
 
+// realTime makes newCluster pace its world against the host clock
+// (sim.Config.RealTime); only BenchmarkKVSeedRealTime sets it.
+var realTime bool
+
+// BenchmarkKVSeedRealTime runs the same seeds as BenchmarkKVSeed paced
+// against the host clock: how long the same workload takes when time is
+// real (every tick, every 1ms link and every client pause waited out).
+func BenchmarkKVSeedRealTime(b *testing.B) {
+	realTime = true
+	defer func() { realTime = false }()
+	var simNS int64
+	for i := 0; i < b.N; i++ {
+		c, _ := kvScenario(b, uint64(i+1))
+		simNS += int64(c.settle(0).SimTime)
+	}
+	b.ReportMetric(float64(simNS)/float64(b.N)/1e6, "sim-ms/seed")
+}
+
 // BenchmarkKVSeed measures the wall time of one seed of the kv scenario
 // (3 replicas, 5 clients x 100 operations, 1ms links, 10ms ticks).
 func BenchmarkKVSeed(b *testing.B) {

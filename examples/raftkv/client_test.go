@@ -232,12 +232,13 @@ func newCluster(t testing.TB, seed uint64, cfg Config, dc disk.Config, clients .
 		}})
 	}
 	w, err := sim.New(sim.Config{
-		Seed:    seed,
-		Nodes:   specs,
-		Net:     netsim.Config{Default: netsim.LinkConfig{Latency: netsim.Latency{Kind: netsim.Fixed, Min: ms}}},
-		Disk:    dc,
-		MaxTime: time.Minute,
-		Trace:   traceOut(),
+		Seed:     seed,
+		Nodes:    specs,
+		Net:      netsim.Config{Default: netsim.LinkConfig{Latency: netsim.Latency{Kind: netsim.Fixed, Min: ms}}},
+		Disk:     dc,
+		MaxTime:  time.Minute,
+		Trace:    traceOut(),
+		RealTime: realTime,
 	})
 	if err != nil {
 		t.Fatal(err)
