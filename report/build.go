@@ -465,6 +465,12 @@ func artifacts(a scenario.Artifacts) []Artifact {
 	if a.History != "" {
 		out = append(out, Artifact{"history", a.History})
 	}
+	if a.HistoryPage != "" {
+		out = append(out, Artifact{"history page", a.HistoryPage})
+	}
+	if a.TracePage != "" {
+		out = append(out, Artifact{"trace page", a.TracePage})
+	}
 	return out
 }
 
@@ -476,7 +482,7 @@ func finding(f scenario.Finding, rows []ScenarioRow, claims []Claim, shrunk map[
 		Ops:  Ops{Total: r.Operations, OK: r.OpsOK, Fail: r.OpsFail, Info: r.OpsInfo},
 		Stop: r.Stop, Error: r.Error, Divergence: r.Divergence,
 		Blame: f.Blame, Reason: r.Reason, BugType: f.BugType, Tags: f.Tags, Severity: f.Severity,
-		Artifacts: artifacts(r.Artifacts), Replay: f.Replay}
+		Artifacts: artifacts(r.Artifacts), Page: r.Artifacts.HistoryPage, Replay: f.Replay}
 	for _, row := range rows {
 		if row.Scenario == f.Scenario {
 			out.Of = row.Seeds

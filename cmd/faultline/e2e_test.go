@@ -52,12 +52,12 @@ func TestNewcomerPath(t *testing.T) {
 		t.Fatalf("shrunk reproducer: exit %d\n%s", code, out)
 	}
 	// 5. The findings report, Markdown and JSON.
-	code, out = exe(t, dir, "report", "clean.jsonl", "bug.jsonl", "--md", "report.md", "--json-out", "report.json")
+	code, out = exe(t, dir, "report", "clean.jsonl", "bug.jsonl", "--md", "report.md", "--json-out", "report.json", "--pages", "pages")
 	if code != exitFinding {
 		t.Fatalf("report: exit %d\n%s", code, out)
 	}
 	md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
-	for _, want := range []string{"# Findings report", "FAIL-reproducible", "faultline replay --scenario " + bug, "PASS-hardening"} {
+	for _, want := range []string{"# Findings report", "FAIL-reproducible", "faultline replay --scenario " + bug, "PASS-hardening", "history.html", "trace.html"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q", want)
 		}

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/faultline-dst/faultline/report"
+	"github.com/faultline-dst/faultline/scenario"
 )
 
 const reportHelp = `Turn sweep results files into the findings report: Markdown for the
@@ -27,6 +29,7 @@ against the SUT, 3 inconclusive or not the SUT's fault.
 Examples:
   faultline report results.jsonl
   faultline report shard-*.jsonl --md report.md --json-out report.json --tier hardening
+  faultline report results.jsonl --md out/report.md --pages out/pages
 `
 
 func cmdReport(args []string, stdout, stderr io.Writer) int {
@@ -36,6 +39,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the JSON report instead of the Markdown")
 	plan := fs.String("plan", "", "the test plan the results came from (named in the header)")
 	tier := fs.String("tier", "hardening", "the budget tier of the sweep: smoke, hardening or release")
+	pages := fs.String("pages", "", "replay each finding's first seed into `DIR`/<scenario>-<seed>/ and link its pictures")
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
@@ -49,6 +53,11 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 	results, err := report.ReadFiles(fs.Args()...)
 	if err != nil {
 		return fail(stderr, "report", usageError{err.Error()})
+	}
+	if *pages != "" {
+		if err := findingPages(results, *plan, *pages); err != nil {
+			return fail(stderr, "report", err)
+		}
 	}
 	rev := revision()
 	r := report.Build(report.Meta{
@@ -112,4 +121,31 @@ func revision() string {
 		rev += "+dirty"
 	}
 	return rev
+}
+
+// findingPages replays the first seed of every finding into dir and
+// records the artifacts and pictures on its result, so that the report
+// links them.
+func findingPages(results []scenario.Result, plan, dir string) error {
+	src, err := loadSource(plan)
+	if err != nil {
+		return err
+	}
+	for _, f := range scenario.Group(results) {
+		s, err := src.reg.Scenario(f.Scenario)
+		if err != nil {
+			return usagef("finding %s: %v (pass the plan the results came from with --plan)", f.ID, err)
+		}
+		out := filepath.Join(dir, fmt.Sprintf("%s-%d", f.Scenario, f.First.Seed))
+		res, err := runOne(src.reg, s, f.First.Seed, "", out)
+		if err != nil {
+			return fmt.Errorf("finding %s: %w", f.ID, err)
+		}
+		for i := range results {
+			if results[i].Scenario == f.Scenario && results[i].Seed == f.First.Seed {
+				results[i].Artifacts = res.Artifacts
+			}
+		}
+	}
+	return nil
 }
