@@ -52,7 +52,7 @@ func fail(stderr io.Writer, name string, err error) int {
 	fmt.Fprintf(stderr, "faultline %s: %v\n", name, err)
 	var ue usageError
 	var pe *scenario.PlanError
-	if errors.As(err, &ue) || errors.As(err, &pe) || errors.Is(err, os.ErrNotExist) || strings.Contains(err.Error(), "unknown ") {
+	if errors.As(err, &ue) || errors.As(err, &pe) || errors.Is(err, os.ErrNotExist) {
 		return exitUsage
 	}
 	return exitInconclusive
@@ -72,11 +72,7 @@ func loadSource(planPath string) (*source, error) {
 	}
 	ps, err := src.reg.ReadPlan(planPath)
 	if err != nil {
-		var pe *scenario.PlanError
-		if errors.As(err, &pe) || errors.Is(err, os.ErrNotExist) {
-			return nil, usageError{err.Error()}
-		}
-		return nil, usageError{err.Error()}
+		return nil, usageError{err.Error()} // a plan that cannot be read or parsed is bad input
 	}
 	for _, p := range ps {
 		if err := src.reg.AddScenario(p.Scenario); err != nil {

@@ -79,6 +79,9 @@ func runOne(reg *scenario.Registry, s scenario.Scenario, seed uint64, tracePath,
 		opts.Trace = f
 	}
 	res, err := reg.Run(s, seed, opts)
+	if err != nil {
+		err = usageError{err.Error()} // Run fails only for a scenario that cannot run as written
+	}
 	if tf != nil {
 		serr := tf.Sync()
 		if cerr := tf.Close(); serr == nil {
