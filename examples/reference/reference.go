@@ -182,7 +182,7 @@ func Scenarios() []scenario.Scenario {
 			Model: history.KV, Checker: "linearizable",
 			Workload: kvWorkload(), Nemesis: nem, Net: links(),
 			Disk:    disk.Config{Crash: disk.LoseUnsynced},
-			SimTime: 15 * time.Second, Seeds: 1000,
+			SimTime: 15 * time.Second, MaxEvents: 200_000, Seeds: 1000,
 		}
 	}
 	c1 := scenario.Claim{IDs: []string{"C1"}, Text: "the key-value store is linearizable with at most one replica down or partitioned away", Kind: "safety"}
