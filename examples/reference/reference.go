@@ -249,6 +249,17 @@ func Scenarios() []scenario.Scenario {
 		model("transfers_apply_exactly_once_under_retries", c5, history.Ledger, "ledger", ledgerW, ledgerNem),
 		model("transfers_apply_exactly_once_under_retries@"+raftkv.BugLedgerNoIdempotency, c5, history.Ledger, "ledger", ledgerW, ledgerNem, raftkv.BugLedgerNoIdempotency),
 	)
+	// The other models under partitions, crashes with fsync loss and drift.
+	c11 := scenario.Claim{IDs: []string{"C11"}, Text: "acknowledged log appends survive, offsets are unique and increasing, readers see prefixes", Kind: "durability"}
+	c12 := scenario.Claim{IDs: []string{"C12"}, Text: "no acknowledged set add is lost", Kind: "durability"}
+	c13 := scenario.Claim{IDs: []string{"C13"}, Text: "counter reads stay within what acknowledged and uncertain increments allow", Kind: "safety"}
+	mixed := budget(1, nemesis.Partition, nemesis.Crash, nemesis.ClockDrift)
+	other := workloads.Config{Clients: 4, OpsPerClient: 60, Keys: 3, Timeout: 500 * time.Millisecond, Targeting: workloads.TargetSticky}
+	out = append(out,
+		model("log_appends_survive_partitions_and_crashes", c11, history.Log, "log", other, mixed),
+		model("set_adds_survive_partitions_and_crashes", c12, history.Set, "set", other, mixed),
+		model("counter_reads_in_bounds_under_partitions_and_crashes", c13, history.Counter, "counter", other, mixed),
+	)
 	pb := func(name string, bugs ...string) scenario.Scenario {
 		s := kv(name, c10, budget(1, nemesis.Crash, nemesis.Partition), bugs...)
 		s.System = "pbkv"
