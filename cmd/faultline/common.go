@@ -148,7 +148,17 @@ func printJSON(w io.Writer, v any) error {
 }
 
 // printResult prints one run for people.
-func printResult(w io.Writer, r scenario.Result) {
+// replayCommand is the command that replays r, naming the plan when the
+// scenario came from one.
+func replayCommand(r scenario.Result, plan string) string {
+	cmd := scenario.ReplayCommand(r.Scenario, r.Seed)
+	if plan != "" {
+		cmd += " --plan " + plan
+	}
+	return cmd
+}
+
+func printResult(w io.Writer, r scenario.Result, plan string) {
 	blame := string(r.Blame)
 	if blame == "" {
 		blame = "-"
@@ -190,5 +200,5 @@ func printResult(w io.Writer, r scenario.Result) {
 	if r.Artifacts.HistoryPage != "" {
 		fmt.Fprintf(w, "pictures    %s %s\n", r.Artifacts.HistoryPage, r.Artifacts.TracePage)
 	}
-	fmt.Fprintf(w, "replay      %s\n", scenario.ReplayCommand(r.Scenario, r.Seed))
+	fmt.Fprintf(w, "replay      %s\n", replayCommand(r, plan))
 }

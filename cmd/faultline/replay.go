@@ -92,7 +92,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		_ = printJSON(stdout, o)
 	} else {
-		printResult(stdout, res)
+		printResult(stdout, res, *plan)
 		switch {
 		case recorded == "":
 			fmt.Fprintln(stdout, "reproduced  (no recorded hash to compare with)")

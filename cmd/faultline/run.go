@@ -61,7 +61,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "run", err)
 		}
 	} else {
-		printResult(stdout, res)
+		printResult(stdout, res, *plan)
 	}
 	return exitFor(res)
 }
