@@ -305,7 +305,7 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		a.obs.Faults = append(a.obs.Faults, FaultLanding{ID: e.ID, Kind: string(e.Kind), Landed: e.Landed, Detail: e.Detail})
 	}
 	if a.check != nil && a.check.Outcome == checkers.Anomaly {
-		a.obs.CrossCheck = crossCheck(a.hist, s.Model, copts)
+		a.obs.CrossCheck = crossCheck(a.hist, s.Model, a.check)
 	}
 	return a, nil
 }
