@@ -146,3 +146,40 @@ func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestUserPackage drives a user's package (examples/userpkg) the way a
+// user would: list its scenarios, sweep them through its test binary, and
+// replay the finding.
+func TestUserPackage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a test binary")
+	}
+	pkg, err := filepath.Abs("../../examples/userpkg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	code, out := exe(t, dir, "list", pkg, "--json")
+	if code != exitOK || !strings.Contains(out, `"name":"userstore_linearizable_under_pauses@forget"`) || !strings.Contains(out, `"known_bug":true`) {
+		t.Fatalf("list: exit %d\n%s", code, out)
+	}
+	code, out = exe(t, dir, "sweep", pkg, "--seeds", "4", "--workers", "2", "--results", "u.jsonl")
+	if code != exitFinding || !strings.Contains(out, "faultline replay "+pkg+" --scenario userstore_linearizable_under_pauses@forget") {
+		t.Fatalf("sweep: exit %d\n%s", code, out)
+	}
+	line := firstFailing(t, filepath.Join(dir, "u.jsonl"))
+	seed := seedOf(t, filepath.Join(dir, "u.jsonl"), line)
+	var r struct {
+		TraceHash string `json:"trace_hash"`
+	}
+	ls := rawLines(t, filepath.Join(dir, "u.jsonl"))
+	n := 0
+	for _, c := range line {
+		n = n*10 + int(c-'0')
+	}
+	_ = json.Unmarshal([]byte(ls[n-1]), &r)
+	code, out = exe(t, dir, "replay", pkg, "--scenario", "userstore_linearizable_under_pauses@forget", "--seed", seed, "--hash", r.TraceHash)
+	if code != exitFinding || !strings.Contains(out, "reproduced  true") {
+		t.Fatalf("replay: exit %d\n%s", code, out)
+	}
+}

@@ -24,6 +24,7 @@ output of run) or from flags.
 Usage:
   faultline replay --scenario NAME --seed N [--hash H] [--trace FILE] [--out DIR]
   faultline replay --result results.jsonl[:LINE] [--out DIR]
+  faultline replay PKG --scenario NAME --seed N [--hash H]
 
 Examples:
   faultline replay --scenario reads_linearizable_under_partition@stale-read --seed 2
@@ -72,6 +73,26 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 		if recorded == "" {
 			recorded = r.TraceHash
 		}
+	}
+	if fs.NArg() > 1 {
+		return fail(stderr, "replay", usagef("want at most one package, got %q", fs.Args()))
+	}
+	if fs.NArg() == 1 {
+		res, err := runInPackage(fs.Arg(0), *name, *seed, stderr)
+		if err != nil {
+			return fail(stderr, "replay", err)
+		}
+		o := replayOutput{Result: res, RecordedHash: recorded, Reproduced: recorded == "" || recorded == res.TraceHash}
+		if *asJSON {
+			_ = printJSON(stdout, o)
+		} else {
+			printResult(stdout, res, "")
+			fmt.Fprintf(stdout, "reproduced  %v (recorded %q, now %s)\n", o.Reproduced, recorded, res.TraceHash)
+		}
+		if !o.Reproduced {
+			return exitInconclusive
+		}
+		return exitFor(res)
 	}
 	src, err := loadSource(*plan)
 	if err != nil {

@@ -18,6 +18,7 @@ figures. The same seed always gives the same run and the same hash.
 Usage:
   faultline run [--scenario NAME | --plan PLAN.md] [--seed N] [--json]
                 [--trace FILE] [--out DIR]
+  faultline run PKG [--scenario NAME] [--seed N] [--json]
 
 With no scenario named, runs the built-in reference scenario
 (kv_linearizable_under_partitions_and_crashes: raftkv key-value,
@@ -28,6 +29,7 @@ Examples:
   faultline run --scenario reads_linearizable_under_partition@stale-read --seed 2 --json
   faultline run --seed 7 --trace /tmp/seed7.trace
   faultline run --plan plan.md --seed 3 --out artifacts/seed3
+  faultline run ./examples/userpkg --scenario userstore_linearizable_under_pauses@forget --seed 1
 `
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
@@ -41,8 +43,23 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
-	if fs.NArg() > 0 {
-		return fail(stderr, "run", usagef("unexpected argument %q; name a scenario with --scenario", fs.Arg(0)))
+	if fs.NArg() > 1 {
+		return fail(stderr, "run", usagef("want at most one package, got %q", fs.Args()))
+	}
+	if fs.NArg() == 1 {
+		if *plan != "" || *tracePath != "" || *out != "" {
+			return fail(stderr, "run", usagef("a package's scenarios run in its test binary: --plan, --trace and --out do not apply"))
+		}
+		res, err := runInPackage(fs.Arg(0), *name, *seed, stderr)
+		if err != nil {
+			return fail(stderr, "run", err)
+		}
+		if *asJSON {
+			_ = printJSON(stdout, res)
+		} else {
+			printResult(stdout, res, "")
+		}
+		return exitFor(res)
 	}
 	src, err := loadSource(*plan)
 	if err != nil {

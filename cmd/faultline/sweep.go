@@ -139,6 +139,11 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 		}
 		return fail(stderr, "sweep", err)
 	}
+	if fs.NArg() == 1 {
+		for i := range sum.Findings {
+			sum.Findings[i].Replay = strings.Replace(sum.Findings[i].Replay, "faultline replay ", "faultline replay "+fs.Arg(0)+" ", 1)
+		}
+	}
 	if *asJSON {
 		_ = printJSON(stdout, sum)
 	} else {
@@ -180,6 +185,12 @@ func buildTestBinary(pkg string, stderr io.Writer) (string, func(), error) {
 	cleanup := func() { os.RemoveAll(dir) }
 	bin := filepath.Join(dir, "pkg.test")
 	cmd := exec.Command("go", "test", "-c", "-o", bin, pkg)
+	if st, err := os.Stat(pkg); err == nil && st.IsDir() {
+		// A directory: build it from inside, so that its own module is used
+		// wherever faultline runs from.
+		cmd = exec.Command("go", "test", "-c", "-o", bin, ".")
+		cmd.Dir = pkg
+	}
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	if err := cmd.Run(); err != nil {
 		cleanup()
@@ -238,4 +249,64 @@ func listPackage(pkg string, stderr io.Writer) ([]listEntry, error) {
 		out = append(out, listEntry{Name: in.Name, System: in.System, Model: in.Model, Checker: in.Checker, Claims: in.Claims, Bugs: in.Bugs, KnownBug: len(in.Bugs) > 0, Seeds: in.Seeds})
 	}
 	return out, nil
+}
+
+// runInPackage runs one seed of a scenario that a Go package registers,
+// through its test binary serving as a worker for one job.
+func runInPackage(pkg, name string, seed uint64, stderr io.Writer) (scenario.Result, error) {
+	bin, cleanup, err := buildTestBinary(pkg, stderr)
+	if err != nil {
+		return scenario.Result{}, err
+	}
+	defer cleanup()
+	cmd := exec.Command(bin, "-test.run=^$")
+	cmd.Env = append(os.Environ(), sweep.WorkerEnv+"=1")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return scenario.Result{}, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return scenario.Result{}, err
+	}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		return scenario.Result{}, err
+	}
+	defer func() { in.Close(); _ = cmd.Wait() }()
+	rd := bufio.NewReaderSize(out, 1<<20)
+	var h sweep.Hello
+	line, err := rd.ReadBytes('\n')
+	if err != nil || json.Unmarshal(line, &h) != nil || h.Protocol == 0 {
+		return scenario.Result{}, usagef("the test binary of %s did not answer as a faultline worker; its TestMain must call sweep.WorkerMain when %s=1", pkg, sweep.WorkerEnv)
+	}
+	if name == "" {
+		if len(h.Scenarios) != 1 {
+			var names []string
+			for _, s := range h.Scenarios {
+				names = append(names, s.Name)
+			}
+			return scenario.Result{}, usagef("%s registers %d scenarios; name one with --scenario: %s", pkg, len(names), strings.Join(names, ", "))
+		}
+		name = h.Scenarios[0].Name
+	}
+	job, _ := json.Marshal(sweep.Job{Scenario: name, Seed: seed})
+	if _, err := in.Write(append(job, '\n')); err != nil {
+		return scenario.Result{}, err
+	}
+	line, err = rd.ReadBytes('\n')
+	if err != nil {
+		return scenario.Result{}, fmt.Errorf("the worker died running %s seed %d: %v", name, seed, err)
+	}
+	var bad struct {
+		UsageError string `json:"usage_error"`
+	}
+	if json.Unmarshal(line, &bad) == nil && bad.UsageError != "" {
+		return scenario.Result{}, usageError{bad.UsageError}
+	}
+	var res scenario.Result
+	if err := json.Unmarshal(line, &res); err != nil {
+		return res, fmt.Errorf("the worker's answer is not a result: %v", err)
+	}
+	return res, nil
 }
