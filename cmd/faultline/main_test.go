@@ -131,7 +131,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"frobnicate"}, `unknown command "frobnicate"; valid commands: bisect, check, diff, list, merge, plan, replay, report, run, shrink, sweep`},
 		{[]string{"run", "--seed", "x"}, "invalid argument"},
 		{[]string{"run", "--sed", "1"}, "unknown flag: --sed"},
-		{[]string{"run", "extra"}, `unexpected argument "extra"`},
+		{[]string{"run", "./no-such-package"}, "building the test binary of ./no-such-package"},
 		{[]string{"run", "--scenario", "nope"}, `unknown scenario "nope"; valid: `},
 		{[]string{"run", "--plan", "/nonexistent/plan.md"}, "no such file"},
 		{[]string{"run", "--trace", "/nonexistent-dir/x"}, "--trace"},
