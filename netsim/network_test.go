@@ -2,12 +2,10 @@ package netsim
 
 import (
 	"encoding/binary"
-	"flag"
 	"fmt"
+	goldenfile "github.com/faultline-dst/faultline/internal/golden"
 	"hash"
 	"hash/fnv"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +13,6 @@ import (
 	"github.com/faultline-dst/faultline/clock"
 	"github.com/faultline-dst/faultline/rng"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 type arrival struct {
 	k     Link
@@ -151,27 +147,7 @@ func TestDeterministic(t *testing.T) {
 		seen[h1] = seed
 		fmt.Fprintf(&golden, "seed %d hash %016x\n  %s\n", seed, h1, sum)
 	}
-	checkGolden(t, "fates.golden", golden.String())
-}
-
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
-	}
-	if string(want) != got {
-		t.Errorf("decisions differ from %s (run with -update if intended):\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	goldenfile.Check(t, "fates.golden", []byte(golden.String()))
 }
 
 func TestInvalidCallsDoNotPanic(t *testing.T) {

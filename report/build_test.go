@@ -3,10 +3,8 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
+	"github.com/faultline-dst/faultline/internal/golden"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +14,6 @@ import (
 	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/scenario"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // res makes a result of one run, defaulting to a clean PASS-hardening
 // with one landed crash; mods adjust it.
@@ -175,53 +171,15 @@ func meta() Meta {
 		Date: "2025-01-02", Command: "faultline sweep --plan plans/kvstore.md --tier hardening --seeds 4"}
 }
 
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update if intended):\n%s", path, firstDiff(string(got), string(want)))
-	}
-}
-
-func firstDiff(got, want string) string {
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := 0; i < max(len(g), len(w)); i++ {
-		var a, b string
-		if i < len(g) {
-			a = g[i]
-		}
-		if i < len(w) {
-			b = w[i]
-		}
-		if a != b {
-			return fmt.Sprintf("line %d:\ngot:  %q\nwant: %q", i+1, a, b)
-		}
-	}
-	return "same lines, different bytes"
-}
-
 func TestGolden(t *testing.T) {
 	results, shrunk, claims := sweep()
 	rep := Build(meta(), results, shrunk, claims)
-	golden(t, "sweep.md.golden", rep.Markdown())
+	golden.Check(t, "sweep.md.golden", rep.Markdown())
 	js, err := rep.JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "sweep.json.golden", js)
+	golden.Check(t, "sweep.json.golden", js)
 
 	// A clean session: only the passing scenarios, at the smoke tier.
 	var pass []scenario.Result
@@ -233,7 +191,7 @@ func TestGolden(t *testing.T) {
 	m := meta()
 	m.Tier = TierSmoke
 	clean := Build(m, pass, nil, nil)
-	golden(t, "clean.md.golden", clean.Markdown())
+	golden.Check(t, "clean.md.golden", clean.Markdown())
 }
 
 // TestBuildContent asserts what the golden files show, so that a careless
@@ -407,7 +365,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	a := mustJSON(t, Build(meta(), results, shrunk, claims))
 	b := mustJSON(t, Build(meta(), back, shrunk, claims))
 	if !bytes.Equal(a, b) {
-		t.Errorf("report changes through the results file:\n%s", firstDiff(string(b), string(a)))
+		t.Errorf("report changes through the results file:\n%s", golden.FirstDiff(string(b), string(a)))
 	}
 	var doc struct {
 		ExitCode int `json:"exit_code"`

@@ -1,15 +1,11 @@
 package rng
 
 import (
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
+	"github.com/faultline-dst/faultline/internal/golden"
 	"strings"
 	"testing"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestGoldenDraws pins every draw helper: if this changes, every recorded
 // trace hash in the world changes with it.
@@ -34,27 +30,7 @@ func TestGoldenDraws(t *testing.T) {
 	s.Read(buf)
 	fmt.Fprintf(&b, "read %x\n", buf)
 	fmt.Fprintf(&b, "split %d\n", s.Split("child").Uint64())
-	checkGolden(t, "draws.golden", b.String())
-}
-
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
-	}
-	if string(want) != got {
-		t.Errorf("draws differ from %s (run with -update if intended):\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	golden.Check(t, "draws.golden", []byte(b.String()))
 }
 
 func TestStreamsIndependent(t *testing.T) {
