@@ -139,9 +139,12 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 		}
 		return fail(stderr, "sweep", err)
 	}
-	if fs.NArg() == 1 {
-		for i := range sum.Findings {
+	for i := range sum.Findings {
+		switch {
+		case fs.NArg() == 1:
 			sum.Findings[i].Replay = strings.Replace(sum.Findings[i].Replay, "faultline replay ", "faultline replay "+fs.Arg(0)+" ", 1)
+		case *plan != "":
+			sum.Findings[i].Replay += " --plan " + *plan
 		}
 	}
 	if *asJSON {
