@@ -99,9 +99,9 @@ func wrongModel() checkers.Checker {
 				i := in{op: op.OpType}
 				out := ""
 				if op.OpType == "write" {
-					i.v = field(t0, op.Input)
+					i.v = field(op.Input)
 				} else {
-					out = field(t0, op.Output)
+					out = field(op.Output)
 				}
 				ops = append(ops, porcupine.Operation{ClientId: op.Process, Input: i, Call: op.InvokeTS, Output: out, Return: op.CompleteTS})
 			}
@@ -117,10 +117,8 @@ func wrongModel() checkers.Checker {
 	return c
 }
 
-var t0 *testing.T
-
 // field returns the canonical JSON of {"value": v}'s v.
-func field(_ *testing.T, raw []byte) string {
+func field(raw []byte) string {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return "?"
