@@ -286,15 +286,15 @@ func NodeName(id uint64) string { return "n" + strconv.FormatUint(id, 10) }
 // quiet is a raft.Logger that discards everything but fatal errors.
 type quiet struct{}
 
-func (quiet) Debug(...any)                    {}
-func (quiet) Debugf(string, ...any)           {}
-func (quiet) Info(...any)                     {}
-func (quiet) Infof(string, ...any)            {}
-func (quiet) Warning(...any)                  {}
-func (quiet) Warningf(string, ...any)         {}
-func (quiet) Error(...any)                    {}
-func (quiet) Errorf(string, ...any)           {}
-func (quiet) Fatal(v ...any)                  { panic(v) }
-func (quiet) Fatalf(f string, v ...any)       { panic(f) }
-func (quiet) Panic(v ...any)                  { panic(v) }
-func (quiet) Panicf(f string, v ...any)       { panic(f) }
+func (quiet) Debug(...any)              {}
+func (quiet) Debugf(string, ...any)     {}
+func (quiet) Info(...any)               {}
+func (quiet) Infof(string, ...any)      {}
+func (quiet) Warning(...any)            {}
+func (quiet) Warningf(string, ...any)   {}
+func (quiet) Error(...any)              {}
+func (quiet) Errorf(string, ...any)     {}
+func (quiet) Fatal(v ...any)            { panic(v) }
+func (quiet) Fatalf(f string, v ...any) { panic(f) }
+func (quiet) Panic(v ...any)            { panic(v) }
+func (quiet) Panicf(f string, v ...any) { panic(f) }
