@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -25,6 +26,10 @@ type Check struct {
 	OK     bool    `json:"ok"`
 	Detail string  `json:"detail,omitempty"`
 	Demote Verdict `json:"demote,omitempty"`
+	// Blame is who is at fault when the check demotes the run to an
+	// INCONCLUSIVE verdict ("" means the harness: it did not exercise the
+	// claim).
+	Blame Blame `json:"blame,omitempty"`
 }
 
 // Rerun is the second run of a seed whose first run failed.
@@ -113,12 +118,16 @@ func Decide(o Observation) Decision {
 	var unlanded []string
 	for _, f := range o.Faults {
 		if !f.Landed {
-			unlanded = append(unlanded, f.ID+" ("+f.Kind+")")
+			what := f.ID + " (" + f.Kind
+			if f.Detail != "" {
+				what += ", " + f.Detail
+			}
+			unlanded = append(unlanded, what+")")
 		}
 	}
 	if len(unlanded) > 0 {
 		return Decision{Verdict: InconclusiveFaultNotProven, Blame: BlameHarness,
-			Reason: "no landing evidence for " + strings.Join(unlanded, ", ") + ": the nemesis did not exercise the claim"}
+			Reason: "no landing evidence for " + strings.Join(unlanded, "; ") + ": the nemesis did not exercise the claim"}
 	}
 	if o.Check == nil {
 		return Decision{Verdict: PartialSurface, Reason: "no model-level checker ran; only invariants and panics were watched"}
@@ -139,7 +148,7 @@ func Decide(o Observation) Decision {
 	if c.Checked < c.Recorded {
 		return Decision{Verdict: PartialModel, Reason: fmt.Sprintf("checker %s decided %d of %d operations (%.1f%%)", c.Checker, c.Checked, c.Recorded, 100*float64(c.Checked)/float64(max(c.Recorded, 1)))}
 	}
-	worst := PassHardening
+	worst, blame := PassHardening, BlameNone
 	var why []string
 	for _, ch := range o.Checks {
 		if !ch.OK {
@@ -147,14 +156,16 @@ func Decide(o Observation) Decision {
 			if v == "" {
 				v = PartialModel
 			}
-			worst = Worst(worst, v)
+			if w := Worst(worst, v); w != worst {
+				worst, blame = w, ch.Blame // the first check of the worst verdict decides the blame
+			}
 			why = append(why, ch.Name+": "+ch.Detail)
 		}
 	}
 	if worst != PassHardening {
 		d := Decision{Verdict: worst, Reason: "green-but-broken: " + strings.Join(why, "; ")}
 		if strings.HasPrefix(string(worst), "INCONCLUSIVE") {
-			d.Blame = BlameHarness
+			d.Blame = cmp.Or(blame, BlameHarness)
 		}
 		return d
 	}
