@@ -47,14 +47,6 @@ type Divergence struct {
 	Harness bool   `json:"harness"` // produced by faultline code, not the SUT
 }
 
-// CrossCheck is an independent judgement of the same history (a second
-// checker, or brute force on a small history).
-type CrossCheck struct {
-	Name   string
-	Agrees bool
-	Detail string
-}
-
 // Observation is everything one run of one seed established; Decide turns
 // it into a verdict and a blame. Scenario runs fill it; tests may too.
 type Observation struct {
@@ -66,7 +58,7 @@ type Observation struct {
 	RunErr     error
 	TraceHash  uint64
 	Check      *checkers.Result // nil when no model-level checker ran
-	CrossCheck *CrossCheck      // set when the checker's anomaly was re-judged
+	CrossCheck *CrossCheck      // set when the checker found an anomaly: its re-judgement, or why there is none
 	Faults     []FaultLanding   // every scheduled fault
 	Checks     []Check          // green-but-broken checks
 	Rerun      *Rerun           // set when the first run failed
@@ -206,7 +198,7 @@ func failure(o Observation) (sig string, blame Blame, reason string) {
 		if o.Check.Explanation != "" {
 			reason += ": " + o.Check.Explanation
 		}
-		if o.CrossCheck != nil && !o.CrossCheck.Agrees {
+		if o.CrossCheck != nil && o.CrossCheck.Ran && !o.CrossCheck.Agrees {
 			return sig, BlameChecker, fmt.Sprintf("%s; but %s finds no anomaly in the same history: %s", reason, o.CrossCheck.Name, o.CrossCheck.Detail)
 		}
 		return sig, BlameSUT, reason

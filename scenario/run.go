@@ -134,6 +134,7 @@ func decorate(res Result, d Decision, a *attempt) Result {
 		}
 	}
 	res.Checker = a.check
+	res.CrossCheck = a.obs.CrossCheck
 	res.Faults = a.evidence
 	res.Schedule = a.schedule
 	res.Checks = a.checks
@@ -303,9 +304,7 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		Checks:    a.checks,
 		Faults:    a.landings,
 	}
-	if a.check != nil && a.check.Outcome == checkers.Anomaly {
-		a.obs.CrossCheck = crossCheck(a.hist, s.Model, a.check)
-	}
+	a.obs.CrossCheck = crossCheck(a.hist, s.Model, a.check)
 	return a, nil
 }
 
