@@ -188,11 +188,11 @@ type Finding struct {
 	// anomaly was not cross-checked, or the failure was not shrunk (METHOD:
 	// the SUT is blamed when the anomaly survives both). Empty when final
 	// or not blamed on the SUT.
-	Provisional string `json:"provisional,omitempty"`
-	BugType  string         `json:"bug_type"`
-	Tags     []string       `json:"tags,omitempty"`
-	Severity string         `json:"severity"`
-	Shrunk   *Reproducer    `json:"shrunk,omitempty"`
+	Provisional string      `json:"provisional,omitempty"`
+	BugType     string      `json:"bug_type"`
+	Tags        []string    `json:"tags,omitempty"`
+	Severity    string      `json:"severity"`
+	Shrunk      *Reproducer `json:"shrunk,omitempty"`
 	// Artifacts are the lowest failing seed's files; Page is the
 	// finding's HTML page (history and trace pictures), when written.
 	Artifacts []Artifact `json:"artifacts,omitempty"`
