@@ -214,19 +214,9 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		wcfg.ThinkTime = pace(s, wcfg, budget)
 	}
 	if wcfg.Until == 0 {
-		// Stop regular operations with at least 30% of the run left, and
-		// room for a timeout, the quiet period and the final reads.
-		timeout := wcfg.Timeout
-		if timeout == 0 {
-			timeout = time.Second // workloads' default
-		}
-		quiet := wcfg.Quiet
-		if quiet == 0 {
-			quiet = timeout
-		}
-		wcfg.Until = min(s.SimTime*7/10, s.SimTime-quiet-2*timeout)
-		if wcfg.Until <= wcfg.StartAfter {
-			return a, fmt.Errorf("scenario %s: run time %v is too short for the workload: it needs its start (%v), a quiet period (%v) and two timeouts (%v) for the final reads", s.Name, s.SimTime, wcfg.StartAfter, quiet, timeout)
+		var err error
+		if wcfg.Until, err = workloadUntil(s.SimTime, wcfg); err != nil {
+			return a, fmt.Errorf("scenario %s: %w", s.Name, err)
 		}
 	}
 	wl, err := workloads.New(wcfg)
@@ -434,4 +424,23 @@ func teeWriter(a io.Writer, b io.Writer) io.Writer {
 		return b
 	}
 	return io.MultiWriter(a, b)
+}
+
+// workloadUntil is when regular operations stop: with at least 30% of the
+// run left, and room for a timeout, the quiet period and the final reads.
+// It is an error when that leaves no time after the workload's start.
+func workloadUntil(simTime time.Duration, wcfg workloads.Config) (time.Duration, error) {
+	timeout := wcfg.Timeout
+	if timeout == 0 {
+		timeout = time.Second // workloads' default
+	}
+	quiet := wcfg.Quiet
+	if quiet == 0 {
+		quiet = timeout
+	}
+	until := min(simTime*7/10, simTime-quiet-2*timeout)
+	if until <= wcfg.StartAfter {
+		return 0, fmt.Errorf("run time %v is too short for the workload: it needs its start (%v), a quiet period (%v) and two timeouts (%v) for the final reads", simTime, wcfg.StartAfter, quiet, timeout)
+	}
+	return until, nil
 }
