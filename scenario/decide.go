@@ -46,6 +46,11 @@ type Divergence struct {
 	First   string `json:"first"`   // the record in the first run
 	Second  string `json:"second"`  // the record in the rerun
 	Harness bool   `json:"harness"` // produced by faultline code, not the SUT
+	// Producer is whose code made the differing records: "sut" (both
+	// were what SUT nodes did through their Env), "harness" (neither:
+	// the World, the nemesis or a workload client), or "mixed" (one
+	// each: who parted first is not known).
+	Producer string `json:"producer,omitempty"`
 }
 
 // Observation is everything one run of one seed established; Decide turns
@@ -223,10 +228,13 @@ func divergenceBlame(o Observation) (Blame, string) {
 	}
 	d := o.Divergence
 	who, blame := "SUT code (a determinism hazard: host time, global randomness, map order or goroutines)", BlameSUT
-	if d.Harness {
+	switch {
+	case d.Producer == "mixed":
+		who, blame = "SUT code in one run and faultline code in the other, so who parted first is not known", BlameUnknown
+	case d.Harness:
 		who, blame = "faultline code", BlameHarness
 	}
-	return blame, fmt.Sprintf("the rerun of the same seed diverged at trace record %d, produced by %s: first %q, rerun %q", d.Seq, who, d.First, d.Second)
+	return blame, fmt.Sprintf("the first run and its rerun diverged at trace record %d, produced by %s: first %q, rerun %q", d.Seq, who, d.First, d.Second)
 }
 
 // panicBlame blames a panic by the owner of its first frame that has one

@@ -85,13 +85,16 @@ func (r *Registry) Run(s Scenario, seed uint64, opts RunOptions) (Result, error)
 		}
 		traceTo = teeWriter(traceTo, &trace)
 	}
-	a, err := r.attempt(s, sys, seed, traceTo, opts)
+	// Every record of the first run is fingerprinted, so that when the
+	// rerun differs, the first two runs themselves are compared (a third
+	// and fourth run would miss rare nondeterminism).
+	a, err := r.attempt(s, sys, seed, traceTo, opts, !opts.NoRerun)
 	if err != nil {
 		return Result{}, err
 	}
 	obs := a.obs
 	if sig, _, _ := failure(obs); sig != "" && !opts.NoRerun {
-		b, err := r.attempt(s, sys, seed, nil, opts)
+		b, err := r.attempt(s, sys, seed, nil, opts, true)
 		if err != nil {
 			return Result{}, err
 		}
@@ -99,10 +102,11 @@ func (r *Registry) Run(s Scenario, seed uint64, opts RunOptions) (Result, error)
 		obs.Rerun = &Rerun{TraceHash: b.sim.TraceHash, Anomaly: bsig}
 		res.Rerun = sim.FormatHash(b.sim.TraceHash)
 		if b.sim.TraceHash != a.sim.TraceHash {
-			obs.Divergence = r.divergence(s, sys, seed, opts)
+			obs.Divergence = divergence(a.sim, b.sim)
 			res.Divergence = obs.Divergence
 		}
 	}
+	a.sim.Fingerprints = nil
 	res = decorate(res, Decide(obs), &a)
 	if opts.OutDir != "" {
 		if err := writeArtifacts(opts.OutDir, &res, trace.Bytes(), a.hist); err != nil {
@@ -186,7 +190,9 @@ func withDefaults(s Scenario) Scenario {
 }
 
 // attempt runs s once on seed. Its error is a usage error.
-func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer, opts RunOptions) (attempt, error) {
+// With fingerprint, every trace record is fingerprinted
+// (sim.Config.Fingerprint).
+func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer, opts RunOptions, fingerprint bool) (attempt, error) {
 	var a attempt
 	nodes := s.Nodes
 	if nodes == 0 {
@@ -242,6 +248,7 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		MaxEvents:      s.MaxEvents,
 		Watchdog:       opts.Watchdog,
 		Trace:          trace,
+		Fingerprint:    fingerprint,
 		BreakInvariant: s.SelfTest,
 	})
 	if err != nil {
@@ -416,21 +423,31 @@ func strip(h history.History, keep history.FieldSet) history.History {
 	return out
 }
 
-// divergence runs the seed twice more with traces and finds where they
-// part.
-func (r *Registry) divergence(s Scenario, sys System, seed uint64, opts RunOptions) *Divergence {
-	var t1, t2 bytes.Buffer
-	if _, err := r.attempt(s, sys, seed, &t1, opts); err != nil {
+// divergence finds the first record where two runs of a seed part, from
+// their fingerprints, and says whose code made it: the SUT when both
+// records are what SUT nodes did, the harness when neither is, nobody
+// known when they disagree. Nil when the runs do not differ.
+func divergence(a, b sim.Result) *Divergence {
+	i := sim.FirstDifference(a.Fingerprints, b.Fingerprints)
+	if i < 0 {
 		return nil
 	}
-	if _, err := r.attempt(s, sys, seed, &t2, opts); err != nil {
-		return nil
+	d := &Divergence{Seq: uint64(i + 1), First: a.Describe(i), Second: b.Describe(i)}
+	var producers []bool
+	for _, r := range []sim.Result{a, b} {
+		if i < len(r.Fingerprints) {
+			producers = append(producers, r.Fingerprints[i].SUT)
+		}
 	}
-	d, err := sim.DiffTraces(&t1, &t2)
-	if err != nil || d == nil {
-		return nil
+	switch {
+	case len(producers) == 2 && producers[0] != producers[1]:
+		d.Producer = "mixed"
+	case producers[0]:
+		d.Producer = "sut"
+	default:
+		d.Producer, d.Harness = "harness", true
 	}
-	return &Divergence{Seq: uint64(d.Line - 1), First: d.A, Second: d.B, Harness: d.Producer == "harness"}
+	return d
 }
 
 func writeArtifacts(dir string, res *Result, trace []byte, h history.History) error {

@@ -57,7 +57,7 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 			return false
 		}
 		out.Runs++
-		a, err := r.attempt(withDefaults(cand), sys, seed, nil, opts.Run)
+		a, err := r.attempt(withDefaults(cand), sys, seed, nil, opts.Run, false)
 		if err != nil {
 			return false
 		}

@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/faultline-dst/faultline/netsim"
@@ -28,5 +29,41 @@ func TestTraceHashCoversMessagePayloads(t *testing.T) {
 	}
 	if a, b := hash("value=1"), hash("value=1"); a != b {
 		t.Errorf("the same payload gives two hashes %016x %016x", a, b)
+	}
+}
+
+// Two runs that part at a send are blamed by who sent: a node of the SUT,
+// or a harness node (a workload client), which is faultline's code.
+func TestDivergenceIsLabelledByTheProducingNode(t *testing.T) {
+	for _, harness := range []bool{false, true} {
+		run := func(payload string) (sim.Result, string) {
+			on := func(p *probe, what string) {
+				if what == "start" && p.env.Name() == "a" {
+					p.env.Send("b", []byte(payload))
+				}
+			}
+			var trace strings.Builder
+			w := newWorld(t, sim.Config{Seed: 1, Fingerprint: true, Trace: &trace, Net: fixedNet(netsim.Datagram),
+				Nodes: []sim.NodeSpec{{Name: "a", Factory: probes(new([]string), on), Harness: harness}, {Name: "b", Factory: probes(new([]string), nil)}}})
+			res, err := w.Run()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res, trace.String()
+		}
+		r1, t1 := run("x")
+		r2, t2 := run("y")
+		want := "sut"
+		if harness {
+			want = "harness"
+		}
+		i := sim.FirstDifference(r1.Fingerprints, r2.Fingerprints)
+		if i < 0 || r1.Fingerprints[i].Kind != sim.KindSend || r1.Fingerprints[i].SUT == harness || !strings.Contains(r1.Describe(i), "send\ta\tb") {
+			t.Errorf("harness=%v: first difference %d: %s", harness, i, r1.Describe(i))
+		}
+		d, err := sim.DiffTraces(strings.NewReader(t1), strings.NewReader(t2))
+		if err != nil || d == nil || d.Producer != want || !strings.Contains(d.A, "send") {
+			t.Errorf("harness=%v: DiffTraces %+v, %v; want producer %s", harness, d, err, want)
+		}
 	}
 }

@@ -37,6 +37,11 @@ type Result struct {
 	Delivered int64 // messages delivered
 	Dropped   int64 // messages lost, for any reason
 	HostTime  time.Duration
+	// Fingerprints has one entry per trace record when
+	// Config.Fingerprint is set, and Nodes the node names its indices
+	// refer to.
+	Fingerprints []Fingerprint
+	Nodes        []string
 }
 
 type evKind uint8
@@ -179,7 +184,11 @@ func New(cfg Config) (*World, error) {
 			w.agenda.Push(0, event{kind: evStart, node: n.idx, gen: n.inc})
 		}
 	}
-	w.trace.init(w.names, cfg.Trace)
+	harness := make([]bool, len(cfg.Nodes))
+	for i, spec := range cfg.Nodes {
+		harness[i] = spec.Harness
+	}
+	w.trace.init(w.names, harness, cfg.Trace, cfg.Fingerprint)
 	return w, nil
 }
 
@@ -242,6 +251,10 @@ func (w *World) Run() (Result, error) {
 	}
 	w.res.TraceHash = w.trace.sum()
 	w.res.Records = w.trace.n
+	w.res.Fingerprints = w.trace.prints
+	if w.trace.keep {
+		w.res.Nodes = w.names
+	}
 	return w.res, w.err
 }
 
