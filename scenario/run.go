@@ -48,7 +48,9 @@ type attempt struct {
 	stats    workloads.Stats
 	check    *checkers.Result
 	evidence []nemesis.Evidence
+	landings []FaultLanding // evidence judged with the client operations
 	schedule nemesis.Schedule
+	wcfg     workloads.Config // the workload as it ran, defaults applied
 	lastHeal clock.Time
 	checks   []Check
 	obs      Observation
@@ -132,6 +134,7 @@ func decorate(res Result, d Decision, a *attempt) Result {
 		}
 	}
 	res.Checker = a.check
+	res.CrossCheck = a.obs.CrossCheck
 	res.Faults = a.evidence
 	res.Schedule = a.schedule
 	res.Checks = a.checks
@@ -223,6 +226,7 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 	if err != nil {
 		return a, fmt.Errorf("scenario %s: workload: %w", s.Name, err)
 	}
+	a.wcfg = wl.Config()
 	w, err := sim.New(sim.Config{
 		Seed:           seed,
 		Nodes:          append(append([]sim.NodeSpec(nil), cl.Nodes...), wl.Nodes()...),
@@ -281,22 +285,16 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		cr := c.Check(a.hist, copts)
 		a.check = &cr
 	}
+	a.landings, a.evidence = landings(&a)
 	a.checks = greenButBroken(s, a)
 	a.obs = Observation{
 		RunErr:    a.runErr,
 		TraceHash: a.sim.TraceHash,
 		Check:     a.check,
 		Checks:    a.checks,
+		Faults:    a.landings,
 	}
-	for _, e := range a.evidence {
-		if e.State == nemesis.Pending || e.State == nemesis.Refused {
-			continue
-		}
-		a.obs.Faults = append(a.obs.Faults, FaultLanding{ID: e.ID, Kind: string(e.Kind), Landed: e.Landed, Detail: e.Detail})
-	}
-	if a.check != nil && a.check.Outcome == checkers.Anomaly {
-		a.obs.CrossCheck = crossCheck(a.hist, s.Model, a.check)
-	}
+	a.obs.CrossCheck = crossCheck(a.hist, s.Model, a.check)
 	return a, nil
 }
 
