@@ -1,11 +1,13 @@
 package scenario
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/faultline-dst/faultline/checkers"
+	"github.com/faultline-dst/faultline/internal/blame"
 	"github.com/faultline-dst/faultline/sim"
 )
 
@@ -25,6 +27,10 @@ type Check struct {
 	OK     bool    `json:"ok"`
 	Detail string  `json:"detail,omitempty"`
 	Demote Verdict `json:"demote,omitempty"`
+	// Blame is who is at fault when the check demotes the run to an
+	// INCONCLUSIVE verdict ("" means the harness: it did not exercise the
+	// claim).
+	Blame Blame `json:"blame,omitempty"`
 }
 
 // Rerun is the second run of a seed whose first run failed.
@@ -42,14 +48,6 @@ type Divergence struct {
 	Harness bool   `json:"harness"` // produced by faultline code, not the SUT
 }
 
-// CrossCheck is an independent judgement of the same history (a second
-// checker, or brute force on a small history).
-type CrossCheck struct {
-	Name   string
-	Agrees bool
-	Detail string
-}
-
 // Observation is everything one run of one seed established; Decide turns
 // it into a verdict and a blame. Scenario runs fill it; tests may too.
 type Observation struct {
@@ -58,10 +56,13 @@ type Observation struct {
 	// RunErr is what stopped the run early: *sim.HarnessError,
 	// *sim.PanicError, *sim.WatchdogError, a nemesis budget breach
 	// (*BudgetError) or an SUT protocol error (*SUTError).
-	RunErr     error
+	RunErr error
+	// CheckerErr is a checker that failed to judge the history
+	// (*CheckerPanicError).
+	CheckerErr error
 	TraceHash  uint64
 	Check      *checkers.Result // nil when no model-level checker ran
-	CrossCheck *CrossCheck      // set when the checker's anomaly was re-judged
+	CrossCheck *CrossCheck      // set when the checker found an anomaly: its re-judgement, or why there is none
 	Faults     []FaultLanding   // every scheduled fault
 	Checks     []Check          // green-but-broken checks
 	Rerun      *Rerun           // set when the first run failed
@@ -113,12 +114,16 @@ func Decide(o Observation) Decision {
 	var unlanded []string
 	for _, f := range o.Faults {
 		if !f.Landed {
-			unlanded = append(unlanded, f.ID+" ("+f.Kind+")")
+			what := f.ID + " (" + f.Kind
+			if f.Detail != "" {
+				what += ", " + f.Detail
+			}
+			unlanded = append(unlanded, what+")")
 		}
 	}
 	if len(unlanded) > 0 {
 		return Decision{Verdict: InconclusiveFaultNotProven, Blame: BlameHarness,
-			Reason: "no landing evidence for " + strings.Join(unlanded, ", ") + ": the nemesis did not exercise the claim"}
+			Reason: "no landing evidence for " + strings.Join(unlanded, "; ") + ": the nemesis did not exercise the claim"}
 	}
 	if o.Check == nil {
 		return Decision{Verdict: PartialSurface, Reason: "no model-level checker ran; only invariants and panics were watched"}
@@ -139,7 +144,7 @@ func Decide(o Observation) Decision {
 	if c.Checked < c.Recorded {
 		return Decision{Verdict: PartialModel, Reason: fmt.Sprintf("checker %s decided %d of %d operations (%.1f%%)", c.Checker, c.Checked, c.Recorded, 100*float64(c.Checked)/float64(max(c.Recorded, 1)))}
 	}
-	worst := PassHardening
+	worst, blame := PassHardening, BlameNone
 	var why []string
 	for _, ch := range o.Checks {
 		if !ch.OK {
@@ -147,14 +152,16 @@ func Decide(o Observation) Decision {
 			if v == "" {
 				v = PartialModel
 			}
-			worst = Worst(worst, v)
+			if w := Worst(worst, v); w != worst {
+				worst, blame = w, ch.Blame // the first check of the worst verdict decides the blame
+			}
 			why = append(why, ch.Name+": "+ch.Detail)
 		}
 	}
 	if worst != PassHardening {
 		d := Decision{Verdict: worst, Reason: "green-but-broken: " + strings.Join(why, "; ")}
 		if strings.HasPrefix(string(worst), "INCONCLUSIVE") {
-			d.Blame = BlameHarness
+			d.Blame = cmp.Or(blame, BlameHarness)
 		}
 		return d
 	}
@@ -172,6 +179,8 @@ func failure(o Observation) (sig string, blame Blame, reason string) {
 	var be *BudgetError
 	var se *SUTError
 	var ae *sim.AssertionError
+	var me *sim.MisuseError
+	var ce *CheckerPanicError
 	switch {
 	case errors.As(o.RunErr, &ae):
 		return "assertion:" + ae.Node, BlameSUT, ae.Error()
@@ -179,15 +188,20 @@ func failure(o Observation) (sig string, blame Blame, reason string) {
 		return "harness:" + he.Invariant, BlameHarness, he.Error()
 	case errors.As(o.RunErr, &be):
 		return "harness:fault-outside-budget", BlameHarness, be.Error()
-	case errors.As(o.RunErr, &pe):
-		if frame, ours := panicFrame(pe.Stack); ours {
-			return "panic:harness", BlameHarness, fmt.Sprintf("%v (panicking frame %s is faultline code)", pe, frame)
+	case errors.As(o.RunErr, &me):
+		b := BlameSUT
+		if me.Harness {
+			b = BlameHarness
 		}
-		return "panic:" + pe.Node, BlameSUT, pe.Error()
+		return "misuse:" + me.Rule + ":" + me.Node, b, fmt.Sprintf("%v (a bug in the code of node %s, which is %s)", me, me.Node, nodeOwner(me.Harness))
+	case errors.As(o.RunErr, &pe):
+		return panicBlame(pe)
 	case errors.As(o.RunErr, &se):
 		return "sut:" + se.Kind, BlameSUT, se.Error()
 	case o.RunErr != nil:
 		return "error", BlameUnknown, o.RunErr.Error()
+	case errors.As(o.CheckerErr, &ce):
+		return "checker-panic:" + ce.Checker, BlameChecker, ce.Error()
 	}
 	if o.Check != nil && o.Check.Outcome == checkers.Anomaly {
 		sig = "anomaly:" + o.Check.Checker + ":" + o.Check.Kind
@@ -195,7 +209,7 @@ func failure(o Observation) (sig string, blame Blame, reason string) {
 		if o.Check.Explanation != "" {
 			reason += ": " + o.Check.Explanation
 		}
-		if o.CrossCheck != nil && !o.CrossCheck.Agrees {
+		if o.CrossCheck != nil && o.CrossCheck.Ran && !o.CrossCheck.Agrees {
 			return sig, BlameChecker, fmt.Sprintf("%s; but %s finds no anomaly in the same history: %s", reason, o.CrossCheck.Name, o.CrossCheck.Detail)
 		}
 		return sig, BlameSUT, reason
@@ -215,30 +229,48 @@ func divergenceBlame(o Observation) (Blame, string) {
 	return blame, fmt.Sprintf("the rerun of the same seed diverged at trace record %d, produced by %s: first %q, rerun %q", d.Seq, who, d.First, d.Second)
 }
 
-// faultlinePkg is the import path prefix of faultline's own code; panics
-// whose frame is in it (outside examples/, which are SUTs) are the
-// harness's.
-const faultlinePkg = "github.com/faultline-dst/faultline/"
-
-// panicFrame finds the function that panicked in a debug.Stack dump and
-// reports whether it is faultline's own code.
-func panicFrame(stack string) (string, bool) {
-	lines := strings.Split(stack, "\n")
-	for i, l := range lines {
-		if !strings.HasPrefix(l, "panic(") {
-			continue
+// panicBlame blames a panic by the owner of its first frame that has one
+// (internal/blame), and, when none has (only the runtime, the standard
+// library or a main package panicked), by whose code was called.
+func panicBlame(pe *sim.PanicError) (sig string, b Blame, reason string) {
+	fn, owner := blame.First(pe.Frames)
+	var why string
+	if owner == blame.Unknown {
+		owner = blame.SUT
+		if pe.Harness {
+			owner = blame.Harness
 		}
-		// The frame after panic's two lines is the panicking function.
-		for j := i + 2; j < len(lines); j += 2 {
-			fn := strings.TrimSpace(lines[j])
-			if fn == "" || strings.HasPrefix(fn, "runtime.") {
-				continue
-			}
-			ours := strings.HasPrefix(fn, faultlinePkg) && !strings.HasPrefix(fn, faultlinePkg+"examples/")
-			return fn, ours
-		}
+		why = "no frame of the stack has an owner; the code called was " + blame.Whose(owner)
+	} else {
+		why = "panicking frame " + fn + " is " + blame.Whose(owner)
 	}
-	return "", false
+	b = Blame(owner)
+	switch {
+	case b == BlameSUT && pe.Node != "":
+		sig = "panic:" + pe.Node
+	default:
+		sig = "panic:" + string(owner)
+	}
+	return sig, b, fmt.Sprintf("%v (%s)", pe, why)
+}
+
+func nodeOwner(harness bool) string {
+	if harness {
+		return "a harness node (a workload client)"
+	}
+	return "a node of the system under test"
+}
+
+// CheckerPanicError reports a checker (or the cross-check) that panicked
+// judging a history: checker blame, whatever the stack.
+type CheckerPanicError struct {
+	Checker string
+	Value   any
+	Stack   string
+}
+
+func (e *CheckerPanicError) Error() string {
+	return fmt.Sprintf("checker %s panicked: %v", e.Checker, e.Value)
 }
 
 // BudgetError reports a fault applied outside the scenario's declared

@@ -2,10 +2,12 @@ package scenario
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/faultline-dst/faultline/checkers"
@@ -48,7 +50,9 @@ type attempt struct {
 	stats    workloads.Stats
 	check    *checkers.Result
 	evidence []nemesis.Evidence
+	landings []FaultLanding // evidence judged with the client operations
 	schedule nemesis.Schedule
+	wcfg     workloads.Config // the workload as it ran, defaults applied
 	lastHeal clock.Time
 	checks   []Check
 	obs      Observation
@@ -132,11 +136,16 @@ func decorate(res Result, d Decision, a *attempt) Result {
 		}
 	}
 	res.Checker = a.check
+	res.CrossCheck = a.obs.CrossCheck
 	res.Faults = a.evidence
 	res.Schedule = a.schedule
 	res.Checks = a.checks
 	if a.runErr != nil {
 		res.Error = a.runErr.Error()
+	}
+	var ce *CheckerPanicError
+	if errors.As(a.obs.CheckerErr, &ce) && res.Error == "" {
+		res.Error = ce.Error() + "\n" + ce.Stack
 	}
 	return res
 }
@@ -223,6 +232,7 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 	if err != nil {
 		return a, fmt.Errorf("scenario %s: workload: %w", s.Name, err)
 	}
+	a.wcfg = wl.Config()
 	w, err := sim.New(sim.Config{
 		Seed:           seed,
 		Nodes:          append(append([]sim.NodeSpec(nil), cl.Nodes...), wl.Nodes()...),
@@ -276,28 +286,41 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 	if copts.DriftBound == 0 && budget.MaxDriftPPM > 0 {
 		copts.DriftBound = float64(budget.MaxDriftPPM) / 1e6
 	}
+	var checkErr error
 	if s.Checker != NoChecker {
 		c, _ := r.Checker(s.Checker)
-		cr := c.Check(a.hist, copts)
-		a.check = &cr
+		var cr checkers.Result
+		if checkErr = guardChecker(c.Name, func() { cr = c.Check(a.hist, copts) }); checkErr == nil {
+			a.check = &cr
+		}
 	}
+	a.landings, a.evidence = landings(&a)
 	a.checks = greenButBroken(s, a)
 	a.obs = Observation{
-		RunErr:    a.runErr,
-		TraceHash: a.sim.TraceHash,
-		Check:     a.check,
-		Checks:    a.checks,
+		RunErr:     a.runErr,
+		CheckerErr: checkErr,
+		TraceHash:  a.sim.TraceHash,
+		Check:      a.check,
+		Checks:     a.checks,
+		Faults:     a.landings,
 	}
-	for _, e := range a.evidence {
-		if e.State == nemesis.Pending || e.State == nemesis.Refused {
-			continue
-		}
-		a.obs.Faults = append(a.obs.Faults, FaultLanding{ID: e.ID, Kind: string(e.Kind), Landed: e.Landed, Detail: e.Detail})
-	}
-	if a.check != nil && a.check.Outcome == checkers.Anomaly {
-		a.obs.CrossCheck = crossCheck(a.hist, s.Model, a.check)
+	if err := guardChecker("cross-check", func() { a.obs.CrossCheck = crossCheck(a.hist, s.Model, a.check) }); err != nil {
+		a.obs.CheckerErr = err
 	}
 	return a, nil
+}
+
+// guardChecker runs fn, a checker judging a history, and turns a panic in
+// it into a *CheckerPanicError: a checker's defect must not end the
+// process, and is the checker's to blame.
+func guardChecker(name string, fn func()) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &CheckerPanicError{Checker: name, Value: v, Stack: string(debug.Stack())}
+		}
+	}()
+	fn()
+	return nil
 }
 
 // pace returns the mean think time that spreads each client's operations
