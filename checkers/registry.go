@@ -24,6 +24,11 @@ type Options struct {
 	MaxPartitionOps int
 	MaxSteps        int64
 	TimeLimit       time.Duration
+	// Linearizations (linearizable) keeps porcupine's linearization
+	// information of every decided key in Result.Linearizations, for
+	// pictures. Without it only anomalous keys keep theirs: computing it
+	// costs more than deciding a linearizable key.
+	Linearizations bool
 
 	// queue and log: the delivery claim (required). Under ExactlyOnce a
 	// value delivered twice is an anomaly; under AtLeastOnce it is not.
