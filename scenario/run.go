@@ -2,10 +2,12 @@ package scenario
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/faultline-dst/faultline/checkers"
@@ -142,6 +144,10 @@ func decorate(res Result, d Decision, a *attempt) Result {
 	res.Failovers = a.failovers
 	if a.runErr != nil {
 		res.Error = a.runErr.Error()
+	}
+	var ce *CheckerPanicError
+	if errors.As(a.obs.CheckerErr, &ce) && res.Error == "" {
+		res.Error = ce.Error() + "\n" + ce.Stack
 	}
 	return res
 }
@@ -282,10 +288,13 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 	if copts.DriftBound == 0 && budget.MaxDriftPPM > 0 {
 		copts.DriftBound = float64(budget.MaxDriftPPM) / 1e6
 	}
+	var checkErr error
 	if s.Checker != NoChecker {
 		c, _ := r.Checker(s.Checker)
-		cr := c.Check(a.hist, copts)
-		a.check = &cr
+		var cr checkers.Result
+		if checkErr = guardChecker(c.Name, func() { cr = c.Check(a.hist, copts) }); checkErr == nil {
+			a.check = &cr
+		}
 	}
 	a.landings, a.evidence = landings(&a)
 	a.checks = greenButBroken(s, a)
@@ -294,14 +303,30 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		a.failovers = &n
 	}
 	a.obs = Observation{
-		RunErr:    a.runErr,
-		TraceHash: a.sim.TraceHash,
-		Check:     a.check,
-		Checks:    a.checks,
-		Faults:    a.landings,
+		RunErr:     a.runErr,
+		CheckerErr: checkErr,
+		TraceHash:  a.sim.TraceHash,
+		Check:      a.check,
+		Checks:     a.checks,
+		Faults:     a.landings,
 	}
-	a.obs.CrossCheck = crossCheck(a.hist, s.Model, a.check)
+	if err := guardChecker("cross-check", func() { a.obs.CrossCheck = crossCheck(a.hist, s.Model, a.check) }); err != nil {
+		a.obs.CheckerErr = err
+	}
 	return a, nil
+}
+
+// guardChecker runs fn, a checker judging a history, and turns a panic in
+// it into a *CheckerPanicError: a checker's defect must not end the
+// process, and is the checker's to blame.
+func guardChecker(name string, fn func()) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &CheckerPanicError{Checker: name, Value: v, Stack: string(debug.Stack())}
+		}
+	}()
+	fn()
+	return nil
 }
 
 // pace returns the mean think time that spreads each client's operations

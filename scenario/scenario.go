@@ -193,6 +193,11 @@ func (r *Registry) check(s Scenario) error {
 	if len(c.Models) > 0 && !containsModel(c.Models, s.Model) {
 		return fmt.Errorf("checker %s does not judge model %s; it judges %v", c.Name, s.Model, c.Models)
 	}
+	if checkers.NeedsDelivery(c.Name) {
+		if _, err := checkers.ParseDelivery(string(s.Options.Delivery)); err != nil {
+			return fmt.Errorf("checker %s judges a delivery claim, which the scenario states (Options.Delivery): %w", c.Name, err)
+		}
+	}
 	return nil
 }
 

@@ -207,6 +207,9 @@ func Scenarios() []scenario.Scenario {
 	model := func(name string, claim scenario.Claim, m history.Model, checker string, w workloads.Config, nem scenario.NemesisSpec, bugs ...string) scenario.Scenario {
 		s := kv(name, claim, nem, bugs...)
 		s.Model, s.Checker, s.Workload = m, checker, w
+		if checkers.NeedsDelivery(checker) {
+			s.Options.Delivery = checkers.ExactlyOnce // C9, C11: never delivered or stored twice
+		}
 		return s
 	}
 	clients := func(n int) []string {
@@ -276,6 +279,9 @@ func Scenarios() []scenario.Scenario {
 			System: "memstore", Model: model, Checker: checker,
 			Workload: workloads.Config{Clients: 3, OpsPerClient: 30, Keys: 3, Timeout: 200 * time.Millisecond},
 			Nemesis:  budget(1, nemesis.Pause), Net: links(), SimTime: 3 * time.Second, Seeds: 100,
+		}
+		if checkers.NeedsDelivery(checker) {
+			s.Options.Delivery = checkers.ExactlyOnce
 		}
 		if bug != "" {
 			s.Name += "@" + string(bug)
