@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/faultline-dst/faultline/scenario"
 	"github.com/faultline-dst/faultline/sweep"
 )
 
@@ -15,11 +14,15 @@ or the run is inconclusive, so that bisecting never lands on a revision for
 a reason that is not the system's.
 
 Usage:
-  faultline bisect [--scenario NAME | --plan PLAN.md] [--seed N | --seeds N|A..B] [--json]
+  faultline bisect [PKG] [--scenario NAME] [--plan PLAN.md] [--seed N | --seeds N|A..B] [--json]
+
+With PKG, the package's test binary is built at this revision and runs
+the seeds (a revision where it does not build is skipped).
 
 Examples:
   git bisect start BAD GOOD
   git bisect run go run ./cmd/faultline bisect --scenario reads_linearizable_under_partition --seeds 20
+  git bisect run faultline bisect ./internal/mystore --scenario mystore_linearizable --seeds 20
 `
 
 func cmdBisect(args []string, stdout, stderr io.Writer) int {
@@ -39,17 +42,22 @@ func cmdBisect(args []string, stdout, stderr io.Writer) int {
 	if *seed != 0 {
 		list = []uint64{*seed}
 	}
-	src, err := loadSource(*plan)
+	src, err := sourceArg(fs.Args(), *plan, stderr)
 	if err != nil {
+		if fs.NArg() == 1 {
+			fmt.Fprintf(stderr, "faultline bisect: %v\n", err)
+			return exitSkip // the package does not build at this revision
+		}
 		return fail(stderr, "bisect", err)
 	}
+	defer src.close()
 	s, err := src.pick(*name)
 	if err != nil {
 		return fail(stderr, "bisect", err)
 	}
 	skip := false
 	for _, sd := range list {
-		res, err := src.reg.Run(s, sd, scenario.RunOptions{})
+		res, err := src.run(s, sd, runOptions{})
 		if err != nil {
 			fmt.Fprintf(stderr, "faultline bisect: %v\n", err)
 			return exitSkip // this revision cannot even run the scenario
