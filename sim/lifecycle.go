@@ -36,6 +36,7 @@ func (w *World) Crash(name string) error {
 		return fmt.Errorf("sim: crash %s: node is already down", name)
 	}
 	n.up, n.paused = false, false
+	drop(n.node)
 	n.node, n.env = nil, nil
 	n.inc++
 	for _, ev := range n.parked {
@@ -63,6 +64,13 @@ func (w *World) Crash(name string) error {
 	}
 	w.notifyBroken(w.net.CrashNode(netsim.Node(n.idx)))
 	return nil
+}
+
+// drop tells a node that implements Dropper that its object is discarded.
+func drop(node Node) {
+	if d, ok := node.(Dropper); ok {
+		d.Drop()
+	}
 }
 
 // Restart boots the named crashed node again from its own factory.

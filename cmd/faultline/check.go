@@ -10,7 +10,7 @@ import (
 
 const checkHelp = `Check a history recorded anywhere (a real cluster test, another tool) with
 one of faultline's checkers. The history is JSON Lines, one operation per
-line, with the fields of METHOD.md (op_id, process, model, op_type, key,
+line, with the fields of docs/METHOD.md (op_id, process, model, op_type, key,
 input, output, error, type, invoke_ts, complete_ts, timeout_marker,
 node_seen, fault_epoch).
 

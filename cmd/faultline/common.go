@@ -93,6 +93,16 @@ func printResult(w io.Writer, r scenario.Result) {
 	if c := r.Checker; c != nil {
 		fmt.Fprintf(w, "checker     %s: %s, decided %d of %d operations\n", c.Checker, c.Outcome, c.Checked, c.Recorded)
 	}
+	if c := r.CrossCheck; c != nil {
+		switch {
+		case !c.Ran:
+			fmt.Fprintf(w, "crosscheck  %s\n", c.Detail)
+		case c.Agrees:
+			fmt.Fprintf(w, "crosscheck  %s agrees: %s\n", c.Name, c.Detail)
+		default:
+			fmt.Fprintf(w, "crosscheck  %s disagrees: %s\n", c.Name, c.Detail)
+		}
+	}
 	for _, f := range r.Faults {
 		landed := "NOT landed"
 		if f.Landed {
