@@ -24,6 +24,11 @@ type Options struct {
 	MaxPartitionOps int
 	MaxSteps        int64
 	TimeLimit       time.Duration
+	// Linearizations (linearizable) keeps porcupine's linearization
+	// information of every decided key in Result.Linearizations, for
+	// pictures. Without it only anomalous keys keep theirs: computing it
+	// costs more than deciding a linearizable key.
+	Linearizations bool
 
 	// queue and log: the claim allows a value to be delivered more than
 	// once (at-least-once). Without it a second delivery is an anomaly.

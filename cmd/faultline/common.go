@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/faultline-dst/faultline/scenario"
+	"github.com/faultline-dst/faultline/sweep"
 )
 
 // usageError is a bad command line or input: exit code 2.
@@ -51,7 +51,8 @@ func fail(stderr io.Writer, name string, err error) int {
 	fmt.Fprintf(stderr, "faultline %s: %v\n", name, err)
 	var ue usageError
 	var pe *scenario.PlanError
-	if errors.As(err, &ue) || errors.As(err, &pe) || errors.Is(err, os.ErrNotExist) {
+	if errors.As(err, &ue) || errors.As(err, &pe) || isInputError(err) ||
+		errors.Is(err, sweep.ErrResultsFile) || errors.Is(err, sweep.ErrResultsExist) {
 		return exitUsage
 	}
 	return exitInconclusive

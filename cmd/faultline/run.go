@@ -45,6 +45,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
+	if err := checkScenarioNames(fs, *name); err != nil {
+		return fail(stderr, "run", err)
+	}
 	src, err := sourceArg(fs.Args(), *plan, stderr)
 	if err != nil {
 		return fail(stderr, "run", err)

@@ -39,6 +39,14 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
+	for _, err := range []error{checkScenarioNames(fs, *name), checkIntRange("max-runs", *maxRuns, 1, 100_000)} {
+		if err != nil {
+			return fail(stderr, "shrink", err)
+		}
+	}
+	if err := outputDir("--out", *out); err != nil {
+		return fail(stderr, "shrink", err)
+	}
 	src, err := sourceArg(fs.Args(), *plan, stderr)
 	if err != nil {
 		return fail(stderr, "shrink", err)
@@ -51,9 +59,6 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	planPath := filepath.Join(*out, "shrunk.md")
 	sh, text, err := src.shrink(s, *seed, *maxRuns, planPath)
 	if err != nil {
-		return fail(stderr, "shrink", err)
-	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fail(stderr, "shrink", err)
 	}
 	sched, _ := json.MarshalIndent(sh.Schedule, "", "  ")

@@ -77,7 +77,7 @@ func loadSource(planPath string) (*source, error) {
 	if planPath == "" {
 		return src, nil
 	}
-	ps, err := src.reg.ReadPlan(planPath)
+	ps, err := readPlan(src.reg, planPath)
 	if err != nil {
 		return nil, usageError{err.Error()} // a plan that cannot be read or parsed is bad input
 	}
@@ -229,6 +229,20 @@ type runOptions struct {
 func (s *source) run(name string, seed uint64, o runOptions) (scenario.Result, error) {
 	var res scenario.Result
 	var err error
+	if o.out != "" {
+		if err := outputDir("--out", o.out); err != nil {
+			return res, err
+		}
+	}
+	if o.trace != "" && s.reg == nil {
+		// Checked here, where the mistake is the user's, before the worker
+		// creates the file.
+		f, err := createOutput("--trace", o.trace)
+		if err != nil {
+			return res, err
+		}
+		f.Close()
+	}
 	if s.reg != nil {
 		res, err = s.runHere(name, seed, o)
 	} else {
@@ -254,9 +268,9 @@ func (s *source) runHere(name string, seed uint64, o runOptions) (scenario.Resul
 	opts := scenario.RunOptions{OutDir: o.out, NoRerun: o.noRerun}
 	var tf *os.File
 	if o.trace != "" {
-		f, err := os.Create(o.trace)
+		f, err := createOutput("--trace", o.trace)
 		if err != nil {
-			return scenario.Result{}, usagef("--trace: %v", err)
+			return scenario.Result{}, err
 		}
 		tf = f
 		opts.Trace = f
