@@ -267,7 +267,7 @@ func (sv *server) shrink(req Request) ShrinkReply {
 		return out
 	}
 	out.Shrunk = &sh
-	replay := scenario.Source{Package: req.Package, Plan: req.ShrunkPlan}.Command("run", "--seed", fmt.Sprint(sh.Seed))
+	replay := scenario.Source{Package: req.Package}.Command("run", "--plan", req.ShrunkPlan, "--seed", fmt.Sprint(sh.Seed))
 	out.PlanText = scenario.FormatShrunkPlan(s, sh, "faults.json", replay)
 	return out
 }

@@ -72,7 +72,7 @@ func TestServeDoesWhatACommandAsksOfAPackage(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[4]), &sr); err != nil || sr.Shrunk == nil || sr.Error != "" {
 		t.Fatalf("shrink reply %.300s (%v)", lines[4], err)
 	}
-	if want := "Replay: `faultline run example.com/mystore --seed 1 --plan s/shrunk.md`"; !strings.Contains(sr.PlanText, want) {
+	if want := "Replay: `faultline run example.com/mystore --plan s/shrunk.md --seed 1`"; !strings.Contains(sr.PlanText, want) {
 		t.Errorf("shrunk plan lacks %q:\n%s", want, sr.PlanText)
 	}
 	var pass sweep.ShrinkReply

@@ -68,7 +68,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	if err := os.WriteFile(planPath, []byte(text), 0o644); err != nil {
 		return fail(stderr, "shrink", err)
 	}
-	replay := scenario.Source{Package: src.at.Package, Plan: planPath}.Command("run", "--seed", fmt.Sprint(sh.Seed))
+	replay := scenario.Source{Package: src.at.Package}.Command("run", "--plan", planPath, "--seed", fmt.Sprint(sh.Seed))
 	if *asJSON {
 		_ = printJSON(stdout, struct {
 			scenario.Shrunk

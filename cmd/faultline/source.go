@@ -295,7 +295,7 @@ func (s *source) runHere(name string, seed uint64, o runOptions) (scenario.Resul
 // the plan that reproduces it, to be written at planPath (its replay line
 // names it).
 func (s *source) shrink(name string, seed uint64, maxRuns int, planPath string) (scenario.Shrunk, string, error) {
-	replay := scenario.Source{Package: s.at.Package, Plan: planPath}.Command("run", "--seed", fmt.Sprint(seed))
+	replay := scenario.Source{Package: s.at.Package}.Command("run", "--plan", planPath, "--seed", fmt.Sprint(seed))
 	if s.reg != nil {
 		sc, err := s.reg.Scenario(name)
 		if err != nil {
