@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faultline-dst/faultline/examples/memstore"
 	"github.com/faultline-dst/faultline/checkers"
+	"github.com/faultline-dst/faultline/examples/memstore"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/netsim"
@@ -65,8 +65,8 @@ func pictureRun(t testing.TB, model history.Model, checker string, bug memstore.
 		Net:     netsim.Config{Default: netsim.LinkConfig{Latency: netsim.Latency{Kind: netsim.Fixed, Min: time.Millisecond, Max: time.Millisecond}}},
 		SimTime: 3 * time.Second,
 	}
-	if model == history.Queue || model == history.Log {
-		s.Options.Delivery = checkers.ExactlyOnce // the claim memstore makes
+	if checkers.NeedsDelivery(checker) {
+		s.Options.Delivery = checkers.ExactlyOnce // a scenario states its delivery claim
 	}
 	if bug != "" {
 		s.Name += "@" + string(bug)
