@@ -81,6 +81,7 @@ type node struct {
 	cfg   Config
 	inst  *instance
 	net   *netState
+	files *fileState
 	timer sim.TimerID
 	armed bool
 }
@@ -119,6 +120,7 @@ func (n *node) Start() {
 	in.stderr = lineWriter{n: n, stream: "stderr"}
 	n.inst = in
 	n.net = newNetState(n.env.Incarnation())
+	n.files = newFileState()
 	cfg := wazero.NewModuleConfig().
 		WithName("").
 		WithArgs(append([]string{n.env.Name()}, n.cfg.Args...)...).

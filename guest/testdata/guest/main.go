@@ -58,6 +58,10 @@ func main() {
 		httpClient(os.Args[2], 4, 3)
 	case "httppoll":
 		httpPoll(os.Args[2])
+	case "wal":
+		wal(os.Args[2] == "sync", os.Args[3] == "dirsync")
+	case "snapshot":
+		snapshot()
 	case "dialrefused":
 		_, err := gnet.Dial(os.Args[2])
 		fmt.Println("dial:", err)
@@ -191,4 +195,77 @@ func httpPoll(server string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// wal recovers /data/wal.log (one line per record), then appends a record
+// every 10ms, syncing the file (and, for a new file, its directory) if told.
+func wal(sync, dirsync bool) {
+	if err := os.MkdirAll("/data", 0o755); err != nil {
+		fmt.Println("mkdir:", err)
+	}
+	b, err := os.ReadFile("/data/wal.log")
+	fmt.Println("recovered", strings.Count(string(b), "\n"), "records; err:", err)
+	_, statErr := os.Stat("/data/wal.log")
+	f, err := os.OpenFile("/data/wal.log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "open:", err)
+		os.Exit(1)
+	}
+	if os.IsNotExist(statErr) && dirsync {
+		d, err := os.Open("/data")
+		if err == nil {
+			err = d.Sync()
+			d.Close()
+		}
+		fmt.Println("dir sync:", err)
+	}
+	for i := 0; ; i++ {
+		if _, err := fmt.Fprintf(f, "rec %d\n", i); err != nil {
+			fmt.Fprintln(os.Stderr, "write:", err)
+			os.Exit(1)
+		}
+		if sync {
+			if err := f.Sync(); err != nil {
+				fmt.Fprintln(os.Stderr, "sync:", err)
+				os.Exit(1)
+			}
+		}
+		fmt.Println("wrote", i)
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// snapshot replaces /data/snap atomically (write, sync, rename, sync the
+// directory) with a counter one higher than what it finds, and lists /data.
+func snapshot() {
+	_ = os.MkdirAll("/data", 0o755)
+	b, err := os.ReadFile("/data/snap")
+	n := 0
+	if err == nil {
+		fmt.Sscan(string(b), &n)
+	}
+	fmt.Println("found", n, "err:", err != nil)
+	if err := os.WriteFile("/data/snap.tmp", []byte(fmt.Sprint(n+1)), 0o644); err != nil {
+		fmt.Println("write:", err)
+	}
+	f, _ := os.OpenFile("/data/snap.tmp", os.O_RDWR, 0)
+	f.Sync()
+	st, _ := f.Stat()
+	fmt.Println("size", st.Size(), "mode", st.Mode().IsRegular())
+	f.Close()
+	if err := os.Rename("/data/snap.tmp", "/data/snap"); err != nil {
+		fmt.Println("rename:", err)
+	}
+	d, _ := os.Open("/data")
+	fmt.Println("dirsync:", d.Sync())
+	d.Close()
+	ents, err := os.ReadDir("/data")
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	fmt.Println("ls /data:", strings.Join(names, " "), err)
+	_, err = os.Stat("/data/missing")
+	fmt.Println("missing:", os.IsNotExist(err))
+	time.Sleep(time.Hour)
 }
