@@ -25,6 +25,9 @@ type Config struct {
 	// blame: a guest that spins on the clock never lets time advance.
 	// Deterministic. Default 1,000,000 (about 2s of host time).
 	StepBudget int64
+	// Clients, when set, lets faultline's workload clients reach the
+	// service (see Clients).
+	Clients *Clients
 	// ConnectTimeout is how long, on the node's clock, a dial waits for
 	// its peer to answer before failing with ETIMEDOUT (a peer behind a
 	// partition never answers). Default 2s.

@@ -3,7 +3,10 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -62,6 +65,8 @@ func main() {
 		wal(os.Args[2] == "sync", os.Args[3] == "dirsync")
 	case "snapshot":
 		snapshot()
+	case "kvserver":
+		kvServer(os.Args[2])
 	case "dialrefused":
 		_, err := gnet.Dial(os.Args[2])
 		fmt.Println("dial:", err)
@@ -268,4 +273,104 @@ func snapshot() {
 	_, err = os.Stat("/data/missing")
 	fmt.Println("missing:", os.IsNotExist(err))
 	time.Sleep(time.Hour)
+}
+
+// kv is a register per key answering workloads requests.
+type kv struct {
+	mu   sync.Mutex
+	regs map[string]json.RawMessage
+}
+
+type request struct {
+	ID    uint64          `json:"id"`
+	Op    string          `json:"op"`
+	Key   string          `json:"key"`
+	Input json.RawMessage `json:"input"`
+}
+
+type reply struct {
+	ID     uint64 `json:"id"`
+	Status string `json:"status"`
+	Output any    `json:"output,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+func compact(m json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, m) != nil {
+		return string(m)
+	}
+	return b.String()
+}
+
+func (s *kv) apply(line []byte) []byte {
+	var req request
+	if err := json.Unmarshal(line, &req); err != nil {
+		return []byte(`{"id":0,"status":"fail","error":"bad request"}`)
+	}
+	s.mu.Lock()
+	cur, ok := s.regs[req.Key]
+	if !ok {
+		cur = json.RawMessage("null")
+	}
+	rep := reply{ID: req.ID, Status: "ok"}
+	switch req.Op {
+	case "read":
+		rep.Output = map[string]json.RawMessage{"value": cur}
+	case "write":
+		var in struct{ Value json.RawMessage }
+		_ = json.Unmarshal(req.Input, &in)
+		s.regs[req.Key] = in.Value
+	case "cas":
+		var in struct{ From, To json.RawMessage }
+		_ = json.Unmarshal(req.Input, &in)
+		if in.From == nil {
+			in.From = json.RawMessage("null")
+		}
+		swapped := compact(cur) == compact(in.From)
+		if swapped {
+			s.regs[req.Key] = in.To
+		}
+		rep.Output = map[string]bool{"ok": swapped}
+	default:
+		rep.Status, rep.Error = "fail", "unsupported op "+req.Op
+	}
+	s.mu.Unlock()
+	b, _ := json.Marshal(rep)
+	return b
+}
+
+// kvServer serves the kv over newline-delimited JSON or HTTP on :7000.
+func kvServer(wire string) {
+	l, err := gnet.Listen(":7000")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "listen:", err)
+		os.Exit(1)
+	}
+	s := &kv{regs: map[string]json.RawMessage{}}
+	if wire == "http" {
+		http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			time.Sleep(time.Millisecond)
+			w.Write(s.apply(body))
+		}))
+		return
+	}
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "accept:", err)
+			os.Exit(1)
+		}
+		go func() {
+			defer c.Close()
+			sc := bufio.NewScanner(c)
+			for sc.Scan() {
+				out := append(s.apply(sc.Bytes()), '\n')
+				if _, err := c.Write(out); err != nil {
+					return
+				}
+			}
+		}()
+	}
 }
