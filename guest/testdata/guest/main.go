@@ -67,6 +67,10 @@ func main() {
 		snapshot()
 	case "kvserver":
 		kvServer(os.Args[2])
+	case "echo":
+		echo()
+	case "ping":
+		ping(os.Args[2], os.Args[3])
 	case "dialrefused":
 		_, err := gnet.Dial(os.Args[2])
 		fmt.Println("dial:", err)
@@ -373,4 +377,50 @@ func kvServer(wire string) {
 			}
 		}()
 	}
+}
+
+// echo echoes lines on :9000.
+func echo() {
+	l, err := gnet.Listen(":9000")
+	if err != nil {
+		os.Exit(1)
+	}
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			os.Exit(1)
+		}
+		go func() {
+			defer c.Close()
+			r := bufio.NewReader(c)
+			for {
+				line, err := r.ReadBytes('\n')
+				if err != nil {
+					return
+				}
+				c.Write(line)
+			}
+		}()
+	}
+}
+
+// ping sends n lines to server and waits for each echo.
+func ping(n, server string) {
+	var k int
+	fmt.Sscan(n, &k)
+	c, err := gnet.Dial(server)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dial:", err)
+		os.Exit(1)
+	}
+	r := bufio.NewReader(c)
+	for i := 0; i < k; i++ {
+		fmt.Fprintf(c, "ping %d\n", i)
+		if _, err := r.ReadBytes('\n'); err != nil {
+			fmt.Fprintln(os.Stderr, "read:", err)
+			os.Exit(1)
+		}
+	}
+	fmt.Println("pinged", k)
+	os.Exit(0)
 }
