@@ -28,7 +28,7 @@ func (p *pingNode) Timer(sim.TimerID, string) {}
 
 type echoNode struct{ env *sim.Env }
 
-func (e *echoNode) Start()                           {}
+func (e *echoNode) Start()                          {}
 func (e *echoNode) Receive(from string, msg []byte) { e.env.Send(from, msg) }
 func (e *echoNode) Timer(sim.TimerID, string)       {}
 
