@@ -46,18 +46,19 @@ const (
 
 // attempt is one execution of a scenario on a seed.
 type attempt struct {
-	sim      sim.Result
-	runErr   error
-	hist     history.History
-	stats    workloads.Stats
-	check    *checkers.Result
-	evidence []nemesis.Evidence
-	landings []FaultLanding // evidence judged with the client operations
-	schedule nemesis.Schedule
-	wcfg     workloads.Config // the workload as it ran, defaults applied
-	lastHeal clock.Time
-	checks   []Check
-	obs      Observation
+	sim       sim.Result
+	runErr    error
+	hist      history.History
+	stats     workloads.Stats
+	check     *checkers.Result
+	evidence  []nemesis.Evidence
+	landings  []FaultLanding // evidence judged with the client operations
+	schedule  nemesis.Schedule
+	wcfg      workloads.Config // the workload as it ran, defaults applied
+	failovers *int             // set for a failover scenario
+	lastHeal  clock.Time
+	checks    []Check
+	obs       Observation
 }
 
 // Run runs scenario s on seed and decides its verdict. A failing seed is
@@ -142,6 +143,7 @@ func decorate(res Result, d Decision, a *attempt) Result {
 	res.Faults = a.evidence
 	res.Schedule = a.schedule
 	res.Checks = a.checks
+	res.Failovers = a.failovers
 	if a.runErr != nil {
 		res.Error = a.runErr.Error()
 	}
@@ -301,6 +303,10 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 	}
 	a.landings, a.evidence = landings(&a)
 	a.checks = greenButBroken(s, a)
+	if s.Failover {
+		n := Failovers(a.hist)
+		a.failovers = &n
+	}
 	a.obs = Observation{
 		RunErr:     a.runErr,
 		CheckerErr: checkErr,

@@ -56,6 +56,11 @@ type Scenario struct {
 	SimTime   time.Duration
 	MaxEvents int64
 	Seeds     int // how many seeds a sweep runs by default
+	// Failover marks a failover scenario: its claim is about the system
+	// changing the node that serves writes (a new primary or leader). A
+	// sweep of it must see more than one failover (Result.Failovers,
+	// summed over the seeds), or its PASS proves nothing about failover.
+	Failover bool
 	// SelfTest breaks a harness invariant on purpose (sim.Config's
 	// BreakInvariant), to test that faultline then blames itself.
 	SelfTest string

@@ -266,6 +266,7 @@ func Scenarios() []scenario.Scenario {
 	pb := func(name string, bugs ...string) scenario.Scenario {
 		s := kv(name, c10, budget(1, nemesis.Crash, nemesis.Partition), bugs...)
 		s.System = "pbkv"
+		s.Failover = true
 		return s
 	}
 	out = append(out, pb("acked_writes_survive_primary_failover"), pb("acked_writes_survive_primary_failover@"+pbkv.BugAsyncReplication, pbkv.BugAsyncReplication))
