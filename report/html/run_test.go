@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/faultline-dst/faultline/examples/memstore"
+	"github.com/faultline-dst/faultline/checkers"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/netsim"
@@ -67,6 +68,9 @@ func pictureRun(t testing.TB, model history.Model, checker string, bug memstore.
 	if bug != "" {
 		s.Name += "@" + string(bug)
 		s.Bugs = []string{string(bug)}
+	}
+	if checkers.NeedsDelivery(checker) {
+		s.Options.Delivery = checkers.ExactlyOnce
 	}
 	if err := r.AddScenario(s); err != nil {
 		t.Fatal(err)
