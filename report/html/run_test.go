@@ -10,7 +10,6 @@ import (
 
 	"github.com/faultline-dst/faultline/checkers"
 	"github.com/faultline-dst/faultline/examples/memstore"
-	"github.com/faultline-dst/faultline/checkers"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/netsim"
