@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline-dst/faultline/checkers"
 	"github.com/faultline-dst/faultline/examples/memstore"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/nemesis"
@@ -63,6 +64,9 @@ func pictureRun(t testing.TB, model history.Model, checker string, bug memstore.
 			Kinds: []nemesis.Kind{nemesis.Pause, nemesis.ClockJump, nemesis.Partition}, MaxDown: 1, MaxFaults: 5}},
 		Net:     netsim.Config{Default: netsim.LinkConfig{Latency: netsim.Latency{Kind: netsim.Fixed, Min: time.Millisecond, Max: time.Millisecond}}},
 		SimTime: 3 * time.Second,
+	}
+	if checkers.NeedsDelivery(checker) {
+		s.Options.Delivery = checkers.ExactlyOnce // the claim memstore's queue makes
 	}
 	if bug != "" {
 		s.Name += "@" + string(bug)
