@@ -66,7 +66,7 @@ func pictureRun(t testing.TB, model history.Model, checker string, bug memstore.
 		SimTime: 3 * time.Second,
 	}
 	if checkers.NeedsDelivery(checker) {
-		s.Options.Delivery = checkers.ExactlyOnce // the claim memstore's queue makes
+		s.Options.Delivery = checkers.ExactlyOnce // a scenario states its delivery claim
 	}
 	if bug != "" {
 		s.Name += "@" + string(bug)
