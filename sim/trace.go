@@ -3,6 +3,7 @@ package sim
 import (
 	"bufio"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"math/bits"
 	"strconv"
