@@ -68,6 +68,14 @@ type Observation struct {
 	// CheckerErr is a checker that failed to judge the history
 	// (*CheckerPanicError).
 	CheckerErr error
+	// ArtifactErr is a trace or artifact the host could not write (a
+	// *sim.TraceWriteError, a failed write of --out's files): the run is
+	// then no evidence, whatever else it shows.
+	ArtifactErr error
+	// EnvHazard says what outside the simulation touched the run while it
+	// ran (another goroutine reading the world's crypto/rand stream), or
+	// "".
+	EnvHazard string
 	TraceHash  uint64
 	Check      *checkers.Result // nil when no model-level checker ran
 	CrossCheck *CrossCheck      // set when the checker found an anomaly: its re-judgement, or why there is none
@@ -100,6 +108,16 @@ func Decide(o Observation) Decision {
 	}
 	if o.EnvMissing != "" {
 		return Decision{Verdict: InconclusiveEnv, Blame: BlameEnvironment, Reason: o.EnvMissing}
+	}
+	if o.ArtifactErr != nil {
+		inner := o
+		inner.ArtifactErr = nil
+		d := Decide(inner)
+		return Decision{Verdict: InconclusiveEnv, Blame: BlameEnvironment, Anomaly: "env:artifact-write",
+			Reason: fmt.Sprintf("the host could not write the run's trace or artifacts (%v), so the run is no evidence; without that, it gave %s: %s", o.ArtifactErr, d.Verdict, d.Reason)}
+	}
+	if o.EnvHazard != "" {
+		return Decision{Verdict: InconclusiveEnv, Blame: BlameEnvironment, Anomaly: "env:outside-the-simulation", Reason: o.EnvHazard}
 	}
 	var wd *sim.WatchdogError
 	if errors.As(o.RunErr, &wd) {

@@ -59,6 +59,8 @@ type attempt struct {
 	lastHeal  clock.Time
 	checks    []Check
 	obs       Observation
+	// artifactErr is the trace the host could not write.
+	artifactErr error
 }
 
 // Run runs scenario s on seed and decides its verdict. A failing seed is
@@ -113,7 +115,8 @@ func (r *Registry) Run(s Scenario, seed uint64, opts RunOptions) (Result, error)
 	res = decorate(res, Decide(obs), &a)
 	if opts.OutDir != "" {
 		if err := writeArtifacts(opts.OutDir, &res, trace.Bytes(), a.hist); err != nil {
-			return res, err
+			obs.ArtifactErr = err
+			res = decorate(res, Decide(obs), &a)
 		}
 	}
 	return res, nil
@@ -150,6 +153,9 @@ func decorate(res Result, d Decision, a *attempt) Result {
 	res.Failovers = a.failovers
 	if a.runErr != nil {
 		res.Error = a.runErr.Error()
+	}
+	if a.artifactErr != nil && res.Error == "" {
+		res.Error = a.artifactErr.Error()
 	}
 	var ce *CheckerPanicError
 	if errors.As(a.obs.CheckerErr, &ce) && res.Error == "" {
@@ -278,6 +284,10 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		a.schedule = sched
 	}
 	a.sim, a.runErr = w.Run()
+	var twe *sim.TraceWriteError
+	if errors.As(a.runErr, &twe) {
+		a.runErr, a.artifactErr = nil, twe
+	}
 	if nem != nil {
 		if err := nem.Err(); err != nil && a.runErr == nil {
 			a.runErr = err
@@ -315,17 +325,28 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		a.failovers = &n
 	}
 	a.obs = Observation{
-		RunErr:     a.runErr,
-		CheckerErr: checkErr,
-		TraceHash:  a.sim.TraceHash,
-		Check:      a.check,
-		Checks:     a.checks,
-		Faults:     a.landings,
+		RunErr:      a.runErr,
+		CheckerErr:  checkErr,
+		ArtifactErr: a.artifactErr,
+		EnvHazard:   cryptoHazard(a.sim.ForeignCryptoReads),
+		TraceHash:   a.sim.TraceHash,
+		Check:       a.check,
+		Checks:      a.checks,
+		Faults:      a.landings,
 	}
 	if err := guardChecker("cross-check", func() { a.obs.CrossCheck = crossCheck(a.hist, s.Model, a.check) }); err != nil {
 		a.obs.CheckerErr = err
 	}
 	return a, nil
+}
+
+// cryptoHazard explains reads of crypto/rand.Reader that came from
+// outside the running world, or returns "" when there were none.
+func cryptoHazard(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d read(s) of crypto/rand.Reader came from a goroutine other than the world's while it ran: another test or goroutine in this process (TLS, UUIDs, a parallel test) or one the system under test started. They were served from the host's reader, so the world's streams did not shift, but something outside the simulation ran alongside it; run worlds alone in their process (faultline's sweeps do)", n)
 }
 
 // guardChecker runs fn, a checker judging a history, and turns a panic in

@@ -1,6 +1,8 @@
 package sim_test
 
 import (
+	cryptorand "crypto/rand"
+	"io"
 	"strings"
 	"testing"
 
@@ -65,5 +67,45 @@ func TestDivergenceIsLabelledByTheProducingNode(t *testing.T) {
 		if err != nil || d == nil || d.Producer != want || !strings.Contains(d.A, "send") {
 			t.Errorf("harness=%v: DiffTraces %+v, %v; want producer %s", harness, d, err, want)
 		}
+	}
+}
+
+// A read of crypto/rand.Reader from another goroutine while a world runs
+// is counted and served from the host's reader: the world's own draws do
+// not shift.
+func TestCryptoRandReadsFromOtherGoroutinesAreCountedNotServed(t *testing.T) {
+	run := func(neighbour bool) (sim.Result, []byte) {
+		var drawn []byte
+		on := func(p *probe, what string) {
+			if what != "start" {
+				return
+			}
+			if neighbour {
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					var b [32]byte
+					_, _ = io.ReadFull(cryptorand.Reader, b[:])
+				}()
+				<-done
+			}
+			b := make([]byte, 8)
+			_, _ = io.ReadFull(cryptorand.Reader, b)
+			drawn = b
+		}
+		w := newWorld(t, sim.Config{Seed: 3, Nodes: []sim.NodeSpec{{Name: "a", Factory: probes(new([]string), on)}}})
+		res, err := w.Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, drawn
+	}
+	clean, want := run(false)
+	spied, got := run(true)
+	if clean.ForeignCryptoReads != 0 || spied.ForeignCryptoReads != 1 {
+		t.Errorf("foreign reads %d and %d, want 0 and 1", clean.ForeignCryptoReads, spied.ForeignCryptoReads)
+	}
+	if string(got) != string(want) {
+		t.Errorf("the node drew %x with a neighbour reading, %x without", got, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/faultline-dst/faultline/clock"
@@ -16,7 +17,8 @@ import (
 // StopReason says why a run ended.
 type StopReason string
 
-// Why a run stopped. Only StopError carries an error.
+// Why a run stopped. Only StopError carries an error, but for a
+// *TraceWriteError, which leaves the run whole.
 const (
 	StopQuiescent  StopReason = "quiescent"   // nothing left on the agenda
 	StopTimeLimit  StopReason = "time-limit"  // reached Config.MaxTime
@@ -42,6 +44,11 @@ type Result struct {
 	// refer to.
 	Fingerprints []Fingerprint
 	Nodes        []string
+	// ForeignCryptoReads counts reads of crypto/rand.Reader from
+	// goroutines other than the world's while it ran (see package doc):
+	// served from the host's reader, but a sign that something outside
+	// the simulation ran alongside it.
+	ForeignCryptoReads int64
 }
 
 type evKind uint8
@@ -121,6 +128,7 @@ type World struct {
 	crypto  *rng.Stream
 	sites   map[string]bool
 	cur     *nodeState
+	foreign atomic.Int64 // crypto/rand reads from other goroutines
 	res     Result
 	err     error
 	done    bool
@@ -246,8 +254,7 @@ func (w *World) Run() (Result, error) {
 	reason := w.res.Stop
 	w.record(Record{Kind: KindStop, Node: -1, Peer: -1, Detail: string(reason)})
 	if err := w.trace.flush(); err != nil && w.err == nil {
-		w.err = fmt.Errorf("sim: writing trace: %w", err)
-		w.res.Stop = StopError
+		w.err = &TraceWriteError{Err: err} // the run itself ran to its end: Stop stands
 	}
 	w.res.TraceHash = w.trace.sum()
 	w.res.Records = w.trace.n
@@ -268,7 +275,7 @@ func (w *World) RunUntil(t clock.Time) (Result, error) {
 		w.run(t)
 	}
 	if err := w.trace.flush(); err != nil && w.err == nil {
-		w.err = fmt.Errorf("sim: writing trace: %w", err)
+		w.err = &TraceWriteError{Err: err}
 	}
 	r := w.res
 	r.TraceHash = w.trace.sum()
@@ -320,6 +327,7 @@ func (w *World) run(limit clock.Time) {
 		w.res.Stop = StopError
 	}
 	w.res.SimTime = w.now
+	w.res.ForeignCryptoReads = w.foreign.Load()
 }
 
 func (w *World) fail(err error) {
