@@ -56,6 +56,7 @@ func ExpectBug(t testing.TB, reg *scenario.Registry, name string, want Bug, opts
 	if *seedFlag != 0 {
 		seeds = []uint64{*seedFlag}
 	}
+	pkg := callerPackage()
 	minFound := max(want.MinFound, 1)
 	var out []scenario.Result
 	found := 0
@@ -68,7 +69,7 @@ func ExpectBug(t testing.TB, reg *scenario.Registry, name string, want Bug, opts
 		}
 		out = append(out, res)
 		counts[string(res.Verdict)]++
-		replay := fmt.Sprintf("\treplay: %s\n\tor: go test -run '%s' -args -faultline.seed=%d", scenario.ReplayCommand(name, seed), t.Name(), seed)
+		replay := fmt.Sprintf("\treplay: %s\n\tor: go test -run '%s' -args -faultline.seed=%d", replayCommand(pkg, name, seed), t.Name(), seed)
 		switch {
 		case res.Verdict == scenario.FailReproducible && res.Blame == scenario.BlameSUT && anomalyMatches(res.Anomaly, want.Anomaly):
 			found++
@@ -94,7 +95,7 @@ func ExpectBug(t testing.TB, reg *scenario.Registry, name string, want Bug, opts
 		sort.Strings(vs)
 		first := seeds[0]
 		t.Errorf("faultline: %s: the known bug (%s) was found on %d of %d seeds, want at least %d; verdicts: %s\n\treplay: %s\n\tor: go test -run '%s' -args -faultline.seed=%d",
-			name, want.Anomaly, found, len(seeds), minFound, strings.Join(vs, ", "), scenario.ReplayCommand(name, first), t.Name(), first)
+			name, want.Anomaly, found, len(seeds), minFound, strings.Join(vs, ", "), replayCommand(pkg, name, first), t.Name(), first)
 	}
 	return out
 }
