@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/faultline-dst/faultline/checkers"
@@ -55,6 +57,7 @@ type attempt struct {
 	wcfg      workloads.Config // the workload as it ran, defaults applied
 	failovers *int             // set for a failover scenario
 	lastHeal  clock.Time
+	healed    bool // every fault healed or was refused by the end of the run
 	checks    []Check
 	obs       Observation
 }
@@ -198,6 +201,9 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 	if err != nil {
 		return a, fmt.Errorf("scenario %s: system %s: %w", s.Name, sys.Name, err)
 	}
+	if cl.Nodes, err = withClocks(cl.Nodes, s.Clocks); err != nil {
+		return a, fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
 	targets := nemesis.SUTNodes(cl.Nodes)
 	faultTargets := targets
 	if len(cl.FaultTargets) > 0 {
@@ -245,6 +251,14 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		Watchdog:       opts.Watchdog,
 		Trace:          trace,
 		BreakInvariant: s.SelfTest,
+		// End the run once nothing it is for remains: the final reads are
+		// done and every fault has healed. After that no client issues an
+		// operation and no fault changes anything, so the history is the
+		// one the run would have recorded idling on to SimTime.
+		Done: func() bool {
+			st := wl.Stats()
+			return st.FinalsDone && st.Pending == 0 && (s.Nemesis.None || (nem != nil && nem.Healed()))
+		},
 	})
 	if err != nil {
 		return a, fmt.Errorf("scenario %s: %w", s.Name, err)
@@ -272,6 +286,9 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		}
 		a.evidence = nem.Evidence()
 		a.lastHeal = nem.LastHeal()
+		a.healed = nem.Healed()
+	} else {
+		a.healed = true
 	}
 	if bad := wl.BadReplies(); len(bad) > 0 && a.runErr == nil {
 		a.runErr = &SUTError{Kind: "bad-reply", Detail: fmt.Sprintf("%d replies the adapter could not use; first from %s to %s at %v: %v", len(bad), bad[0].From, bad[0].Client, bad[0].At, bad[0].Err)}
@@ -472,4 +489,21 @@ func workloadUntil(simTime time.Duration, wcfg workloads.Config) (time.Duration,
 		return 0, fmt.Errorf("run time %v is too short for the workload: it needs its start (%v), a quiet period (%v) and two timeouts (%v) for the final reads", simTime, wcfg.StartAfter, quiet, timeout)
 	}
 	return until, nil
+}
+
+// withClocks returns nodes with the scenario's clocks set; a clock for a
+// node the system did not build is an error.
+func withClocks(nodes []sim.NodeSpec, clocks []NodeClock) ([]sim.NodeSpec, error) {
+	if len(clocks) == 0 {
+		return nodes, nil
+	}
+	out := append([]sim.NodeSpec(nil), nodes...)
+	for _, c := range clocks {
+		i := slices.IndexFunc(out, func(n sim.NodeSpec) bool { return n.Name == c.Node && !n.Harness })
+		if i < 0 {
+			return nil, fmt.Errorf("clock for node %q: the system has no such node; its nodes: %s", c.Node, strings.Join(nemesis.SUTNodes(nodes), ", "))
+		}
+		out[i].ClockOffset, out[i].DriftPPM = c.Offset, c.DriftPPM
+	}
+	return out, nil
 }
