@@ -75,7 +75,7 @@ type Observation struct {
 	// EnvHazard says what outside the simulation touched the run while it
 	// ran (another goroutine reading the world's crypto/rand stream), or
 	// "".
-	EnvHazard string
+	EnvHazard  string
 	TraceHash  uint64
 	Check      *checkers.Result // nil when no model-level checker ran
 	CrossCheck *CrossCheck      // set when the checker found an anomaly: its re-judgement, or why there is none
