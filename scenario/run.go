@@ -148,6 +148,10 @@ func decorate(res Result, d Decision, a *attempt) Result {
 	if a.runErr != nil {
 		res.Error = a.runErr.Error()
 	}
+	var pe *sim.PanicError
+	if errors.As(a.runErr, &pe) {
+		res.Panic = panicInfo(pe)
+	}
 	var ce *CheckerPanicError
 	if errors.As(a.obs.CheckerErr, &ce) && res.Error == "" {
 		res.Error = ce.Error() + "\n" + ce.Stack
