@@ -201,7 +201,7 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 	if nodes == 0 {
 		nodes = sys.DefaultNodes
 	}
-	cl, err := sys.Build(Build{Nodes: nodes, Model: s.Model, Bugs: s.Bugs})
+	cl, err := sys.Build(Build{Nodes: nodes, Model: s.Model, Bugs: s.Bugs, Options: s.SystemOptions})
 	if err != nil {
 		return a, fmt.Errorf("scenario %s: system %s: %w", s.Name, sys.Name, err)
 	}

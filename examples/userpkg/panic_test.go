@@ -14,7 +14,10 @@ import (
 
 // corrupt is a node with one bug: the first request it is asked to serve
 // finds its index corrupt, and it panics saying which node and request.
-type corrupt struct{ env *sim.Env }
+type corrupt struct {
+	env    *sim.Env
+	prefix string // a system option: how the message starts
+}
 
 func (c *corrupt) Start()                    {}
 func (c *corrupt) Timer(sim.TimerID, string) {}
@@ -27,16 +30,21 @@ func (c *corrupt) Receive(from string, msg []byte) {
 }
 
 func (c *corrupt) lookup(id uint64) {
-	panic(fmt.Sprintf("corrupt index on %s serving request %d", c.env.Name(), id))
+	panic(fmt.Sprintf("%s index on %s serving request %d", c.prefix, c.env.Name(), id))
 }
 
 func corruptSystem() scenario.System {
 	return scenario.System{
 		Name: "corrupt", Models: []history.Model{history.KV}, DefaultNodes: 3,
+		Options: map[string]string{"prefix": "how the panic message starts (default: corrupt)"},
 		Build: func(b scenario.Build) (scenario.Cluster, error) {
+			prefix := b.Options["prefix"]
+			if prefix == "" {
+				prefix = "corrupt"
+			}
 			var nodes []sim.NodeSpec
 			for i := 1; i <= b.Nodes; i++ {
-				nodes = append(nodes, sim.NodeSpec{Name: fmt.Sprintf("n%d", i), Factory: func(env *sim.Env) sim.Node { return &corrupt{env: env} }})
+				nodes = append(nodes, sim.NodeSpec{Name: fmt.Sprintf("n%d", i), Factory: func(env *sim.Env) sim.Node { return &corrupt{env: env, prefix: prefix} }})
 			}
 			return scenario.Cluster{Nodes: nodes}, nil
 		},
@@ -115,5 +123,48 @@ func TestShrinkMovesAPanic(t *testing.T) {
 	}
 	if sh.After.Nodes != 1 || sh.Anomaly != first.Anomaly {
 		t.Errorf("shrunk to %d nodes (want 1) with %q (want %q); first panic on %s", sh.After.Nodes, sh.Anomaly, first.Anomaly, first.Panic.Node)
+	}
+}
+
+// TestFixedTopologyAndSystemOptions: a system that declares a fixed
+// topology keeps its nodes through shrinking, and a scenario sets the
+// system's own options, in Go and in a plan, checked against what the
+// system declares.
+func TestFixedTopologyAndSystemOptions(t *testing.T) {
+	var r scenario.Registry
+	sys := corruptSystem()
+	sys.FixedTopology = true
+	if err := r.AddSystem(sys); err != nil {
+		t.Fatal(err)
+	}
+	s := corruptScenario()
+	s.SystemOptions = map[string]string{"prefix": "torn"}
+	if err := r.AddScenario(s); err != nil {
+		t.Fatal(err)
+	}
+	sh, _, err := r.Shrink(s, 1, scenario.ShrinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh.After.Nodes != 3 {
+		t.Errorf("a fixed topology shrunk to %d nodes", sh.After.Nodes)
+	}
+	res, err := r.Run(s, 1, scenario.RunOptions{})
+	if err != nil || res.Panic == nil || !strings.HasPrefix(res.Panic.Message, "torn index") {
+		t.Errorf("the option did not reach the system: %v %+v", err, res.Panic)
+	}
+	bad := corruptScenario()
+	bad.Name, bad.SystemOptions = "bad", map[string]string{"prefx": "x"}
+	if err := r.AddScenario(bad); err == nil || !strings.Contains(err.Error(), `system corrupt has no option "prefx"; valid: prefix`) {
+		t.Errorf("unknown option: %v", err)
+	}
+	plan := "```faultline\nscenario: p\nfalsifies: C1\nsystem: corrupt\nmodel: kv\nchecker: linearizable\nsystem_options:\n  prefix: torn\n```\n"
+	got, err := r.ParsePlan(strings.NewReader(plan), "plan.md")
+	if err != nil || got[0].Scenario.SystemOptions["prefix"] != "torn" {
+		t.Errorf("plan: %v %+v", err, got)
+	}
+	_, err = r.ParsePlan(strings.NewReader(strings.Replace(plan, "  prefix:", "  prefx:", 1)), "plan.md")
+	if err == nil || !strings.Contains(err.Error(), `plan.md:8: system_options: system corrupt has no option "prefx"; valid: prefix`) {
+		t.Errorf("plan with an unknown option: %v", err)
 	}
 }
