@@ -249,12 +249,50 @@ func panicBlame(pe *sim.PanicError) (sig string, b Blame, reason string) {
 	}
 	b = Blame(owner)
 	switch {
-	case b == BlameSUT && pe.Node != "":
-		sig = "panic:" + pe.Node
+	case b == BlameSUT:
+		sig = PanicSignature(pe)
 	default:
 		sig = "panic:" + string(owner)
 	}
 	return sig, b, fmt.Sprintf("%v (%s)", pe, why)
+}
+
+// PanicSignature is an SUT panic's signature: "panic:" + its site (the
+// first frame of the stack that has an owner, else the innermost) + ": "
+// + its message with every run of digits written "N" and cut to 100
+// bytes. It names the bug, not the node that happened to hit it or the
+// numbers of the moment: one bug that panics on n1, n2 and n3, or with
+// index 5 and index 7, is one finding, and the shrinker may move it to
+// another node.
+func PanicSignature(pe *sim.PanicError) string {
+	site, _ := blame.First(pe.Frames)
+	if site == "" && len(pe.Frames) > 0 {
+		site = pe.Frames[0]
+	}
+	if site == "" {
+		site = "unknown-site"
+	}
+	var msg strings.Builder
+	digits := false
+	for _, r := range fmt.Sprint(pe.Value) {
+		switch {
+		case r >= '0' && r <= '9':
+			if !digits {
+				msg.WriteByte('N')
+			}
+			digits = true
+			continue
+		case r == '\n' || r == '\t':
+			r = ' '
+		}
+		digits = false
+		msg.WriteRune(r)
+	}
+	m := msg.String()
+	if len(m) > 100 {
+		m = m[:100]
+	}
+	return "panic:" + site + ": " + m
 }
 
 func nodeOwner(harness bool) string {

@@ -148,6 +148,10 @@ func decorate(res Result, d Decision, a *attempt) Result {
 	if a.runErr != nil {
 		res.Error = a.runErr.Error()
 	}
+	var pe *sim.PanicError
+	if errors.As(a.runErr, &pe) {
+		res.Panic = panicInfo(pe)
+	}
 	var ce *CheckerPanicError
 	if errors.As(a.obs.CheckerErr, &ce) && res.Error == "" {
 		res.Error = ce.Error() + "\n" + ce.Stack
@@ -197,7 +201,7 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 	if nodes == 0 {
 		nodes = sys.DefaultNodes
 	}
-	cl, err := sys.Build(Build{Nodes: nodes, Model: s.Model, Bugs: s.Bugs})
+	cl, err := sys.Build(Build{Nodes: nodes, Model: s.Model, Bugs: s.Bugs, Options: s.SystemOptions})
 	if err != nil {
 		return a, fmt.Errorf("scenario %s: system %s: %w", s.Name, sys.Name, err)
 	}
