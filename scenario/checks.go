@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/faultline-dst/faultline/history"
+	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/sim"
 )
 
@@ -31,14 +32,18 @@ func greenButBroken(s Scenario, a attempt) []Check {
 		add("checker-judges-history", !(hist && finalStateOnly[c.Checker]), PartialSurface,
 			"checker %s for a %s claim", c.Checker, s.Claim.Kind)
 	}
-	landed := 0
+	landed, reached := 0, 0
 	for _, e := range a.evidence {
+		if e.State == nemesis.NotReached {
+			continue // the run stopped before it: no evidence either way
+		}
+		reached++
 		if e.Landed {
 			landed++
 		}
 	}
-	add("faults-landed", landed == len(a.evidence), InconclusiveFaultNotProven,
-		"%d of %d faults have landing evidence", landed, len(a.evidence))
+	add("faults-landed", landed == reached, InconclusiveFaultNotProven,
+		"%d of %d faults have landing evidence (%d not reached)", landed, reached, len(a.evidence)-reached)
 	add("planned-duration", a.sim.Stop == sim.StopTimeLimit || (a.sim.Stop == sim.StopQuiescent && st.Pending == 0), PartialModel,
 		"run stopped by %s at %v of %v", a.sim.Stop, a.sim.SimTime, s.SimTime)
 	add("no-swallowed-errors", a.runErr == nil && st.BadReplies == 0, PartialModel,

@@ -33,10 +33,11 @@ const (
 	KindStop                     // the run stopped
 	KindBuggify                  // a buggify site fired
 	KindSetTimer                 // a node set a timer (digest: its duration in ns)
+	KindRole                     // a node declared its role (Env.SetRole; detail: the role, "" for none)
 	kindCount
 )
 
-var kindNames = [kindCount]string{"", "start", "send", "deliver", "drop", "timer", "log", "crash", "pause", "resume", "broken", "fault", "clock", "action", "panic", "stop", "buggify", "settimer"}
+var kindNames = [kindCount]string{"", "start", "send", "deliver", "drop", "timer", "log", "crash", "pause", "resume", "broken", "fault", "clock", "action", "panic", "stop", "buggify", "settimer", "role"}
 
 // String returns the record kind's name as written in traces.
 func (k Kind) String() string {

@@ -73,7 +73,7 @@ func producer(line string) string {
 		return "harness"
 	}
 	switch f[2] {
-	case KindSend.String(), KindLog.String(), KindBuggify.String(), KindPanic.String(), KindSetTimer.String():
+	case KindSend.String(), KindLog.String(), KindBuggify.String(), KindPanic.String(), KindSetTimer.String(), KindRole.String():
 		return "sut"
 	}
 	return "harness"

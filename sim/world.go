@@ -93,30 +93,35 @@ type nodeState struct {
 	parked  []event
 	harness bool
 	stats   NodeStats
+	booted  bool   // Start has run since the last boot or restart
+	role    string // declared with Env.SetRole; cleared by a crash
+	roleSeq uint64 // when the role was claimed (World.roleSeq)
 }
 
 // World is a simulation: nodes, network, disks, clocks and the agenda.
 type World struct {
-	cfg     Config
-	now     clock.Time
-	agenda  clock.Agenda[event]
-	nodes   []*nodeState
-	byName  map[string]int32
-	names   []string
-	net     *netsim.Network
-	trace   tracer
-	msgs    []message
-	freeMsg []uint64
-	timers  []timerRec
-	freeTmr []uint64
-	actions []func(*World)
-	labels  []string
-	crypto  *rng.Stream
-	sites   map[string]bool
-	cur     *nodeState
-	res     Result
-	err     error
-	done    bool
+	cfg       Config
+	now       clock.Time
+	agenda    clock.Agenda[event]
+	nodes     []*nodeState
+	byName    map[string]int32
+	names     []string
+	net       *netsim.Network
+	trace     tracer
+	msgs      []message
+	freeMsg   []uint64
+	timers    []timerRec
+	freeTmr   []uint64
+	actions   []func(*World)
+	labels    []string
+	crypto    *rng.Stream
+	sites     map[string]bool
+	cur       *nodeState
+	res       Result
+	err       error
+	done      bool
+	roleSeq   uint64                    // role claims so far
+	roleWatch []func(node, role string) // OnRoleChange observers
 }
 
 // New builds a world from cfg. Nodes boot at instant 0 when Run starts.
@@ -381,6 +386,7 @@ func (w *World) boot(n *nodeState) {
 		return
 	}
 	n.node = built
+	n.booted = true
 	w.call(n, callStart, "", nil, 0, "")
 }
 
@@ -390,7 +396,7 @@ func (w *World) deliver(ev event) {
 	if m.toInc != n.inc {
 		w.res.Events++
 		w.res.Dropped++
-		n.stats.MessagesLost++
+		w.countLost(n, m.from)
 		w.record(Record{Kind: KindDrop, Node: m.from, Peer: m.to, Len: len(m.payload), Digest: Digest(m.payload), Detail: "receiver-crashed"})
 		w.freeMessage(ev.id)
 		return

@@ -48,6 +48,11 @@ type node struct {
 	buf       []byte                    // scratch for marshalling messages
 }
 
+// roles are the roles a replica declares (sim.Env.SetRole), from raft's
+// soft state.
+var roles = map[raft.StateType]string{raft.StateFollower: "follower", raft.StateCandidate: "candidate",
+	raft.StateLeader: "leader", raft.StatePreCandidate: "pre-candidate"}
+
 // pending is a client request waiting for raft.
 type pending struct {
 	client string // the node to reply to
@@ -84,6 +89,7 @@ var errInconsistent = errors.New("inconsistent state on disk")
 func (n *node) halt(what string, err error) {
 	n.halted = err
 	n.env.Logf("FATAL %s: %v; the node stops", what, err)
+	n.env.SetRole("") // a stopped process holds no role
 	if errors.Is(err, errInconsistent) {
 		n.env.Fail("%s: %v", what, err)
 	}
@@ -208,6 +214,7 @@ func (n *node) ready() {
 		}
 		n.serveReads()
 		if rd.SoftState != nil {
+			n.env.SetRole(roles[rd.SoftState.RaftState]) // faults may aim at the leader
 			n.lead = rd.SoftState.Lead
 			was := n.leader
 			n.leader = rd.SoftState.RaftState == raft.StateLeader

@@ -78,6 +78,7 @@ func raftkvSystem() scenario.System {
 		Models: []history.Model{history.KV, history.Register, history.Set, history.Counter, history.Queue,
 			history.Log, history.Lock, history.Lease, history.Ledger},
 		Faults:       []nemesis.Kind{nemesis.Partition, nemesis.Crash, nemesis.Pause, nemesis.ClockOffset, nemesis.ClockDrift, nemesis.ClockJump, nemesis.Clog, nemesis.Loss, nemesis.Duplicate, nemesis.Reorder, nemesis.Upgrade, nemesis.Disk},
+		Roles:        []string{"leader"}, // raft's soft state (node.go)
 		Bugs:         bugs,
 		DefaultNodes: 3,
 		Build: func(b scenario.Build) (scenario.Cluster, error) {
@@ -112,6 +113,7 @@ func pbkvSystem() scenario.System {
 		Summary:      "a primary-backup key-value store with a view manager and leases (not raft)",
 		Models:       []history.Model{history.KV, history.Register},
 		Faults:       []nemesis.Kind{nemesis.Partition, nemesis.Crash, nemesis.Pause, nemesis.ClockDrift, nemesis.Clog, nemesis.Loss},
+		Roles:        []string{"primary"}, // the view a replica knows (replica.go)
 		Bugs:         bugs,
 		DefaultNodes: 3,
 		Build: func(b scenario.Build) (scenario.Cluster, error) {
@@ -238,7 +240,7 @@ func Scenarios() []scenario.Scenario {
 	// Ledger: duplicated client requests and retries with the same key.
 	ledgerW := workloads.Config{Clients: 4, OpsPerClient: 50, Keys: 3, Retries: 2, Timeout: 300 * time.Millisecond, Targeting: workloads.TargetSticky}
 	ledgerNem := scenario.NemesisSpec{Budget: nemesis.Budget{Kinds: []nemesis.Kind{nemesis.Duplicate, nemesis.Partition}, MaxDown: 1, MaxFaults: 6, MaxNetP: 0.5,
-		Targets: append([]string{"n1", "n2", "n3"}, clients(4)...)}}
+		Targets: append([]string{"n1", "n2", "n3"}, clients(4)...), Roles: []string{"leader"}}}
 	out = append(out,
 		model("fencing_tokens_reject_stale_holders", c7, history.Lock, "lock", lockW, lockNem),
 		model("fencing_tokens_reject_stale_holders@"+raftkv.BugLockNoFencing, c7, history.Lock, "lock", lockW, lockNem, raftkv.BugLockNoFencing),
