@@ -12,9 +12,11 @@
 //	-faultline.seed N     run only seed N
 //	-faultline.seeds N    run seeds 1..N (default 10)
 //
-// A test fails on any FAIL verdict, and on an INCONCLUSIVE one unless
-// Options.AllowInconclusive is set; the log names the verdict, the blame,
-// the reason and the replay command.
+// Only PASS-smoke and PASS-hardening pass by default. Each weaker outcome
+// fails the test unless its option says otherwise (AllowInconclusive,
+// AllowPartialSurface, AllowPartialModel, AllowNotRun); FAIL verdicts
+// always fail it. The log names the verdict, the blame, the reason and the
+// replay command.
 package faultlinetest
 
 import (
@@ -32,13 +34,39 @@ var (
 	seedsFlag = flag.Int("faultline.seeds", 10, "run seeds 1..N of each faultline scenario")
 )
 
-// Options adjust Run.
+// Options adjust Run. Each Allow option lets one weaker outcome pass (it
+// is still logged); none of them lets a FAIL verdict pass.
 type Options struct {
-	// AllowInconclusive lets INCONCLUSIVE verdicts pass (they are
-	// logged); FAIL verdicts always fail the test.
+	// AllowInconclusive lets INCONCLUSIVE-env, INCONCLUSIVE-fault-not-proven
+	// and INCONCLUSIVE-oracle-too-weak pass.
 	AllowInconclusive bool
+	// AllowPartialSurface lets PARTIAL-surface pass: no model-level
+	// checker ran.
+	AllowPartialSurface bool
+	// AllowPartialModel lets PARTIAL-model pass: the checker decided only
+	// part of the history, or a green-but-broken check demoted the run.
+	AllowPartialModel bool
+	// AllowNotRun lets NOT-RUN pass.
+	AllowNotRun bool
 	// Run are the options of each run.
 	Run scenario.RunOptions
+}
+
+// passes reports whether verdict v lets the test pass under o.
+func (o Options) passes(v scenario.Verdict) bool {
+	switch v {
+	case scenario.PassSmoke, scenario.PassHardening:
+		return true
+	case scenario.InconclusiveEnv, scenario.InconclusiveFaultNotProven, scenario.InconclusiveOracleTooWeak:
+		return o.AllowInconclusive
+	case scenario.PartialSurface:
+		return o.AllowPartialSurface
+	case scenario.PartialModel:
+		return o.AllowPartialModel
+	case scenario.NotRun:
+		return o.AllowNotRun
+	}
+	return false // FAIL-*, and any verdict this package does not know
 }
 
 // Run runs the named scenario of reg over the seeds the flags select and
@@ -66,14 +94,13 @@ func Run(t testing.TB, reg *scenario.Registry, name string, opts ...Options) []s
 			return out
 		}
 		out = append(out, res)
-		bad := res.Verdict.IsFail() || (!o.AllowInconclusive && (res.Verdict == scenario.InconclusiveEnv ||
-			res.Verdict == scenario.InconclusiveFaultNotProven || res.Verdict == scenario.InconclusiveOracleTooWeak))
+		bad := !o.passes(res.Verdict)
 		msg := fmt.Sprintf("faultline: %s seed %d: %s (blame %s): %s\n\treplay: %s\n\tor: go test -run '%s' -args -faultline.seed=%d",
 			name, seed, res.Verdict, blameText(res.Blame), res.Reason, scenario.ReplayCommand(name, seed), t.Name(), seed)
 		if bad {
 			t.Error(msg)
-		} else if testing.Verbose() {
-			t.Logf("faultline: %s seed %d: %s", name, seed, res.Verdict)
+		} else if testing.Verbose() || (res.Verdict != scenario.PassSmoke && res.Verdict != scenario.PassHardening) {
+			t.Logf("faultline: %s seed %d: %s (allowed by Options): %s", name, seed, res.Verdict, res.Reason)
 		}
 	}
 	return out

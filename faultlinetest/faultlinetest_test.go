@@ -7,6 +7,8 @@ import (
 
 	"github.com/faultline-dst/faultline/examples/reference"
 	"github.com/faultline-dst/faultline/faultlinetest"
+	"github.com/faultline-dst/faultline/history"
+	"github.com/faultline-dst/faultline/scenario"
 )
 
 // recorder stands in for a *testing.T to see what Run reports.
@@ -57,4 +59,67 @@ func TestRunUnknownScenario(t *testing.T) {
 // go test -fuzz=FuzzMemstoreKV the fuzzer chooses fault schedules.
 func FuzzMemstoreKV(f *testing.F) {
 	faultlinetest.Fuzz(f, reference.Registry(), "memstore_kv_linearizable_under_pauses")
+}
+
+// TestOnlyPassPassesByDefault runs real scenarios that end in each weaker
+// verdict: each fails the test by default and passes only with its own
+// option.
+func TestOnlyPassPassesByDefault(t *testing.T) {
+	reg := reference.Registry()
+	base, err := reg.Scenario("memstore_kv_linearizable_under_pauses")
+	if err != nil {
+		t.Fatal(err)
+	}
+	variant := func(name string, change func(*scenario.Scenario)) string {
+		s := base
+		s.Name = name
+		change(&s)
+		if err := reg.AddScenario(s); err != nil {
+			t.Fatal(err)
+		}
+		return name
+	}
+	tests := []struct {
+		scenario string
+		verdict  scenario.Verdict
+		allow    faultlinetest.Options
+	}{
+		{variant("surface", func(s *scenario.Scenario) { s.Checker = scenario.NoChecker }), scenario.PartialSurface, faultlinetest.Options{AllowPartialSurface: true}},
+		{variant("cut-short", func(s *scenario.Scenario) { s.MaxEvents = 200 }), scenario.PartialModel, faultlinetest.Options{AllowPartialModel: true}},
+		{variant("no-node-seen", func(s *scenario.Scenario) {
+			s.History = history.AllFields.Minus(history.Fields(history.FieldNodeSeen))
+		}), scenario.InconclusiveOracleTooWeak, faultlinetest.Options{AllowInconclusive: true}},
+	}
+	others := []faultlinetest.Options{{AllowInconclusive: true}, {AllowPartialSurface: true}, {AllowPartialModel: true}, {AllowNotRun: true}}
+	same := func(a, b faultlinetest.Options) bool {
+		return a.AllowInconclusive == b.AllowInconclusive && a.AllowPartialSurface == b.AllowPartialSurface &&
+			a.AllowPartialModel == b.AllowPartialModel && a.AllowNotRun == b.AllowNotRun
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			rec := &recorder{TB: t}
+			res := faultlinetest.Run(rec, reg, tt.scenario)
+			if len(res) == 0 || res[0].Verdict != tt.verdict {
+				t.Fatalf("want %s, got %+v", tt.verdict, res)
+			}
+			if len(rec.errors) != len(res) || !strings.Contains(rec.errors[0], string(tt.verdict)) {
+				t.Errorf("by default every %s seed must fail the test; errors: %q", tt.verdict, rec.errors)
+			}
+			rec = &recorder{TB: t}
+			faultlinetest.Run(rec, reg, tt.scenario, tt.allow)
+			if len(rec.errors) > 0 {
+				t.Errorf("with %+v: %q", tt.allow, rec.errors)
+			}
+			for _, o := range others {
+				if same(o, tt.allow) {
+					continue
+				}
+				rec = &recorder{TB: t}
+				faultlinetest.Run(rec, reg, tt.scenario, o)
+				if len(rec.errors) == 0 {
+					t.Errorf("%s passed with the unrelated option %+v", tt.verdict, o)
+				}
+			}
+		})
+	}
 }

@@ -113,7 +113,7 @@ func (n *Nemesis) evidence(i int) Evidence {
 	f, st := &n.sched[i], &n.st[i]
 	e := Evidence{ID: f.ID, Kind: f.Kind, Nodes: slices.Clone(f.Nodes), Role: f.Role, State: st.state, Counters: []Counter{}}
 	switch {
-	case st.state == Pending && n.w.Done():
+	case st.state == Pending && n.w.StoppedEarly():
 		e.State = NotReached
 		e.Detail = fmt.Sprintf("not reached: the run stopped at %v, before it started (at %v)", n.w.Now(), f.Start)
 		if st.waits > 0 {

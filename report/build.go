@@ -178,13 +178,21 @@ type Finding struct {
 	Stop       string               `json:"stop,omitempty"`
 	Error      string               `json:"error,omitempty"`
 	Divergence *scenario.Divergence `json:"divergence,omitempty"`
+	// CrossCheck is the independent re-judgement of the checker's anomaly
+	// on the lowest failing seed (nil when no checker found one).
+	CrossCheck *scenario.CrossCheck `json:"cross_check,omitempty"`
 	// Blame and Reason: who is at fault and the evidence for it.
-	Blame    scenario.Blame `json:"blame"`
-	Reason   string         `json:"reason"`
-	BugType  string         `json:"bug_type"`
-	Tags     []string       `json:"tags,omitempty"`
-	Severity string         `json:"severity"`
-	Shrunk   *Reproducer    `json:"shrunk,omitempty"`
+	Blame  scenario.Blame `json:"blame"`
+	Reason string         `json:"reason"`
+	// Provisional says why an SUT blame is not final yet: the checker's
+	// anomaly was not cross-checked, or the failure was not shrunk (METHOD:
+	// the SUT is blamed when the anomaly survives both). Empty when final
+	// or not blamed on the SUT.
+	Provisional string      `json:"provisional,omitempty"`
+	BugType     string      `json:"bug_type"`
+	Tags        []string    `json:"tags,omitempty"`
+	Severity    string      `json:"severity"`
+	Shrunk      *Reproducer `json:"shrunk,omitempty"`
 	// Artifacts are the lowest failing seed's files; Page is the
 	// finding's HTML page (history and trace pictures), when written.
 	Artifacts []Artifact `json:"artifacts,omitempty"`
@@ -230,6 +238,8 @@ type Reproducer struct {
 	OpsPerClient int              `json:"ops_per_client"`
 	Runs         int              `json:"runs"`
 	Schedule     nemesis.Schedule `json:"schedule"`
+	// CrossCheck is the cross-check of the shrunk run's anomaly.
+	CrossCheck *scenario.CrossCheck `json:"cross_check,omitempty"`
 }
 
 // maxViolations bounds the violations a finding shows; the checker's
@@ -480,7 +490,7 @@ func finding(f scenario.Finding, rows []ScenarioRow, claims []Claim, shrunk map[
 	out := Finding{ID: f.ID, Scenario: f.Scenario, System: f.System, Bugs: f.Bugs, Verdict: f.Verdict,
 		Seeds: f.Seeds, Anomaly: f.Anomaly, Checker: f.Checker, Faults: []Fault{},
 		Ops:  Ops{Total: r.Operations, OK: r.OpsOK, Fail: r.OpsFail, Info: r.OpsInfo},
-		Stop: r.Stop, Error: r.Error, Divergence: r.Divergence,
+		Stop: r.Stop, Error: r.Error, Divergence: r.Divergence, CrossCheck: r.CrossCheck,
 		Blame: f.Blame, Reason: r.Reason, BugType: f.BugType, Tags: f.Tags, Severity: f.Severity,
 		Artifacts: artifacts(r.Artifacts), Page: r.Artifacts.HistoryPage, Replay: f.Replay}
 	for _, row := range rows {
@@ -507,7 +517,33 @@ func finding(f scenario.Finding, rows []ScenarioRow, claims []Claim, shrunk map[
 		out.Faults = append(out.Faults, fault(e))
 	}
 	out.Shrunk = reproducer(f, shrunk)
+	out.Provisional = provisional(out)
 	return out
+}
+
+// provisional says why a finding's SUT blame is not final: METHOD blames
+// the SUT for a checker's anomaly once an independent check agrees and
+// the anomaly survives shrinking. A panic or an assertion of the SUT's
+// own needs no cross-check, only shrinking.
+func provisional(f Finding) string {
+	if f.Blame != scenario.BlameSUT {
+		return ""
+	}
+	var why []string
+	if strings.HasPrefix(f.Anomaly, "anomaly:") {
+		ran := func(c *scenario.CrossCheck) bool { return c != nil && c.Ran && c.Agrees }
+		switch {
+		case ran(f.CrossCheck) || (f.Shrunk != nil && ran(f.Shrunk.CrossCheck)):
+		case f.CrossCheck != nil && f.CrossCheck.Detail != "":
+			why = append(why, strings.TrimPrefix(f.CrossCheck.Detail, "not cross-checked: ")+": not cross-checked")
+		default:
+			why = append(why, "not cross-checked")
+		}
+	}
+	if f.Shrunk == nil {
+		why = append(why, "not shrunk")
+	}
+	return strings.Join(why, "; ")
 }
 
 func fault(e nemesis.Evidence) Fault {
@@ -527,7 +563,7 @@ func reproducer(f scenario.Finding, shrunk map[Key]*scenario.Shrunk) *Reproducer
 			continue
 		}
 		return &Reproducer{Seed: s.Seed, Anomaly: s.Anomaly, Before: s.Before, After: s.After,
-			Clients: s.Clients, Nodes: s.Nodes, OpsPerClient: s.OpsPerClient, Runs: s.Runs, Schedule: s.Schedule.Clone()}
+			Clients: s.Clients, Nodes: s.Nodes, OpsPerClient: s.OpsPerClient, Runs: s.Runs, Schedule: s.Schedule.Clone(), CrossCheck: s.CrossCheck}
 	}
 	return nil
 }

@@ -84,6 +84,8 @@ func sweep() ([]scenario.Result, map[Key]*scenario.Shrunk, map[string]string) {
 				Explanation: "read 17 returned 3 | but write 12 of 4 completed first"}},
 			Checked: 100, Recorded: 100}
 		r.Reason = "checker linearizable found not-linearizable: " + r.Checker.Explanation
+		r.CrossCheck = &scenario.CrossCheck{Name: "brute-force", Ran: true, Agrees: true,
+			Detail: `key "k1" has no linearization (48 operations searched exhaustively, 31 states); its minimal non-linearizable prefix is its first 12 operations (up to op_id 17, invoked at 2.1s; 9 states)`}
 		r.Rerun = r.TraceHash
 		r.Faults = []nemesis.Evidence{landedFault("f1", nemesis.Partition, "n1"), landedFault("f2", nemesis.Partition, "n3")}
 		r.Artifacts = scenario.Artifacts{Trace: fmt.Sprintf("artifacts/%s/%d/trace.jsonl", r.Scenario, r.Seed),
@@ -150,7 +152,8 @@ func sweep() ([]scenario.Result, map[Key]*scenario.Shrunk, map[string]string) {
 			Before:       scenario.Size{Faults: 2, Operations: 100, Clients: 4, Nodes: 3},
 			After:        scenario.Size{Faults: 1, Operations: 6, Clients: 2, Nodes: 3},
 			Schedule:     nemesis.Schedule{{ID: "f2", Kind: nemesis.Partition, Shape: nemesis.Isolate, Nodes: []string{"n3", "n1", "n2"}, Start: clock.Time(1500 * time.Millisecond), End: clock.Time(3 * time.Second)}},
-			OpsPerClient: 3, Clients: 2, Nodes: 3, Runs: 41},
+			OpsPerClient: 3, Clients: 2, Nodes: 3, Runs: 41,
+			CrossCheck: &scenario.CrossCheck{Name: "brute-force", Ran: true, Agrees: true, Detail: `key "k1" has no linearization (6 operations searched exhaustively, 4 states)`}},
 		// A reproducer of a seed no finding has is ignored.
 		{clean, 1}: {Seed: 1},
 	}
@@ -379,4 +382,46 @@ func TestJSONRoundTrip(t *testing.T) {
 	if doc.ExitCode != 1 || doc.Summary.Status != "FAIL" {
 		t.Errorf("JSON exit code %d status %s", doc.ExitCode, doc.Summary.Status)
 	}
+}
+
+// TestProvisionalBlame: an SUT blame is final only once the checker's
+// anomaly was cross-checked and the failure shrunk; the report labels it
+// provisional until then, and says which is missing.
+func TestProvisionalBlame(t *testing.T) {
+	fail := func(anomaly string, cc *scenario.CrossCheck) scenario.Result {
+		return res("s", []string{"C1"}, 1, scenario.FailReproducible, func(r *scenario.Result) {
+			r.Anomaly, r.Blame, r.CrossCheck = anomaly, scenario.BlameSUT, cc
+			r.Reason = "checker queue found lost-write"
+		})
+	}
+	agrees := &scenario.CrossCheck{Name: "brute-force", Ran: true, Agrees: true, Detail: `key "k1" has no linearization`}
+	notRun := &scenario.CrossCheck{Name: "none", Detail: "not cross-checked: model queue has no second checker"}
+	shrunk := map[Key]*scenario.Shrunk{{"s", 1}: {Seed: 1, Anomaly: "anomaly:queue:lost-write"}}
+	tests := []struct {
+		name   string
+		r      scenario.Result
+		shrunk map[Key]*scenario.Shrunk
+		want   string
+	}{
+		{"cross-checked and shrunk", fail("anomaly:queue:lost-write", agrees), shrunk, ""},
+		{"not cross-checked, not shrunk", fail("anomaly:queue:lost-write", notRun), nil, "model queue has no second checker: not cross-checked; not shrunk"},
+		{"no cross-check at all, shrunk", fail("anomaly:queue:lost-write", nil), shrunk, "not cross-checked"},
+		{"an SUT panic needs no cross-check", fail("panic:n1", nil), nil, "not shrunk"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := Build(meta(), []scenario.Result{tt.r}, tt.shrunk, nil)
+			f := rep.Findings[0]
+			if f.Provisional != tt.want {
+				t.Fatalf("provisional %q, want %q", f.Provisional, tt.want)
+			}
+			md := string(rep.Markdown())
+			label := "(blame: SUT, provisional,"
+			if (tt.want != "") != strings.Contains(md, label) {
+				t.Errorf("heading label %q shown: %v, want %v:\n%s", label, strings.Contains(md, label), tt.want != "", md)
+			}
+		})
+	}
+	rep := Build(meta(), []scenario.Result{fail("anomaly:queue:lost-write", notRun)}, nil, nil)
+	golden.Check(t, "provisional.md.golden", rep.Markdown())
 }

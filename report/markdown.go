@@ -162,7 +162,11 @@ func (r Report) mdFindings(b *bytes.Buffer) {
 		return
 	}
 	for _, f := range r.Findings {
-		fmt.Fprintf(b, "### %s: %s in %s (blame: %s, %s)\n\n", f.ID, esc(f.Anomaly), esc(f.Scenario), blameName(f.Blame), esc(f.Severity))
+		blame := blameName(f.Blame)
+		if f.Provisional != "" {
+			blame += ", provisional"
+		}
+		fmt.Fprintf(b, "### %s: %s in %s (blame: %s, %s)\n\n", f.ID, esc(f.Anomaly), esc(f.Scenario), blame, esc(f.Severity))
 		sys := "system " + esc(f.System)
 		if len(f.Bugs) > 0 {
 			sys += ", bug switches " + esc(strings.Join(f.Bugs, ", "))
@@ -226,8 +230,15 @@ func (r Report) mdFindings(b *bytes.Buffer) {
 				fmt.Fprintf(b, "  - %s %s%s: %s (%s)%s\n", esc(e.ID), esc(string(e.Kind)), nodes, state, orNone(esc(e.Evidence)), detail)
 			}
 		}
+		if f.CrossCheck != nil {
+			fmt.Fprintf(b, "- **Cross-check:** %s\n", crossCheckText(f.CrossCheck))
+		}
 		mdShrunk(b, f.Shrunk)
-		fmt.Fprintf(b, "- **Blame:** %s: %s\n", blameName(f.Blame), esc(f.Reason))
+		if f.Provisional != "" {
+			fmt.Fprintf(b, "- **Blame:** %s, provisional (%s): %s\n", blameName(f.Blame), esc(f.Provisional), esc(f.Reason))
+		} else {
+			fmt.Fprintf(b, "- **Blame:** %s: %s\n", blameName(f.Blame), esc(f.Reason))
+		}
 		fmt.Fprintf(b, "- **Bug type:** %s; tags: %s; severity: %s\n", esc(f.BugType), orNone(esc(strings.Join(f.Tags, ", "))), esc(f.Severity))
 		var arts []string
 		for _, a := range f.Artifacts {
@@ -241,6 +252,20 @@ func (r Report) mdFindings(b *bytes.Buffer) {
 	}
 }
 
+// crossCheckText says what the cross-check found, or that it did not run.
+func crossCheckText(c *scenario.CrossCheck) string {
+	switch {
+	case !c.Ran:
+		if strings.HasPrefix(c.Detail, "not cross-checked") {
+			return esc(c.Detail)
+		}
+		return "not cross-checked: " + esc(c.Detail)
+	case c.Agrees:
+		return esc(c.Name) + " agrees: " + esc(c.Detail)
+	}
+	return esc(c.Name) + " DISAGREES: " + esc(c.Detail)
+}
+
 func mdShrunk(b *bytes.Buffer, s *Reproducer) {
 	if s == nil {
 		b.WriteString("- **Shrunk reproducer:** none\n")
@@ -249,6 +274,9 @@ func mdShrunk(b *bytes.Buffer, s *Reproducer) {
 	fmt.Fprintf(b, "- **Shrunk reproducer** (seed %d, %s): faults %d → %d, operations %d → %d, clients %d → %d, nodes %d → %d; %d ops per client. Its explicit schedule:\n",
 		s.Seed, plural(s.Runs, "shrinking run"), s.Before.Faults, s.After.Faults, s.Before.Operations, s.After.Operations,
 		s.Before.Clients, s.After.Clients, s.Before.Nodes, s.After.Nodes, s.OpsPerClient)
+	if s.CrossCheck != nil {
+		fmt.Fprintf(b, "  - cross-check of the shrunk run: %s\n", crossCheckText(s.CrossCheck))
+	}
 	sched, err := json.MarshalIndent(s.Schedule, "", "  ")
 	if err != nil {
 		fmt.Fprintf(b, "  (the schedule does not encode: %s)\n", esc(err.Error()))

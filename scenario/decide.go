@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -25,6 +26,10 @@ type Check struct {
 	OK     bool    `json:"ok"`
 	Detail string  `json:"detail,omitempty"`
 	Demote Verdict `json:"demote,omitempty"`
+	// Blame is who is at fault when the check demotes the run to an
+	// INCONCLUSIVE verdict ("" means the harness: it did not exercise the
+	// claim).
+	Blame Blame `json:"blame,omitempty"`
 }
 
 // Rerun is the second run of a seed whose first run failed.
@@ -42,14 +47,6 @@ type Divergence struct {
 	Harness bool   `json:"harness"` // produced by faultline code, not the SUT
 }
 
-// CrossCheck is an independent judgement of the same history (a second
-// checker, or brute force on a small history).
-type CrossCheck struct {
-	Name   string
-	Agrees bool
-	Detail string
-}
-
 // Observation is everything one run of one seed established; Decide turns
 // it into a verdict and a blame. Scenario runs fill it; tests may too.
 type Observation struct {
@@ -61,7 +58,7 @@ type Observation struct {
 	RunErr     error
 	TraceHash  uint64
 	Check      *checkers.Result // nil when no model-level checker ran
-	CrossCheck *CrossCheck      // set when the checker's anomaly was re-judged
+	CrossCheck *CrossCheck      // set when the checker found an anomaly: its re-judgement, or why there is none
 	Faults     []FaultLanding   // every scheduled fault
 	Checks     []Check          // green-but-broken checks
 	Rerun      *Rerun           // set when the first run failed
@@ -113,12 +110,16 @@ func Decide(o Observation) Decision {
 	var unlanded []string
 	for _, f := range o.Faults {
 		if !f.Landed {
-			unlanded = append(unlanded, f.ID+" ("+f.Kind+")")
+			what := f.ID + " (" + f.Kind
+			if f.Detail != "" {
+				what += ", " + f.Detail
+			}
+			unlanded = append(unlanded, what+")")
 		}
 	}
 	if len(unlanded) > 0 {
 		return Decision{Verdict: InconclusiveFaultNotProven, Blame: BlameHarness,
-			Reason: "no landing evidence for " + strings.Join(unlanded, ", ") + ": the nemesis did not exercise the claim"}
+			Reason: "no landing evidence for " + strings.Join(unlanded, "; ") + ": the nemesis did not exercise the claim"}
 	}
 	if o.Check == nil {
 		return Decision{Verdict: PartialSurface, Reason: "no model-level checker ran; only invariants and panics were watched"}
@@ -139,7 +140,7 @@ func Decide(o Observation) Decision {
 	if c.Checked < c.Recorded {
 		return Decision{Verdict: PartialModel, Reason: fmt.Sprintf("checker %s decided %d of %d operations (%.1f%%)", c.Checker, c.Checked, c.Recorded, 100*float64(c.Checked)/float64(max(c.Recorded, 1)))}
 	}
-	worst := PassHardening
+	worst, blame := PassHardening, BlameNone
 	var why []string
 	for _, ch := range o.Checks {
 		if !ch.OK {
@@ -147,14 +148,16 @@ func Decide(o Observation) Decision {
 			if v == "" {
 				v = PartialModel
 			}
-			worst = Worst(worst, v)
+			if w := Worst(worst, v); w != worst {
+				worst, blame = w, ch.Blame // the first check of the worst verdict decides the blame
+			}
 			why = append(why, ch.Name+": "+ch.Detail)
 		}
 	}
 	if worst != PassHardening {
 		d := Decision{Verdict: worst, Reason: "green-but-broken: " + strings.Join(why, "; ")}
 		if strings.HasPrefix(string(worst), "INCONCLUSIVE") {
-			d.Blame = BlameHarness
+			d.Blame = cmp.Or(blame, BlameHarness)
 		}
 		return d
 	}
@@ -195,7 +198,7 @@ func failure(o Observation) (sig string, blame Blame, reason string) {
 		if o.Check.Explanation != "" {
 			reason += ": " + o.Check.Explanation
 		}
-		if o.CrossCheck != nil && !o.CrossCheck.Agrees {
+		if o.CrossCheck != nil && o.CrossCheck.Ran && !o.CrossCheck.Agrees {
 			return sig, BlameChecker, fmt.Sprintf("%s; but %s finds no anomaly in the same history: %s", reason, o.CrossCheck.Name, o.CrossCheck.Detail)
 		}
 		return sig, BlameSUT, reason

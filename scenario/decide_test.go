@@ -29,7 +29,7 @@ func TestDecideOrder(t *testing.T) {
 		{"env", Observation{EnvMissing: "system lacks model queue"}, InconclusiveEnv, BlameEnvironment},
 		{"watchdog", Observation{RunErr: &sim.WatchdogError{}}, InconclusiveEnv, BlameEnvironment},
 		{"anomaly reproduced", Observation{TraceHash: 7, Check: anomaly, Faults: landed, Rerun: &Rerun{TraceHash: 7, Anomaly: "anomaly:linearizable:not-linearizable"}}, FailReproducible, BlameSUT},
-		{"anomaly, checker disagrees", Observation{TraceHash: 7, Check: anomaly, CrossCheck: &CrossCheck{Name: "brute-force", Agrees: false}, Rerun: &Rerun{TraceHash: 7, Anomaly: "anomaly:linearizable:not-linearizable"}}, FailReproducible, BlameChecker},
+		{"anomaly, checker disagrees", Observation{TraceHash: 7, Check: anomaly, CrossCheck: &CrossCheck{Name: "brute-force", Ran: true, Agrees: false}, Rerun: &Rerun{TraceHash: 7, Anomaly: "anomaly:linearizable:not-linearizable"}}, FailReproducible, BlameChecker},
 		{"anomaly, rerun diverged in SUT", Observation{TraceHash: 7, Check: anomaly, Rerun: &Rerun{TraceHash: 8}, Divergence: &Divergence{Seq: 5}}, FailNondeterministic, BlameSUT},
 		{"anomaly, rerun diverged in harness", Observation{TraceHash: 7, Check: anomaly, Rerun: &Rerun{TraceHash: 8}, Divergence: &Divergence{Seq: 5, Harness: true}}, FailNondeterministic, BlameHarness},
 		{"anomaly, divergence unknown", Observation{TraceHash: 7, Check: anomaly, Rerun: &Rerun{TraceHash: 8}}, FailNondeterministic, BlameUnknown},

@@ -264,6 +264,21 @@ func (p *blockParser) scenario(b rawBlock) Scenario {
 			}
 		}
 	}
+	if s.Workload.Until == 0 && (have["run"].line > 0 || have["workload"].line > 0) {
+		simTime := s.SimTime
+		if simTime == 0 {
+			simTime = DefaultSimTime
+		}
+		// The system's own start delay (Cluster.StartAfter) is known only
+		// once it is built: a run can still refuse what passes here.
+		if _, err := workloadUntil(simTime, s.Workload); err != nil {
+			line := have["run"].line
+			if line == 0 {
+				line = have["workload"].line
+			}
+			p.fail(line, "%v; give run.time more, or workload.timeout less", err)
+		}
+	}
 	if wf, ok := have["workload"]; ok && s.Model != "" && containsModel(history.Models(), s.Model) {
 		cfg := s.Workload
 		cfg.Model, cfg.Targets = s.Model, []string{"n1"}

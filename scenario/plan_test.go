@@ -143,3 +143,43 @@ func TestPlanExplicitSchedule(t *testing.T) {
 		t.Fatalf("schedule %+v", s)
 	}
 }
+
+// TestPlanIndentedBlock: a block inside a Markdown list item is indented
+// as a whole; its fields count their indentation from the fence.
+func TestPlanIndentedBlock(t *testing.T) {
+	r := registry(t)
+	var b strings.Builder
+	b.WriteString("- A scenario in a list:\n\n")
+	for _, l := range strings.SplitAfter(goodPlan[strings.Index(goodPlan, "```faultline"):], "\n") {
+		if l != "" {
+			b.WriteString("  " + l)
+		}
+	}
+	got, err := r.ParsePlan(strings.NewReader(b.String()), "plan.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := got[0].Scenario; s.Nodes != 1 || s.Workload.Clients != 2 || len(s.Nemesis.Budget.Kinds) != 1 {
+		t.Errorf("parsed %+v", s)
+	}
+	bad := strings.Replace(b.String(), "  model: kv\n", "model: kv\n", 1)
+	if _, err := r.ParsePlan(strings.NewReader(bad), "plan.md"); err == nil || !strings.Contains(err.Error(), "plan.md:8: line \"model: kv\" is indented less than its block's opening fence") {
+		t.Errorf("under-indented line: %v", err)
+	}
+}
+
+// TestPlanRunTimeTooShort: plan check refuses a run time that leaves the
+// workload no room for its timeouts and final reads, as the run would.
+func TestPlanRunTimeTooShort(t *testing.T) {
+	r := registry(t)
+	plan := strings.Replace(goodPlan, "  timeout: 200ms\n", "", 1)
+	plan = strings.Replace(plan, "  time: 2s\n", "  time: 3s\n", 1)
+	_, err := r.ParsePlan(strings.NewReader(plan), "plan.md")
+	if err == nil || !strings.Contains(err.Error(), "plan.md:31: run time 3s is too short for the workload") {
+		t.Fatalf("got %v", err)
+	}
+	plan = strings.Replace(plan, "  time: 3s\n", "  time: 4s\n", 1)
+	if _, err := r.ParsePlan(strings.NewReader(plan), "plan.md"); err != nil {
+		t.Errorf("4s with the default 1s timeout: %v", err)
+	}
+}

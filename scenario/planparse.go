@@ -39,7 +39,7 @@ func parseBlocks(r io.Reader, file string) ([]rawBlock, error) {
 	var blocks []rawBlock
 	var cur *rawBlock
 	var section *rawField
-	fence := ""
+	fence, indent := "", 0
 	for line := 1; sc.Scan(); line++ {
 		text := sc.Text()
 		trimmed := strings.TrimSpace(text)
@@ -49,6 +49,9 @@ func parseBlocks(r io.Reader, file string) ([]rawBlock, error) {
 					blocks = append(blocks, rawBlock{line: line})
 					cur = &blocks[len(blocks)-1]
 					section = nil
+					// A block inside a list item is indented as a whole:
+					// its fields' indentation counts from the fence's.
+					indent = len(text) - len(strings.TrimLeft(text, " "))
 				}
 				fence = f
 				if info != "faultline" {
@@ -72,6 +75,10 @@ func parseBlocks(r io.Reader, file string) ([]rawBlock, error) {
 		if strings.Contains(text, "\t") {
 			return nil, &PlanError{file, line, "tab in a faultline block; indent with spaces"}
 		}
+		if len(text)-len(strings.TrimLeft(text, " ")) < indent {
+			return nil, &PlanError{file, line, fmt.Sprintf("line %q is indented less than its block's opening fence (%d spaces)", trimmed, indent)}
+		}
+		text = text[indent:]
 		indented := text[0] == ' '
 		key, value, ok := strings.Cut(trimmed, ":")
 		key, value = strings.TrimSpace(key), strings.TrimSpace(value)

@@ -36,6 +36,9 @@ type Result struct {
 	Stop       string `json:"stop"`
 	// Checker is the checker's full answer (nil when none ran).
 	Checker *checkers.Result `json:"checker,omitempty"`
+	// CrossCheck is the independent re-judgement of the checker's anomaly
+	// (nil when there was none): whether it ran, agrees, and why.
+	CrossCheck *CrossCheck `json:"cross_check,omitempty"`
 	// Faults is the landing evidence of every scheduled fault, and
 	// Schedule the schedule itself (an explicit fault list that replays).
 	Faults   []nemesis.Evidence `json:"faults"`

@@ -48,7 +48,9 @@ type attempt struct {
 	stats    workloads.Stats
 	check    *checkers.Result
 	evidence []nemesis.Evidence
+	landings []FaultLanding // evidence judged with the client operations
 	schedule nemesis.Schedule
+	wcfg     workloads.Config // the workload as it ran, defaults applied
 	lastHeal clock.Time
 	checks   []Check
 	obs      Observation
@@ -132,6 +134,7 @@ func decorate(res Result, d Decision, a *attempt) Result {
 		}
 	}
 	res.Checker = a.check
+	res.CrossCheck = a.obs.CrossCheck
 	res.Faults = a.evidence
 	res.Schedule = a.schedule
 	res.Checks = a.checks
@@ -222,25 +225,16 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		budget.Roles = nil
 	}
 	if wcfg.Until == 0 {
-		// Stop regular operations with at least 30% of the run left, and
-		// room for a timeout, the quiet period and the final reads.
-		timeout := wcfg.Timeout
-		if timeout == 0 {
-			timeout = time.Second // workloads' default
-		}
-		quiet := wcfg.Quiet
-		if quiet == 0 {
-			quiet = timeout
-		}
-		wcfg.Until = min(s.SimTime*7/10, s.SimTime-quiet-2*timeout)
-		if wcfg.Until <= wcfg.StartAfter {
-			return a, fmt.Errorf("scenario %s: run time %v is too short for the workload: it needs its start (%v), a quiet period (%v) and two timeouts (%v) for the final reads", s.Name, s.SimTime, wcfg.StartAfter, quiet, timeout)
+		var err error
+		if wcfg.Until, err = workloadUntil(s.SimTime, wcfg); err != nil {
+			return a, fmt.Errorf("scenario %s: %w", s.Name, err)
 		}
 	}
 	wl, err := workloads.New(wcfg)
 	if err != nil {
 		return a, fmt.Errorf("scenario %s: workload: %w", s.Name, err)
 	}
+	a.wcfg = wl.Config()
 	w, err := sim.New(sim.Config{
 		Seed:           seed,
 		Nodes:          append(append([]sim.NodeSpec(nil), cl.Nodes...), wl.Nodes()...),
@@ -300,22 +294,16 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		cr := c.Check(a.hist, copts)
 		a.check = &cr
 	}
+	a.landings, a.evidence = landings(&a)
 	a.checks = greenButBroken(s, a)
 	a.obs = Observation{
 		RunErr:    a.runErr,
 		TraceHash: a.sim.TraceHash,
 		Check:     a.check,
 		Checks:    a.checks,
+		Faults:    a.landings,
 	}
-	for _, e := range a.evidence {
-		if e.State == nemesis.Pending || e.State == nemesis.Refused || e.State == nemesis.NotReached {
-			continue
-		}
-		a.obs.Faults = append(a.obs.Faults, FaultLanding{ID: e.ID, Kind: string(e.Kind), Landed: e.Landed, Detail: e.Detail})
-	}
-	if a.check != nil && a.check.Outcome == checkers.Anomaly {
-		a.obs.CrossCheck = crossCheck(a.hist, s.Model, a.check)
-	}
+	a.obs.CrossCheck = crossCheck(a.hist, s.Model, a.check)
 	return a, nil
 }
 
@@ -508,4 +496,23 @@ func teeWriter(a io.Writer, b io.Writer) io.Writer {
 		return b
 	}
 	return io.MultiWriter(a, b)
+}
+
+// workloadUntil is when regular operations stop: with at least 30% of the
+// run left, and room for a timeout, the quiet period and the final reads.
+// It is an error when that leaves no time after the workload's start.
+func workloadUntil(simTime time.Duration, wcfg workloads.Config) (time.Duration, error) {
+	timeout := wcfg.Timeout
+	if timeout == 0 {
+		timeout = time.Second // workloads' default
+	}
+	quiet := wcfg.Quiet
+	if quiet == 0 {
+		quiet = timeout
+	}
+	until := min(simTime*7/10, simTime-quiet-2*timeout)
+	if until <= wcfg.StartAfter {
+		return 0, fmt.Errorf("run time %v is too short for the workload: it needs its start (%v), a quiet period (%v) and two timeouts (%v) for the final reads", simTime, wcfg.StartAfter, quiet, timeout)
+	}
+	return until, nil
 }

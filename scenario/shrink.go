@@ -129,6 +129,7 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 		out.Schedule = nemesis.Schedule{}
 	}
 	out.OpsPerClient, out.Clients, out.Nodes = cur.Workload.OpsPerClient, cur.Workload.Clients, cur.Nodes
+	out.CrossCheck = final.CrossCheck
 	out.After = Size{Faults: len(cur.Nemesis.Schedule), Operations: final.Operations, Clients: cur.Workload.Clients, Nodes: cur.Nodes}
 	return out, cur, nil
 }

@@ -23,4 +23,7 @@ type Shrunk struct {
 	Clients      int `json:"clients"`
 	Nodes        int `json:"nodes"`
 	Runs         int `json:"runs"` // runs the shrinker made
+	// CrossCheck is the cross-check of the shrunk run's anomaly (nil when
+	// it is not a checker's anomaly).
+	CrossCheck *CrossCheck `json:"cross_check,omitempty"`
 }

@@ -39,6 +39,7 @@ func (w *World) Crash(name string) error {
 		n.stats.CrashesRunning++ // its Start had run: volatile memory is lost
 	}
 	n.up, n.paused, n.booted = false, false, false
+	drop(n.node)
 	n.node, n.env = nil, nil
 	n.inc++
 	for _, ev := range n.parked {
@@ -69,6 +70,13 @@ func (w *World) Crash(name string) error {
 	}
 	w.notifyBroken(w.net.CrashNode(netsim.Node(n.idx)))
 	return nil
+}
+
+// drop tells a node that implements Dropper that its object is discarded.
+func drop(node Node) {
+	if d, ok := node.(Dropper); ok {
+		d.Drop()
+	}
 }
 
 // Restart boots the named crashed node again from its own factory.

@@ -381,3 +381,39 @@ func TestRealTimePacesButKeepsTheTrace(t *testing.T) {
 		t.Errorf("a 200ms run in real time took only %v", took)
 	}
 }
+
+// dropper counts Drop calls on its incarnations.
+type dropper struct {
+	env   *sim.Env
+	drops *[]string
+}
+
+func (d *dropper) Start()                    {}
+func (d *dropper) Receive(string, []byte)    {}
+func (d *dropper) Timer(sim.TimerID, string) {}
+func (d *dropper) Drop() {
+	*d.drops = append(*d.drops, fmt.Sprintf("%s/%d", d.env.Name(), d.env.Incarnation()))
+}
+
+// TestDropperIsToldWhenItsObjectIsDiscarded: Drop runs at a crash and,
+// for nodes still up, once when Run returns; never for a node that is down.
+func TestDropperIsToldWhenItsObjectIsDiscarded(t *testing.T) {
+	var drops []string
+	f := func(env *sim.Env) sim.Node { return &dropper{env: env, drops: &drops} }
+	w, err := sim.New(sim.Config{Nodes: []sim.NodeSpec{{Name: "a", Factory: f}, {Name: "b", Factory: f}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.At(clock.Time(time.Millisecond), "crash a", func(w *sim.World) { _ = w.Crash("a") })
+	w.At(clock.Time(2*time.Millisecond), "restart a", func(w *sim.World) { _ = w.Restart("a") })
+	w.At(clock.Time(3*time.Millisecond), "crash b", func(w *sim.World) { _ = w.Crash("b") })
+	if _, err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(drops, " "), "a/0 b/0 a/1"; got != want {
+		t.Fatalf("drops %q, want %q", got, want)
+	}
+}

@@ -18,6 +18,15 @@ type StreamWatcher interface {
 	StreamBroken(peer string)
 }
 
+// Dropper is implemented by nodes that hold resources outside the world,
+// such as a guest node's module instance and the goroutine it runs on
+// (package guest). Drop is called once when the world discards the node's
+// object: when the node crashes, and, for a node still up, when Run
+// returns. Drop must not call the node's Env; the node is gone.
+type Dropper interface {
+	Drop()
+}
+
 // Factory builds a node. It is called at boot and at every restart with a
 // fresh Env; the node must recover whatever it needs from env.Disk().
 type Factory func(env *Env) Node

@@ -86,6 +86,9 @@ func (w *World) Note(detail string) {
 	w.record(Record{Kind: KindFault, Node: -1, Peer: -1, Detail: detail})
 }
 
-// Done reports whether Run has returned: the run is over, and what had not
-// happened by then never will.
-func (w *World) Done() bool { return w.done }
+// StoppedEarly reports whether Run has returned before the run reached
+// its end: on an error (a finding, a harness breach, the watchdog) or on
+// its event budget. What had not happened by then was never reached.
+func (w *World) StoppedEarly() bool {
+	return w.done && (w.res.Stop == StopError || w.res.Stop == StopEventLimit)
+}

@@ -225,12 +225,18 @@ func (w *World) At(t clock.Time, label string, fn func(*World)) {
 
 // Run runs the world until the agenda is empty, MaxTime or MaxEvents is
 // reached, or an error stops it. A second call returns the first result.
+// When it returns, nodes still up that implement Dropper are dropped.
 func (w *World) Run() (Result, error) {
 	if w.done {
 		return w.res, w.err
 	}
 	w.run(clock.Time(w.cfg.MaxTime))
 	w.done = true
+	for _, n := range w.nodes {
+		if n.up {
+			drop(n.node)
+		}
+	}
 	reason := w.res.Stop
 	w.record(Record{Kind: KindStop, Node: -1, Peer: -1, Detail: string(reason)})
 	if err := w.trace.flush(); err != nil && w.err == nil {

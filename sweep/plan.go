@@ -1,7 +1,9 @@
 package sweep
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,6 +123,9 @@ func ParseSeeds(s string) ([]uint64, error) {
 		var err1, err2 error
 		first, err1 = strconv.ParseUint(strings.TrimSpace(a), 10, 64)
 		last, err2 = strconv.ParseUint(strings.TrimSpace(b), 10, 64)
+		if errors.Is(err1, strconv.ErrRange) || errors.Is(err2, strconv.ErrRange) {
+			return nil, bad(fmt.Sprintf("out of range: seeds are at most %d", uint64(math.MaxUint64)))
+		}
 		if err1 != nil || err2 != nil {
 			return nil, bad("A and B must be unsigned integers")
 		}
@@ -129,6 +134,9 @@ func ParseSeeds(s string) ([]uint64, error) {
 		}
 	} else {
 		n, err := strconv.ParseUint(v, 10, 64)
+		if errors.Is(err, strconv.ErrRange) {
+			return nil, bad(fmt.Sprintf("out of range: a count is at most %d", MaxSeeds))
+		}
 		if err != nil {
 			return nil, bad("not a number")
 		}

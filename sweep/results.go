@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 
+	"github.com/faultline-dst/faultline/internal/inputfile"
 	"github.com/faultline-dst/faultline/scenario"
 )
 
@@ -15,51 +17,115 @@ import (
 // results and Options.Resume is not set.
 var ErrResultsExist = errors.New("results file already holds results")
 
+// ErrResultsFile is wrapped by every error about a results file that is
+// the user's to fix: not a regular file, in use by another sweep, a line
+// that is not a result, a torn last line where one is not expected. The
+// command line maps it to exit code 2.
+var ErrResultsFile = errors.New("bad results file")
+
+// ErrTornLine is wrapped (with ErrResultsFile) by the error ReadResults and
+// Merge return for a results file whose last line has no newline: the
+// write of a sweep killed mid-line. Resuming that sweep repairs the file.
+var ErrTornLine = errors.New("torn last line")
+
+// MaxResultLine bounds one line of a results file, so that a file that is
+// not one (or one enormous line) is an error, not an exhausted memory.
+const MaxResultLine = 16 << 20
+
 // record is one result line of a results file, with where it came from.
 type record struct {
 	res  scenario.Result
 	line int
 }
 
-// readResults parses a results file's content. A final line without its
-// newline is a write torn by a kill: it is dropped, and good is the length
-// of the content before it. Any other line that is not a result is an
-// error naming the file and the line.
-func readResults(name string, data []byte) (recs []record, good int, err error) {
-	n := 0
-	for len(data[good:]) > 0 {
-		rest := data[good:]
-		i := bytes.IndexByte(rest, '\n')
-		if i < 0 {
-			break // torn final line
+// resultsErr is a results-file error: it matches ErrResultsFile.
+func resultsErr(format string, args ...any) error {
+	return &resultsError{fmt.Sprintf(format, args...)}
+}
+
+// resultsError is an error about a results file that the user must fix.
+type resultsError struct{ msg string }
+
+func (e *resultsError) Error() string        { return e.msg }
+func (e *resultsError) Is(target error) bool { return target == ErrResultsFile }
+
+// tornError is a torn last line.
+type tornError struct {
+	name string
+	line int
+	text []byte
+}
+
+func (e *tornError) Error() string {
+	return fmt.Sprintf("%s:%d: torn last line (no newline at its end; a sweep killed mid-write leaves one): %s; "+
+		"repair it by resuming that sweep (faultline sweep --resume --results %s, with its other flags), which cuts the line and runs its seed again",
+		e.name, e.line, inputfile.Quote(e.text, 120), e.name)
+}
+
+func (e *tornError) Is(target error) bool { return target == ErrTornLine || target == ErrResultsFile }
+
+// readResults parses a results file's content, one line at a time with a
+// bound on each. A final line without its newline is a write torn by a
+// kill: it is not parsed, good is the length of the content before it and
+// torn describes it. Any other line that is not a result is an error
+// naming the file and the line, the line quoted.
+func readResults(name string, r io.Reader) (recs []record, good int64, torn *tornError, err error) {
+	lines := inputfile.NewLines(r, MaxResultLine)
+	for {
+		line, complete, err := lines.Next()
+		if errors.Is(err, io.EOF) {
+			return recs, good, nil, nil
 		}
-		n++
-		line := rest[:i]
-		good += i + 1
+		if err != nil {
+			return nil, 0, nil, resultsErr("%s:%v", name, err)
+		}
+		n := lines.Line()
+		if !complete {
+			return recs, good, &tornError{name: name, line: n, text: append([]byte(nil), line...)}, nil
+		}
+		good += int64(len(line)) + 1
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var r scenario.Result
-		if err := json.Unmarshal(line, &r); err != nil || r.Scenario == "" || r.Verdict == "" {
+		var res scenario.Result
+		if err := json.Unmarshal(line, &res); err != nil || res.Scenario == "" || res.Verdict == "" {
 			if err == nil {
 				err = errors.New("no scenario or verdict")
 			}
-			return nil, 0, fmt.Errorf("%s:%d: not a result line (%v): %s", name, n, err, truncate(string(line), 200))
+			return nil, 0, nil, resultsErr("%s:%d: not a result line (%v): %s", name, n, err, inputfile.Quote(line, 200))
 		}
-		recs = append(recs, record{res: r, line: n})
+		recs = append(recs, record{res: res, line: n})
 	}
-	return recs, good, nil
 }
 
-// ReadResults reads a results file written by Run (or by any writer of
-// scenario.WriteResult lines). A torn final line, left by a writer killed
-// mid-write, is ignored; a malformed line elsewhere is an error.
-func ReadResults(path string) ([]scenario.Result, error) {
-	data, err := os.ReadFile(path)
+// readResultsFile reads a results file that must be complete: a regular
+// file, every line a result, no torn last line.
+func readResultsFile(path string) ([]record, error) {
+	f, err := inputfile.Open(path)
+	if err != nil {
+		if errors.Is(err, inputfile.ErrNotRegular) {
+			return nil, resultsErr("%v", err)
+		}
+		return nil, err
+	}
+	defer f.Close()
+	recs, _, torn, err := readResults(path, f)
 	if err != nil {
 		return nil, err
 	}
-	recs, _, err := readResults(path, data)
+	if torn != nil {
+		return nil, torn
+	}
+	return recs, nil
+}
+
+// ReadResults reads a results file written by Run (or by any writer of
+// scenario.WriteResult lines). It must be a regular file; a line that is
+// not a result is an error naming the line, and so is a torn last line
+// (wrapping ErrTornLine), left by a writer killed mid-write: resuming the
+// sweep repairs it.
+func ReadResults(path string) ([]scenario.Result, error) {
+	recs, err := readResultsFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -70,36 +136,50 @@ func ReadResults(path string) ([]scenario.Result, error) {
 	return out, nil
 }
 
-// resultsFile is a results file open for appending.
+// resultsFile is a results file open for appending, locked against every
+// other sweep until it is closed.
 type resultsFile struct {
 	f    *os.File
 	path string
 }
 
 // openResults opens path for appending results and returns the results
-// it already holds. Without resume, a file that holds any is refused;
-// with it, a torn final line is cut off so that the next line starts
-// clean.
+// it already holds. It must be a regular file (or not exist yet); it is
+// locked exclusively (flock) for as long as it stays open, so a second
+// sweep on the same file fails at once naming the holder. Without resume,
+// a file that holds any results is refused; with it, a torn final line is
+// cut off so that the next line starts clean.
 func openResults(path string, resume bool) (*resultsFile, []record, error) {
-	data, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	f, err := inputfile.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		if errors.Is(err, inputfile.ErrNotRegular) || errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
+			return nil, nil, resultsErr("results file: %v", err)
+		}
 		return nil, nil, err
 	}
-	if len(data) > 0 && !resume {
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, nil, resultsErr("%s is in use by another sweep (%v): wait for it to end, or choose another --results file", path, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if st.Size() > 0 && !resume {
+		f.Close()
 		return nil, nil, fmt.Errorf("%s: %w; resume it or choose another file", path, ErrResultsExist)
 	}
-	recs, good, err := readResults(path, data)
+	recs, good, torn, err := readResults(path, io.NewSectionReader(f, 0, st.Size()))
 	if err != nil {
+		f.Close()
 		return nil, nil, err
 	}
-	if good < len(data) {
-		if err := os.Truncate(path, int64(good)); err != nil {
+	if torn != nil {
+		if err := f.Truncate(good); err != nil {
+			f.Close()
 			return nil, nil, fmt.Errorf("cutting the torn last line of %s: %w", path, err)
 		}
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, nil, err
 	}
 	return &resultsFile{f: f, path: path}, recs, nil
 }
@@ -120,13 +200,16 @@ func (rf *resultsFile) append(line []byte) error {
 	return nil
 }
 
+// close closes the file, which releases its lock.
 func (rf *resultsFile) close() error { return rf.f.Close() }
 
 // Merge joins results files, the shards of one sweep, into one list
 // sorted by scenario and seed. A job recorded twice is kept once when
 // both records agree (same verdict, blame and trace hash: a resumed or
 // repeated shard); when they disagree Merge fails, naming both files and
-// lines. A torn final line in a file is ignored, as ReadResults does.
+// lines. Each file is read as ReadResults does: a torn final line is an
+// error wrapping ErrTornLine, and a file that holds no result at all is an
+// error too (an empty shard is a sweep that never ran).
 func Merge(files ...string) ([]scenario.Result, error) {
 	type seen struct {
 		rec  record
@@ -135,13 +218,12 @@ func Merge(files ...string) ([]scenario.Result, error) {
 	index := map[Job]seen{}
 	var out []scenario.Result
 	for _, name := range files {
-		data, err := os.ReadFile(name)
+		recs, err := readResultsFile(name)
 		if err != nil {
 			return nil, err
 		}
-		recs, _, err := readResults(name, data)
-		if err != nil {
-			return nil, err
+		if len(recs) == 0 {
+			return nil, resultsErr("%s holds no results: was its sweep run?", name)
 		}
 		for _, r := range recs {
 			job := Job{Scenario: r.res.Scenario, Seed: r.res.Seed}

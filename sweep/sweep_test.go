@@ -337,17 +337,20 @@ func TestResultsFileTornLastLineAndCorruptMiddle(t *testing.T) {
 	}
 	torn := filepath.Join(dir, "torn.jsonl")
 	write(t, torn, good.String()+`{"scenario":"s","seed":3,"verd`)
-	rs, err := sweep.ReadResults(torn)
-	if err != nil || len(rs) != 2 {
-		t.Fatalf("torn last line: %v, %d results", err, len(rs))
+	// A torn last line is reported, not dropped: resuming repairs it.
+	if _, err := sweep.ReadResults(torn); !errors.Is(err, sweep.ErrTornLine) || !strings.Contains(err.Error(), torn+":3") || !strings.Contains(err.Error(), "--resume") {
+		t.Fatalf("torn last line: %v", err)
+	}
+	if _, err := sweep.Merge(torn); !errors.Is(err, sweep.ErrTornLine) {
+		t.Fatalf("merge of a torn file: %v", err)
 	}
 	corrupt := filepath.Join(dir, "corrupt.jsonl")
 	write(t, corrupt, `{"scenario":"s","seed":3,"verd`+"\n"+good.String())
-	if _, err := sweep.ReadResults(corrupt); err == nil || !strings.Contains(err.Error(), corrupt+":1") {
+	if _, err := sweep.ReadResults(corrupt); !errors.Is(err, sweep.ErrResultsFile) || !strings.Contains(err.Error(), corrupt+":1") {
 		t.Fatalf("corrupt first line: %v", err)
 	}
 	// Without --resume an existing file is refused, and left alone.
-	_, err = sweep.Run(context.Background(), sweep.Plan{Scenarios: []string{"s"}, Seeds: []uint64{1}},
+	_, err := sweep.Run(context.Background(), sweep.Plan{Scenarios: []string{"s"}, Seeds: []uint64{1}},
 		sweep.Options{Command: workerCommand(), Results: torn})
 	if !errors.Is(err, sweep.ErrResultsExist) {
 		t.Fatalf("existing results without resume: %v", err)

@@ -3,40 +3,99 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
+	"strings"
 
 	"github.com/faultline-dst/faultline/scenario"
 	"github.com/faultline-dst/faultline/sweep"
 )
 
+// exitBisectAbort is bisect's exit code for a usage or input error: git
+// bisect run reads 1 to 127 (but 125) as "bad", so a mistyped flag must
+// not exit 2 and mark a revision bad; any code of 128 or more aborts the
+// bisect run instead.
+const exitBisectAbort = 128
+
 const bisectHelp = `Judge this revision for 'git bisect run': run a scenario on one or more
-seeds and exit 0 if the system under test is good, 1 if it fails, and 125
-(skip this revision) when the harness, checker or environment is to blame
-or the run is inconclusive, so that bisecting never lands on a revision for
-a reason that is not the system's.
+seeds and exit 0 if the system under test is good, 1 if it is bad, 125 to
+skip this revision, and 128 (which aborts 'git bisect run') on a usage or
+input error, so that a mistyped command never marks a revision bad.
+
+The rule:
+  bad   some seed fails with the SUT to blame (FAIL-*, blame SUT);
+  good  no seed fails with the SUT to blame, and at least --min-conclusive
+        of the seeds are conclusive: PASS-* or PARTIAL-* (a run that was
+        judged and showed no anomaly);
+  skip  otherwise: too many seeds INCONCLUSIVE-* (a fault that did not
+        land, a checker that could not decide), failed with the harness,
+        checker or environment to blame, or could not run at all, so this
+        revision is not the system's to judge.
 
 Usage:
-  faultline bisect [--scenario NAME | --plan PLAN.md] [--seed N | --seeds N|A..B] [--json]
+  faultline bisect [--scenario NAME | --plan PLAN.md] [--seed N | --seeds N|A..B]
+                   [--min-conclusive FRACTION] [--json]
 
 Examples:
   git bisect start BAD GOOD
   git bisect run go run ./cmd/faultline bisect --scenario reads_linearizable_under_partition --seeds 20
 `
 
+// bisectSeed is one seed's outcome in bisect's --json output.
+type bisectSeed struct {
+	Seed       uint64           `json:"seed"`
+	Verdict    scenario.Verdict `json:"verdict"`
+	Blame      scenario.Blame   `json:"blame,omitempty"`
+	Reason     string           `json:"reason,omitempty"`
+	TraceHash  string           `json:"trace_hash,omitempty"`
+	Conclusive bool             `json:"conclusive"`
+}
+
+// bisectOutput is bisect's --json object.
+type bisectOutput struct {
+	Decision      string       `json:"decision"` // good, bad or skip
+	ExitCode      int          `json:"exit_code"`
+	Reason        string       `json:"reason"`
+	Scenario      string       `json:"scenario"`
+	Conclusive    int          `json:"conclusive"`
+	MinConclusive int          `json:"min_conclusive"`
+	Seeds         []bisectSeed `json:"seeds"`
+}
+
 func cmdBisect(args []string, stdout, stderr io.Writer) int {
+	code := bisect(args, stdout, stderr)
+	if code == exitUsage {
+		return exitBisectAbort
+	}
+	return code
+}
+
+func bisect(args []string, stdout, stderr io.Writer) int {
 	fs := flags("bisect", bisectHelp, stderr)
 	name := fs.String("scenario", "", "the scenario (default: the built-in reference scenario)")
 	plan := fs.String("plan", "", "take scenarios from the faultline blocks of `PLAN.md`")
 	seed := fs.Uint64("seed", 0, "run only this seed")
 	seeds := fs.String("seeds", "1", "seeds to run: N (1..N) or A..B")
-	asJSON := fs.Bool("json", false, "print each result as one JSON line")
+	minConclusive := fs.Float64("min-conclusive", 0.5, "the share of seeds, above 0 and at most 1, that must be conclusive for good")
+	asJSON := fs.Bool("json", false, "print the decision and every seed's outcome as one JSON object")
 	if code, done := parse(fs, args, stderr); done {
 		return code
+	}
+	for _, err := range []error{checkScenarioNames(fs, *name), checkExclusive(fs, "seed", "seeds")} {
+		if err != nil {
+			return fail(stderr, "bisect", err)
+		}
+	}
+	if math.IsNaN(*minConclusive) || *minConclusive <= 0 || *minConclusive > 1 {
+		return fail(stderr, "bisect", usagef("--min-conclusive %v: want a share above 0 and at most 1, such as 0.5", *minConclusive))
+	}
+	if fs.NArg() > 0 {
+		return fail(stderr, "bisect", usagef("unexpected arguments %q", fs.Args()))
 	}
 	list, err := sweep.ParseSeeds(*seeds)
 	if err != nil {
 		return fail(stderr, "bisect", usageError{err.Error()})
 	}
-	if *seed != 0 {
+	if fs.Changed("seed") {
 		list = []uint64{*seed}
 	}
 	src, err := loadSource(*plan)
@@ -47,30 +106,44 @@ func cmdBisect(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "bisect", err)
 	}
-	skip := false
+	out := bisectOutput{Scenario: s.Name, MinConclusive: int(math.Ceil(*minConclusive * float64(len(list))))}
+	decide := func(decision string, code int, reason string) int {
+		out.Decision, out.ExitCode, out.Reason = decision, code, reason
+		if *asJSON {
+			_ = printJSON(stdout, out)
+		} else {
+			fmt.Fprintf(stdout, "%s: %s\n", decision, reason)
+		}
+		return code
+	}
 	for _, sd := range list {
 		res, err := src.reg.Run(s, sd, scenario.RunOptions{})
 		if err != nil {
-			fmt.Fprintf(stderr, "faultline bisect: %v\n", err)
-			return exitSkip // this revision cannot even run the scenario
+			// This revision cannot even run the scenario: not the system's
+			// to judge.
+			return decide("skip", exitSkip, fmt.Sprintf("seed %d could not run: %v", sd, err))
 		}
-		if *asJSON {
-			_ = printJSON(stdout, res)
-		} else {
+		bs := bisectSeed{Seed: sd, Verdict: res.Verdict, Blame: res.Blame, Reason: res.Reason, TraceHash: res.TraceHash, Conclusive: conclusive(res.Verdict)}
+		out.Seeds = append(out.Seeds, bs)
+		if bs.Conclusive {
+			out.Conclusive++
+		}
+		if !*asJSON {
 			fmt.Fprintf(stdout, "seed %d: %s %s\n", sd, res.Verdict, res.Blame)
 		}
-		switch exitFor(res) {
-		case exitFinding:
-			fmt.Fprintf(stdout, "bad: seed %d fails with SUT blame: %s\n", sd, res.Reason)
-			return exitFinding
-		case exitInconclusive:
-			skip = true
+		if exitFor(res) == exitFinding {
+			return decide("bad", exitFinding, fmt.Sprintf("seed %d fails with SUT blame: %s", sd, res.Reason))
 		}
 	}
-	if skip {
-		fmt.Fprintln(stdout, "skip: inconclusive, or a failure not blamed on the SUT")
-		return exitSkip
+	if out.Conclusive < out.MinConclusive {
+		return decide("skip", exitSkip, fmt.Sprintf("only %d of %d seeds are conclusive, fewer than the %d --min-conclusive asks; the others are inconclusive or failed with blame not on the SUT",
+			out.Conclusive, len(list), out.MinConclusive))
 	}
-	fmt.Fprintln(stdout, "good")
-	return exitOK
+	return decide("good", exitOK, fmt.Sprintf("no seed fails with SUT blame, and %d of %d seeds are conclusive (at least %d wanted)", out.Conclusive, len(list), out.MinConclusive))
+}
+
+// conclusive reports whether a seed's verdict judges the system: it ran,
+// was checked and showed no anomaly (PASS-* or PARTIAL-*).
+func conclusive(v scenario.Verdict) bool {
+	return strings.HasPrefix(string(v), "PASS-") || strings.HasPrefix(string(v), "PARTIAL-")
 }

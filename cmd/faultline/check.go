@@ -10,7 +10,7 @@ import (
 
 const checkHelp = `Check a history recorded anywhere (a real cluster test, another tool) with
 one of faultline's checkers. The history is JSON Lines, one operation per
-line, with the fields of METHOD.md (op_id, process, model, op_type, key,
+line, with the fields of docs/METHOD.md (op_id, process, model, op_type, key,
 input, output, error, type, invoke_ts, complete_ts, timeout_marker,
 node_seen, fault_epoch).
 
@@ -34,6 +34,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	drift := fs.Float64("drift-bound", 0, "lease checker: the clock drift bound rho (e.g. 0.0005)")
 	if code, done := parse(fs, args, stderr); done {
 		return code
+	}
+	if *drift < 0 || *drift >= 1 {
+		return fail(stderr, "check", usagef("--drift-bound %v: want a rate from 0 up to (not including) 1, such as 0.0005", *drift))
 	}
 	if *path == "" || *name == "" || *model == "" {
 		return fail(stderr, "check", usagef("--history, --model and --checker are required; checkers: %v; models: %v", checkers.Names(), history.Models()))
@@ -59,7 +62,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "check", usagef("checker %s does not judge model %s; it judges %v", c.Name, m, c.Models))
 		}
 	}
-	h, err := history.ReadFile(*path)
+	h, err := readHistory(*path)
 	if err != nil {
 		return fail(stderr, "check", usageError{err.Error()})
 	}

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/faultline-dst/faultline/examples/reference"
 	"github.com/faultline-dst/faultline/scenario"
+	"github.com/faultline-dst/faultline/sweep"
 )
 
 // usageError is a bad command line or input: exit code 2.
@@ -52,7 +52,8 @@ func fail(stderr io.Writer, name string, err error) int {
 	fmt.Fprintf(stderr, "faultline %s: %v\n", name, err)
 	var ue usageError
 	var pe *scenario.PlanError
-	if errors.As(err, &ue) || errors.As(err, &pe) || errors.Is(err, os.ErrNotExist) {
+	if errors.As(err, &ue) || errors.As(err, &pe) || isInputError(err) ||
+		errors.Is(err, sweep.ErrResultsFile) || errors.Is(err, sweep.ErrResultsExist) {
 		return exitUsage
 	}
 	return exitInconclusive
@@ -70,7 +71,7 @@ func loadSource(planPath string) (*source, error) {
 	if planPath == "" {
 		return src, nil
 	}
-	ps, err := src.reg.ReadPlan(planPath)
+	ps, err := readPlan(src.reg, planPath)
 	if err != nil {
 		return nil, usageError{err.Error()} // a plan that cannot be read or parsed is bad input
 	}
@@ -175,6 +176,16 @@ func printResult(w io.Writer, r scenario.Result, plan string) {
 	}
 	if c := r.Checker; c != nil {
 		fmt.Fprintf(w, "checker     %s: %s, decided %d of %d operations\n", c.Checker, c.Outcome, c.Checked, c.Recorded)
+	}
+	if c := r.CrossCheck; c != nil {
+		switch {
+		case !c.Ran:
+			fmt.Fprintf(w, "crosscheck  %s\n", c.Detail)
+		case c.Agrees:
+			fmt.Fprintf(w, "crosscheck  %s agrees: %s\n", c.Name, c.Detail)
+		default:
+			fmt.Fprintf(w, "crosscheck  %s disagrees: %s\n", c.Name, c.Detail)
+		}
 	}
 	for _, f := range r.Faults {
 		landed := "NOT landed"

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/faultline-dst/faultline/sim"
 )
@@ -31,14 +30,14 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() != 2 {
 		return fail(stderr, "diff", usagef("want two trace files, got %d arguments", fs.NArg()))
 	}
-	a, err := os.Open(fs.Arg(0))
+	a, err := openTrace(fs.Arg(0))
 	if err != nil {
-		return fail(stderr, "diff", usageError{err.Error()})
+		return fail(stderr, "diff", err)
 	}
 	defer a.Close()
-	b, err := os.Open(fs.Arg(1))
+	b, err := openTrace(fs.Arg(1))
 	if err != nil {
-		return fail(stderr, "diff", usageError{err.Error()})
+		return fail(stderr, "diff", err)
 	}
 	defer b.Close()
 	d, err := sim.DiffTraces(a, b)
@@ -46,10 +45,7 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "diff", err)
 	}
 	if *asJSON {
-		_ = printJSON(stdout, struct {
-			Equal bool           `json:"equal"`
-			Diff  *sim.TraceDiff `json:"diff,omitempty"`
-		}{d == nil, d})
+		_ = printJSON(stdout, diffJSON(d))
 	} else if d == nil {
 		fmt.Fprintln(stdout, "the traces are equal")
 	} else {
@@ -70,4 +66,25 @@ func orEnd(s string) string {
 		return "(end of trace)"
 	}
 	return s
+}
+
+// diffOutput is diff's --json object, with snake_case keys.
+type diffOutput struct {
+	Equal bool        `json:"equal"`
+	Diff  *diffDetail `json:"diff,omitempty"`
+}
+
+type diffDetail struct {
+	Line     int      `json:"line"`
+	A        string   `json:"a"`
+	B        string   `json:"b"`
+	Context  []string `json:"context"`
+	Producer string   `json:"producer"`
+}
+
+func diffJSON(d *sim.TraceDiff) diffOutput {
+	if d == nil {
+		return diffOutput{Equal: true}
+	}
+	return diffOutput{Diff: &diffDetail{Line: d.Line, A: d.A, B: d.B, Context: d.Context, Producer: d.Producer}}
 }

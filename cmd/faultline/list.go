@@ -62,16 +62,28 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 				Claims: s.Claim.IDs, Bugs: s.Bugs, KnownBug: len(s.Bugs) > 0, Seeds: s.Seeds})
 		}
 	}
-	for _, e := range entries {
-		if *asJSON {
+	if *asJSON {
+		for _, e := range entries {
 			_ = printJSON(stdout, e)
-			continue
 		}
+		return exitOK
+	}
+	printList(stdout, entries)
+	return exitOK
+}
+
+// printList prints one scenario a line in columns as wide as their
+// longest entry, so that long names keep the columns aligned.
+func printList(w io.Writer, entries []listEntry) {
+	var wName, wSystem, wModel int
+	for _, e := range entries {
+		wName, wSystem, wModel = max(wName, len(e.Name)), max(wSystem, len(e.System)), max(wModel, len(e.Model))
+	}
+	for _, e := range entries {
 		bug := ""
 		if e.KnownBug {
 			bug = " [known bug: " + strings.Join(e.Bugs, ", ") + "]"
 		}
-		fmt.Fprintf(stdout, "%-62s %-9s %-8s %s%s\n", e.Name, e.System, e.Model, e.Checker, bug)
+		fmt.Fprintf(w, "%-*s  %-*s  %-*s  %s%s\n", wName, e.Name, wSystem, e.System, wModel, e.Model, e.Checker, bug)
 	}
-	return exitOK
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/faultline-dst/faultline/scenario"
 	"github.com/faultline-dst/faultline/sweep"
@@ -38,7 +37,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	w := stdout
 	if *out != "" {
-		f, err := os.Create(*out)
+		f, err := createOutput("--out", *out)
 		if err != nil {
 			return fail(stderr, "merge", err)
 		}

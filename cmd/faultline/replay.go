@@ -1,15 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
+	"github.com/faultline-dst/faultline/internal/inputfile"
 	"github.com/faultline-dst/faultline/scenario"
 	"github.com/faultline-dst/faultline/sim"
 )
@@ -62,6 +62,11 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "write artifacts (trace, history, result, pages) to `DIR`")
 	if code, done := parse(fs, args, stderr); done {
 		return code
+	}
+	for _, err := range []error{checkScenarioNames(fs, *name), checkHash(*hash), checkExclusive(fs, "result", "scenario", "seed", "plan")} {
+		if err != nil {
+			return fail(stderr, "replay", err)
+		}
 	}
 	recorded := *hash
 	if *from != "" {
@@ -168,43 +173,56 @@ func findDivergence(reg *scenario.Registry, s scenario.Scenario, seed uint64) *d
 		Note: fmt.Sprintf("the seed is not deterministic: two runs part at trace line %d, written by %s", d.Line, who)}
 }
 
-// readResultLine reads one result from FILE or FILE:LINE.
+// readResultLine reads one result from FILE or FILE:LINE (LINE from 1).
 func readResultLine(spec string) (scenario.Result, error) {
 	path, lineNo := spec, 0
 	if i := strings.LastIndexByte(spec, ':'); i > 0 {
 		if n, err := strconv.Atoi(spec[i+1:]); err == nil {
+			if n < 1 {
+				return scenario.Result{}, usagef("--result %s: line %d; lines count from 1", spec, n)
+			}
 			path, lineNo = spec[:i], n
 		}
 	}
-	f, err := os.Open(path)
+	f, err := inputfile.Open(path)
 	if err != nil {
 		return scenario.Result{}, usagef("--result: %v", err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for n := 1; sc.Scan(); n++ {
+	lines := inputfile.NewLines(f, maxResultLine)
+	for {
+		raw, complete, err := lines.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return scenario.Result{}, usagef("%s:%v", path, err)
+		}
+		n := lines.Line()
 		if lineNo != 0 && n != lineNo {
 			continue
 		}
-		line := bytes.TrimSpace(sc.Bytes())
+		line := bytes.TrimSpace(raw)
 		if len(line) == 0 {
+			if lineNo != 0 {
+				return scenario.Result{}, usagef("%s:%d is blank, not a result line", path, n)
+			}
 			continue
+		}
+		if !complete {
+			return scenario.Result{}, usagef("%s:%d: torn last line (no newline at its end; a sweep killed mid-write leaves one): %s", path, n, inputfile.Quote(line, 120))
 		}
 		var r scenario.Result
 		if err := json.Unmarshal(line, &r); err != nil {
-			return r, usagef("%s:%d: not a result line: %v", path, n, err)
+			return r, usagef("%s:%d: not a result line (%v): %s", path, n, err, inputfile.Quote(line, 120))
 		}
 		if r.Scenario == "" {
-			return r, usagef("%s:%d: result line has no scenario", path, n)
+			return r, usagef("%s:%d: result line has no scenario: %s", path, n, inputfile.Quote(line, 120))
 		}
 		return r, nil
 	}
-	if err := sc.Err(); err != nil {
-		return scenario.Result{}, err
-	}
 	if lineNo != 0 {
-		return scenario.Result{}, usagef("%s has no line %d", path, lineNo)
+		return scenario.Result{}, usagef("%s has no line %d (it has %d)", path, lineNo, lines.Line())
 	}
 	return scenario.Result{}, usagef("%s holds no result line", path)
 }

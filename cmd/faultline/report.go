@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/faultline-dst/faultline/report"
 	"github.com/faultline-dst/faultline/scenario"
+	"github.com/faultline-dst/faultline/sweep"
 )
 
 const reportHelp = `Turn sweep results files into the findings report: Markdown for the
@@ -50,6 +50,13 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "report", usageError{err.Error()})
 	}
+	for _, path := range fs.Args() {
+		// Bounded and kind-checked first: a torn last line or a file that is
+		// not a regular file is reported here, before the strict read.
+		if _, err := sweep.ReadResults(path); err != nil {
+			return fail(stderr, "report", usageError{err.Error()})
+		}
+	}
 	results, err := report.ReadFiles(fs.Args()...)
 	if err != nil {
 		return fail(stderr, "report", usageError{err.Error()})
@@ -71,13 +78,13 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 	}
 	wrote := false
 	if *md != "" {
-		if err := os.WriteFile(*md, r.Markdown(), 0o644); err != nil {
+		if err := writeOutput("--md", *md, r.Markdown()); err != nil {
 			return fail(stderr, "report", err)
 		}
 		wrote = true
 	}
 	if *jsonOut != "" {
-		if err := os.WriteFile(*jsonOut, js, 0o644); err != nil {
+		if err := writeOutput("--json-out", *jsonOut, js); err != nil {
 			return fail(stderr, "report", err)
 		}
 		wrote = true

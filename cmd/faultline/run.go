@@ -43,6 +43,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
+	if err := checkScenarioNames(fs, *name); err != nil {
+		return fail(stderr, "run", err)
+	}
 	if fs.NArg() > 1 {
 		return fail(stderr, "run", usagef("want at most one package, got %q", fs.Args()))
 	}
@@ -86,11 +89,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 // runOne runs a seed, writing the trace and the artifacts when asked.
 func runOne(reg *scenario.Registry, s scenario.Scenario, seed uint64, tracePath, out string) (scenario.Result, error) {
 	opts := scenario.RunOptions{OutDir: out}
+	if out != "" {
+		if err := outputDir("--out", out); err != nil {
+			return scenario.Result{}, err
+		}
+	}
 	var tf *os.File
 	if tracePath != "" {
-		f, err := os.Create(tracePath)
+		f, err := createOutput("--trace", tracePath)
 		if err != nil {
-			return scenario.Result{}, usagef("--trace: %v", err)
+			return scenario.Result{}, err
 		}
 		tf = f
 		opts.Trace = f

@@ -36,6 +36,14 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
+	for _, err := range []error{checkScenarioNames(fs, *name), checkIntRange("max-runs", *maxRuns, 1, 100_000)} {
+		if err != nil {
+			return fail(stderr, "shrink", err)
+		}
+	}
+	if err := outputDir("--out", *out); err != nil {
+		return fail(stderr, "shrink", err)
+	}
 	src, err := loadSource(*plan)
 	if err != nil {
 		return fail(stderr, "shrink", err)
@@ -46,9 +54,6 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	}
 	sh, _, err := src.reg.Shrink(s, *seed, scenario.ShrinkOptions{MaxRuns: *maxRuns})
 	if err != nil {
-		return fail(stderr, "shrink", err)
-	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fail(stderr, "shrink", err)
 	}
 	sched, _ := json.MarshalIndent(sh.Schedule, "", "  ")

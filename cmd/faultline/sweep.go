@@ -58,6 +58,11 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
+	for _, err := range []error{checkScenarioNames(fs, *names...), checkWorkers(fs, *workers), checkPositiveDuration("job-timeout", *jobTimeout)} {
+		if err != nil {
+			return fail(stderr, "sweep", err)
+		}
+	}
 	list, err := sweep.ParseSeeds(*seeds)
 	if err != nil {
 		return fail(stderr, "sweep", usageError{err.Error()})
@@ -125,6 +130,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop) // a second signal kills at once
 	sum, err := sweep.Run(ctx, p, sweep.Options{
 		Command:    command,
 		Workers:    *workers,
@@ -133,8 +139,12 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 		JobTimeout: *jobTimeout,
 		Progress:   sweep.NewProgress(stderr, isTerminal(stderr), 10*time.Second, nil),
 	})
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stderr, "faultline sweep: stopped by a signal: %d seeds recorded in %s, nothing torn; continue with the same command and --resume\n", sum.Recorded, *results)
+		return exitInconclusive
+	}
 	if err != nil {
-		if errors.Is(err, sweep.ErrUsage) || errors.Is(err, sweep.ErrResultsExist) {
+		if errors.Is(err, sweep.ErrUsage) || errors.Is(err, sweep.ErrResultsExist) || errors.Is(err, sweep.ErrResultsFile) {
 			return fail(stderr, "sweep", usageError{err.Error()})
 		}
 		return fail(stderr, "sweep", err)

@@ -1,0 +1,45 @@
+// Package guest runs an ordinary Go program, compiled with GOOS=wasip1
+// GOARCH=wasm, as a node of a simulated world, hosted by wazero.
+//
+// # How a guest runs
+//
+// Each boot of a node instantiates the module afresh (Module.Factory); a
+// crash drops the instance, memory and all, and a restart instantiates the
+// same compiled module again. The instance runs on its own goroutine, but
+// it and the world strictly alternate: the world waits while the guest
+// runs, and the guest runs only until it blocks in poll_oneoff (every
+// goroutine waits on a timer) or its program ends. A blocking poll's
+// earliest clock deadline becomes a timer on the node's own monotonic
+// clock (so drift moves it); when it fires the world resumes the guest.
+// Between two host calls a wasip1 program is a pure function of its
+// memory, so a run stays a pure function of the seed: the trace hash is
+// the same in every process, under any GOMAXPROCS, with either Engine.
+//
+// The guest sees:
+//   - clock_time_get: its node's clocks. Monotonic time is the node's
+//     monotonic clock plus one second (the Go runtime refuses a nanotime of
+//     0); wall time is WallEpoch plus the node's wall clock (offset, drift,
+//     jumps). Time does not pass while a guest runs: a guest that waits by
+//     reading the clock in a loop never sees it move.
+//   - random_get: the node's random stream (Env.Rand), which also seeds the
+//     Go runtime's map iteration order and select choices.
+//   - stdout and stderr: one trace log line per line written.
+//   - poll_oneoff: a subscription already due (a zero timeout) returns at
+//     once; otherwise the guest blocks as above.
+//
+// # How a guest fails
+//
+// A guest whose program exits with a non-zero code (a Go panic exits with
+// 2), traps, or is stopped by a budget fails the run through Env.Fail: an
+// SUT finding whose message carries the last lines of the guest's stderr
+// (for a panic, its stack). Exit code 0 is logged; the node stays up, idle.
+// Config.StepBudget stops, deterministically, a guest that makes too many
+// host calls without blocking (spinning on the clock); Config.Runaway is a
+// host-time backstop for a loop with no host call at all.
+//
+// # Compilation
+//
+// Compile, Load and Build compile a module once per process per Engine
+// (cached in memory by content hash) and keep wazero's compiled code on
+// disk under CacheDir, so another process only loads it.
+package guest

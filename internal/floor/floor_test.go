@@ -1,0 +1,142 @@
+package floor
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/faultline-dst/faultline/examples/reference"
+	"github.com/faultline-dst/faultline/internal/floor/bare"
+	"github.com/faultline-dst/faultline/scenario"
+)
+
+// TestSameWork runs both sides on a few seeds: each completes the whole
+// workload and its final reads, and faultline's verdict is a PASS.
+func TestSameWork(t *testing.T) {
+	reg := Registry()
+	s, err := reg.Scenario(ScenarioName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wl := bare.Default
+	for seed := uint64(1); seed <= 2; seed++ {
+		b := bare.Run(seed, wl)
+		ok := 0
+		for _, o := range b.Ops {
+			if o.Type == 'o' {
+				ok++
+			}
+		}
+		regular := wl.Clients * wl.Ops
+		if len(b.Ops) < regular+wl.Keys || ok < regular {
+			t.Errorf("seed %d: bare ran %d operations, %d ok; want at least %d, all %d regular ones ok", seed, len(b.Ops), ok, regular+wl.Keys, regular)
+		}
+		res, err := reg.Run(s, seed, scenario.RunOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Verdict.IsPass() || res.OpsOK < regular {
+			t.Errorf("seed %d: faultline: %s (%s), %d operations, %d ok; want a PASS with at least %d ok", seed, res.Verdict, res.Reason, res.Operations, res.OpsOK, regular)
+		}
+	}
+}
+
+// side is what one side of the floor did over the benchmark's runs.
+type side struct {
+	cpu, allocs, bytes, events, msgs, ops, simNS int64
+}
+
+// measure runs f and adds its CPU time and allocations to s. Each run
+// ends with a garbage collection inside its own window, so that each side
+// pays for its own garbage rather than the next run's.
+func (s *side) measure(f func() (events, msgs, ops, simNS int64)) {
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	c0 := cpuNS()
+	ev, msgs, ops, simNS := f()
+	runtime.GC()
+	c1 := cpuNS()
+	runtime.ReadMemStats(&m1)
+	s.cpu += c1 - c0
+	s.allocs += int64(m1.Mallocs - m0.Mallocs)
+	s.bytes += int64(m1.TotalAlloc - m0.TotalAlloc)
+	s.events += ev
+	s.msgs += msgs
+	s.ops += ops
+	s.simNS += simNS
+}
+
+func (s *side) report(b *testing.B, name string) {
+	n := float64(b.N)
+	b.ReportMetric(float64(s.cpu)/n/1e6, name+"-cpu-ms/run")
+	b.ReportMetric(float64(s.allocs)/n, name+"-allocs/run")
+	b.ReportMetric(float64(s.events)/n, name+"-events/run")
+	b.ReportMetric(float64(s.msgs)/n, name+"-msgs/run")
+	b.ReportMetric(float64(s.ops)/n, name+"-ops/run")
+	b.ReportMetric(float64(s.simNS)/n/1e6, name+"-sim-ms/run")
+}
+
+// BenchmarkFloor runs seed after seed of the same workload on the bare
+// event loop and on faultline with every feature on, interleaved (the
+// order alternates), and reports each side's CPU time, allocations,
+// events, messages, operations and simulated time per run, and the ratio
+// of CPU times (faultline / bare). The ns/op figure is both sides
+// together.
+func BenchmarkFloor(b *testing.B) {
+	reg := Registry()
+	s, err := reg.Scenario(ScenarioName)
+	if err != nil {
+		b.Fatal(err)
+	}
+	floor(b, reg, s)
+}
+
+// BenchmarkFloorRaftkv is BenchmarkFloor with faultline's side running
+// the example raftkv system (its own replicas with a WAL on the simulated
+// disk, JSON commands and the JSON client wire) on the same workload: the
+// reference system on the full path, per seed.
+func BenchmarkFloorRaftkv(b *testing.B) {
+	s := Scenario()
+	s.Name, s.System = "floor_raftkv", "raftkv"
+	reg := reference.Registry()
+	if err := reg.AddScenario(s); err != nil {
+		b.Fatal(err)
+	}
+	floor(b, reg, s)
+}
+
+func floor(b *testing.B, reg *scenario.Registry, s scenario.Scenario) {
+	var bs, fs side
+	bareRun := func(seed uint64) func() (int64, int64, int64, int64) {
+		return func() (int64, int64, int64, int64) {
+			r := bare.Run(seed, bare.Default)
+			return r.Events, r.Messages, int64(len(r.Ops)), int64(r.SimTime)
+		}
+	}
+	fullRun := func(seed uint64) func() (int64, int64, int64, int64) {
+		return func() (int64, int64, int64, int64) {
+			res, err := reg.Run(s, seed, scenario.RunOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if !res.Verdict.IsPass() {
+				b.Fatalf("seed %d: %s: %s", seed, res.Verdict, res.Reason)
+			}
+			return res.Events, res.Messages, int64(res.Operations), res.SimNS
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		seed := uint64(i%20 + 1)
+		if i%2 == 0 {
+			bs.measure(bareRun(seed))
+			fs.measure(fullRun(seed))
+		} else {
+			fs.measure(fullRun(seed))
+			bs.measure(bareRun(seed))
+		}
+	}
+	bs.report(b, "bare")
+	fs.report(b, "full")
+	b.ReportMetric(float64(fs.cpu)/float64(bs.cpu), "ratio")
+	b.ReportMetric(float64(fs.allocs)/float64(fs.events), "full-allocs/event")
+}

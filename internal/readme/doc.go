@@ -1,0 +1,5 @@
+// Package readme holds the test that runs the repository's README quick
+// start exactly as written, on a copy of the repository as a user's fresh
+// clone has it, and checks that no file refers to a path outside the
+// repository. It has no code of its own.
+package readme
