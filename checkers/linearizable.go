@@ -3,13 +3,13 @@ package checkers
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"sort"
 	"strings"
 
 	"github.com/anishathalye/porcupine"
 	"github.com/faultline-dst/faultline/history"
+	"github.com/faultline-dst/faultline/internal/flatjson"
 )
 
 // regOp is the porcupine input of a register operation; it is comparable.
@@ -73,13 +73,25 @@ func describeRegOp(input, output any) string {
 	return fmt.Sprintf("op %d cas(%s, %s) -> %s", in.opID, in.a, in.b, res)
 }
 
+// hashState is 64-bit FNV-1a of a state's text, computed without
+// allocating (hash/fnv's Write takes a []byte, which would copy it).
+func hashState(state any) uint64 {
+	s := state.(string)
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
 // RegisterModel returns the porcupine model the linearizable checker uses
 // for one key, for drawing Result.Linearizations with porcupine.Visualize.
 func RegisterModel() porcupine.Model {
 	return porcupine.Model{
 		Init:              func() any { return "null" },
 		Step:              registerStep,
-		Hash:              func(state any) uint64 { h := fnv.New64a(); h.Write([]byte(state.(string))); return h.Sum64() },
+		Hash:              hashState,
 		DescribeOperation: describeRegOp,
 		DescribeState:     func(state any) string { return state.(string) },
 	}
@@ -102,13 +114,13 @@ func RegisterModel() porcupine.Model {
 func Linearizable(h history.History, opts Options) Result {
 	var lins []KeyLinearization
 	res := run("linearizable", h, opts, func(ops []history.Op, r *report) error {
-		for _, part := range (history.History{Ops: ops}).ByKey() {
-			li, err := checkKey(part, r)
+		for _, g := range groupByKey(ops) {
+			li, err := checkKey(g.key, ops, g.idx, r)
 			if err != nil {
 				return err
 			}
 			if li != nil {
-				lins = append(lins, KeyLinearization{Key: part.Key, Info: *li})
+				lins = append(lins, KeyLinearization{Key: g.key, Info: *li})
 			}
 		}
 		return nil
@@ -117,11 +129,41 @@ func Linearizable(h history.History, opts Options) Result {
 	return res
 }
 
-// checkKey decides one key, recording the partition and any violation.
-func checkKey(part history.KeyOps, r *report) (*porcupine.LinearizationInfo, error) {
-	var pops []porcupine.Operation
-	for _, o := range part.Ops {
-		p, keep, err := toPorcupine(o)
+// keyGroup is the indices of one key's operations, in history order.
+type keyGroup struct {
+	key string
+	idx []int
+}
+
+// groupByKey splits ops by key, as history.ByKey does, without copying
+// the operations; keys are sorted.
+func groupByKey(ops []history.Op) []keyGroup {
+	index := make(map[string]int)
+	var out []keyGroup
+	for i := range ops {
+		k := ops[i].Key
+		g, ok := index[k]
+		if !ok {
+			g = len(out)
+			index[k] = g
+			out = append(out, keyGroup{key: k})
+		}
+		out[g].idx = append(out[g].idx, i)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out
+}
+
+// checkKey decides one key, the operations ops[idx...], recording the
+// partition and any violation.
+func checkKey(key string, ops []history.Op, idx []int, r *report) (*porcupine.LinearizationInfo, error) {
+	part := struct {
+		Key string
+		Ops []int
+	}{key, idx}
+	pops := make([]porcupine.Operation, 0, len(idx))
+	for _, i := range idx {
+		p, keep, err := toPorcupine(&ops[i])
 		if err != nil {
 			return nil, err
 		}
@@ -149,7 +191,18 @@ func checkKey(part history.KeyOps, r *report) (*porcupine.LinearizationInfo, err
 	if timeout < 0 {
 		timeout = 0
 	}
-	verdict, info := porcupine.CheckOperationsVerbose(model, pops, timeout)
+	// The plain check first: it keeps no partial linearizations, which
+	// cost more than the search on a linearizable key. Only a key found
+	// illegal, or one the caller wants pictures of, is searched again
+	// verbosely (the same deterministic search, so the same steps).
+	var info porcupine.LinearizationInfo
+	verdict := porcupine.CheckOperationsTimeout(model, pops, timeout)
+	if (verdict == porcupine.Illegal || r.opts.Linearizations) && !exhausted {
+		first := steps
+		steps = 0
+		verdict, info = porcupine.CheckOperationsVerbose(model, pops, timeout)
+		steps = first
+	}
 	switch {
 	case exhausted:
 		r.partition(part.Key, len(part.Ops), steps, fmt.Sprintf("%s: search needed more than MaxSteps %d model steps", reasonWorkLimit, r.opts.MaxSteps))
@@ -161,12 +214,15 @@ func checkKey(part history.KeyOps, r *report) (*porcupine.LinearizationInfo, err
 		r.violate("not-linearizable", part.Key, culprits(pops, info), "%s", explainIllegal(pops, info))
 	}
 	r.partition(part.Key, len(part.Ops), steps, "")
+	if verdict != porcupine.Illegal && !r.opts.Linearizations {
+		return nil, nil
+	}
 	return &info, nil
 }
 
 // toPorcupine converts one operation; keep is false for operations that
 // carry no information (fail, info reads).
-func toPorcupine(o history.Op) (porcupine.Operation, bool, error) {
+func toPorcupine(o *history.Op) (porcupine.Operation, bool, error) {
 	if o.Type == history.Fail || (o.Type == history.Info && o.OpType == "read") {
 		return porcupine.Operation{}, false, nil
 	}
@@ -175,31 +231,45 @@ func toPorcupine(o history.Op) (porcupine.Operation, bool, error) {
 	var err error
 	switch o.OpType {
 	case "read":
-		if out.value, err = valueIn(o, o.Output, "output", "value"); err != nil {
+		if v, ok := flatjson.Members(o.Output, "value"); ok {
+			out.value = v[0]
+		} else if out.value, err = valueIn(*o, o.Output, "output", "value"); err != nil {
 			return porcupine.Operation{}, false, err
 		}
 	case "write":
-		if in.a, err = valueIn(o, o.Input, "input", "value"); err != nil {
+		if v, ok := flatjson.Members(o.Input, "value"); ok {
+			in.a = v[0]
+		} else if in.a, err = valueIn(*o, o.Input, "input", "value"); err != nil {
 			return porcupine.Operation{}, false, err
 		}
 	case "cas":
+		if v, ok := flatjson.Members(o.Input, "from", "to"); ok {
+			in.a, in.b = v[0], v[1]
+			if o.Type != history.OK {
+				break
+			}
+			if v, ok := flatjson.Members(o.Output, "ok"); ok && (v[0] == "true" || v[0] == "false") {
+				out.ok = v[0] == "true"
+				break
+			}
+		}
 		m, err := object(o.Input, []string{"from", "to"}, nil)
 		if err != nil {
-			return porcupine.Operation{}, false, malformed(o, "input", err)
+			return porcupine.Operation{}, false, malformed(*o, "input", err)
 		}
 		if in.a, err = canon(m["from"]); err != nil {
-			return porcupine.Operation{}, false, malformed(o, "input", err)
+			return porcupine.Operation{}, false, malformed(*o, "input", err)
 		}
 		if in.b, err = canon(m["to"]); err != nil {
-			return porcupine.Operation{}, false, malformed(o, "input", err)
+			return porcupine.Operation{}, false, malformed(*o, "input", err)
 		}
 		if o.Type == history.OK {
 			mo, err := object(o.Output, []string{"ok"}, nil)
 			if err != nil {
-				return porcupine.Operation{}, false, malformed(o, "output", err)
+				return porcupine.Operation{}, false, malformed(*o, "output", err)
 			}
 			if out.ok, err = boolean(mo["ok"]); err != nil {
-				return porcupine.Operation{}, false, malformed(o, "output", err)
+				return porcupine.Operation{}, false, malformed(*o, "output", err)
 			}
 		}
 	}

@@ -58,7 +58,10 @@ func TestLinearizableCoverage(t *testing.T) {
 		ok(5, 0, history.Register, "read", "y", nil, obj{"value": 2}, 40, 50),
 		ok(6, 0, history.Set, "add", "s", obj{"value": 1}, nil, 0, 10), // another model: not covered
 	)
-	res := Linearizable(h, Options{MaxPartitionOps: 2})
+	if res := Linearizable(h, Options{MaxPartitionOps: 2}); len(res.Linearizations) != 0 {
+		t.Fatalf("linearizations kept without Options.Linearizations: %+v", res.Linearizations)
+	}
+	res := Linearizable(h, Options{MaxPartitionOps: 2, Linearizations: true})
 	if res.Outcome != Unknown || res.Kind != "work-limit" {
 		t.Fatalf("got %s/%s", res.Outcome, res.Kind)
 	}

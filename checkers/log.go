@@ -27,9 +27,13 @@ import (
 //
 // A key without an ok final read cannot be judged for loss and is
 // undecided ("no-final-read") unless it has another anomaly. Duplicate
-// entries are allowed with Options.AtLeastOnce.
+// entries are allowed under Options.Delivery AtLeastOnce; without a
+// delivery claim nothing is decided ("not-configured").
 func Log(h history.History, opts Options) Result {
 	return run("log", h, opts, func(ops []history.Op, r *report) error {
+		if err := r.opts.deliveryClaim("log"); err != nil {
+			return err
+		}
 		for _, part := range (history.History{Ops: ops}).ByKey() {
 			if err := checkLogKey(part, r); err != nil {
 				return err
@@ -116,7 +120,7 @@ func checkLogKey(part history.KeyOps, r *report) error {
 		}
 		at[a.offset] = witness{a.value, a.op.ID}
 		off := fmt.Sprint(a.offset)
-		if w, ok := where[a.value]; ok && w.value != off && !r.opts.AtLeastOnce {
+		if w, ok := where[a.value]; ok && w.value != off && r.opts.Delivery != AtLeastOnce {
 			r.violate("duplicate-entry", part.Key, []int64{w.op, a.op.ID}, "appends op %d and op %d placed %s at offsets %s and %s", w.op, a.op.ID, a.value, w.value, off)
 		} else if !ok {
 			where[a.value] = witness{off, a.op.ID}
@@ -146,7 +150,7 @@ func checkLogKey(part history.KeyOps, r *report) error {
 				at[e.offset] = witness{e.value, rd.op.ID}
 			}
 			off := fmt.Sprint(e.offset)
-			if w, ok := where[e.value]; ok && w.value != off && !r.opts.AtLeastOnce {
+			if w, ok := where[e.value]; ok && w.value != off && r.opts.Delivery != AtLeastOnce {
 				r.violate("duplicate-entry", part.Key, []int64{rd.op.ID, w.op}, "read op %d shows %s at offset %d, where op %d places it at offset %s", rd.op.ID, e.value, e.offset, w.op, w.value)
 			} else if !ok {
 				where[e.value] = witness{off, rd.op.ID}

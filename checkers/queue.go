@@ -10,8 +10,8 @@ import (
 //
 //   - "invented-value": a delivered value that no enqueue (ok or info)
 //     offered;
-//   - "duplicate-delivery": a value delivered more than once, unless
-//     Options.AtLeastOnce;
+//   - "duplicate-delivery": a value delivered more than once, under
+//     Options.Delivery ExactlyOnce (AtLeastOnce allows it);
 //   - "lost-write": ok enqueues never delivered although an ok drain
 //     began after they were acknowledged, more of them than dequeues of
 //     unknown outcome (info) could have removed unseen; an info drain
@@ -22,9 +22,13 @@ import (
 //
 // Deliveries are ok dequeues with a non-null value and the values of ok
 // drains. A key without an ok drain cannot be judged for loss and is
-// undecided ("no-final-read") unless it has another anomaly.
+// undecided ("no-final-read") unless it has another anomaly. Without a
+// delivery claim nothing is decided ("not-configured").
 func Queue(h history.History, opts Options) Result {
 	return run("queue", h, opts, func(ops []history.Op, r *report) error {
+		if err := r.opts.deliveryClaim("queue"); err != nil {
+			return err
+		}
 		for _, part := range (history.History{Ops: ops}).ByKey() {
 			if err := checkQueueKey(part, r); err != nil {
 				return err
@@ -121,12 +125,12 @@ func checkQueueKey(part history.KeyOps, r *report) error {
 		if !offered[v] {
 			r.violate("invented-value", part.Key, []int64{ds[0].op.ID}, "op %d delivered %s, which no enqueue offered", ds[0].op.ID, v)
 		}
-		if len(ds) > 1 && !r.opts.AtLeastOnce {
+		if len(ds) > 1 && r.opts.Delivery != AtLeastOnce {
 			var who []int64
 			for _, d := range ds {
 				who = append(who, d.op.ID)
 			}
-			r.violate("duplicate-delivery", part.Key, who, "%s was delivered %d times (ops %v); the claim is at-most-once delivery", v, len(ds), who)
+			r.violate("duplicate-delivery", part.Key, who, "%s was delivered %d times (ops %v); the claim is exactly-once delivery", v, len(ds), who)
 		}
 	}
 	type missing struct {

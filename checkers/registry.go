@@ -24,10 +24,17 @@ type Options struct {
 	MaxPartitionOps int
 	MaxSteps        int64
 	TimeLimit       time.Duration
+	// Linearizations (linearizable) keeps porcupine's linearization
+	// information of every decided key in Result.Linearizations, for
+	// pictures. Without it only anomalous keys keep theirs: computing it
+	// costs more than deciding a linearizable key.
+	Linearizations bool
 
-	// queue and log: the claim allows a value to be delivered more than
-	// once (at-least-once). Without it a second delivery is an anomaly.
-	AtLeastOnce bool
+	// queue and log: the delivery claim (required). Under ExactlyOnce a
+	// value delivered twice is an anomaly; under AtLeastOnce it is not.
+	// Unset, the checker does not guess: the history is undecided
+	// ("not-configured").
+	Delivery Delivery
 	// queue: the claim includes FIFO order per producer.
 	FIFO bool
 
@@ -53,6 +60,47 @@ type Options struct {
 	// complete.
 	HealAt   int64
 	Recovery time.Duration
+}
+
+// Delivery is a queue's or log's delivery claim: whether a value may be
+// delivered more than once. It is part of what the system promises, so a
+// scenario states it; the checkers have no default.
+type Delivery string
+
+// The delivery claims the queue and log checkers judge.
+const (
+	// ExactlyOnce: every acknowledged value is delivered, none twice.
+	ExactlyOnce Delivery = "exactly-once"
+	// AtLeastOnce: every acknowledged value is delivered, perhaps more
+	// than once (a consumer that redelivers after a crash is correct).
+	AtLeastOnce Delivery = "at-least-once"
+)
+
+// Deliveries returns the delivery claims, in a fixed order.
+func Deliveries() []Delivery { return []Delivery{ExactlyOnce, AtLeastOnce} }
+
+// ParseDelivery returns the delivery claim called s, or an error listing
+// the valid ones.
+func ParseDelivery(s string) (Delivery, error) {
+	for _, d := range Deliveries() {
+		if string(d) == s {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("unknown delivery claim %q; valid: %s, %s", s, ExactlyOnce, AtLeastOnce)
+}
+
+// NeedsDelivery reports whether the checker called name judges a
+// delivery claim (Options.Delivery must then be set).
+func NeedsDelivery(name string) bool { return name == "queue" || name == "log" }
+
+// deliveryClaim is the undecided error of a queue or log checker given
+// no valid delivery claim.
+func (o Options) deliveryClaim(checker string) error {
+	if _, err := ParseDelivery(string(o.Delivery)); err != nil {
+		return &undecided{reasonNotConfig, fmt.Sprintf("%s checker needs the delivery claim (Options.Delivery %s or %s; got %q): a second delivery is an anomaly under one and correct under the other", checker, ExactlyOnce, AtLeastOnce, o.Delivery)}
+	}
+	return nil
 }
 
 func (o Options) withDefaults() Options {
@@ -101,7 +149,7 @@ func Registry() []Checker {
 		{"log", []history.Model{history.Log}, history.Fields(key, in, out),
 			"acknowledged appends present; offsets unique and increasing; reads are prefixes", Log},
 		{"queue", []history.Model{history.Queue}, history.Fields(key, in, out, history.FieldProcess),
-			"no acknowledged enqueue lost, none delivered twice (unless at-least-once), none invented", Queue},
+			"no acknowledged enqueue lost, none invented, none delivered twice under exactly-once", Queue},
 		{"session", kv, history.Fields(key, in, out, history.FieldProcess),
 			"read-your-writes and monotonic reads per process", Session},
 		{"set", []history.Model{history.Set}, history.Fields(key, in, out),

@@ -71,8 +71,9 @@ type Result struct {
 	Partitions []Partition `json:"partitions"`        // sorted by name
 	Work       int64       `json:"work"`              // deterministic work measure: model steps, comparisons
 	Missing    []string    `json:"missing,omitempty"` // needed fields the history lacks (Kind "too-weak")
-	// Linearizations holds porcupine's information per decided key
-	// (linearizable checker only). It is not part of the JSON form.
+	// Linearizations holds porcupine's information per anomalous key, or
+	// per decided key with Options.Linearizations (linearizable checker
+	// only). It is not part of the JSON form.
 	Linearizations []KeyLinearization `json:"-"`
 }
 

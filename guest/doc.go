@@ -27,6 +27,24 @@
 //   - poll_oneoff: a subscription already due (a zero timeout) returns at
 //     once; otherwise the guest blocks as above.
 //
+// # Network
+//
+// A guest listens and dials through package guest/net (Listen(":8080"),
+// Dial("node:8080")), which hands Go's netpoller WASI socket descriptors
+// served here: fd_fdstat_get says socket-stream and non-blocking,
+// fd_read and fd_write return EAGAIN until data or the connection is
+// there, sock_accept, sock_shutdown and fd_close work as on TCP, and
+// poll_oneoff blocks on their readiness. So net.Conn, net.Listener,
+// net/http and net/rpc work unmodified. Connection bytes ride on the
+// world's messages between nodes; give the links netsim's Stream mode
+// (ordered, retransmitted, broken by a partition): a partition or a crash
+// of either end resets the connections between the two nodes (both ends
+// see ECONNRESET), a dial to a node that is down or cut off fails after
+// Config.ConnectTimeout on the node's clock, and a dial to a port nobody
+// listens on is refused. Writes never block (no flow control), and a
+// datagram network's gaps or duplicates reset a connection rather than
+// corrupt it. UDP is not supported.
+//
 // # How a guest fails
 //
 // A guest whose program exits with a non-zero code (a Go panic exits with

@@ -171,11 +171,14 @@ func TestOutcomes(t *testing.T) {
 	m := testModule(t, Compiler)
 	for _, tc := range []struct {
 		mode    string
+		args    []string
 		cfg     Config
 		wantErr string // substring of the AssertionError; "" for a clean run
 		want    []string
 	}{
 		{mode: "sleep", want: []string{"stdout: tick 0 2026-01-01T00:00:00.01Z", "stdout: tick 2 2026-01-01T00:00:00.03Z", "guest exited 0"}},
+		{mode: "dialrefused", args: []string{"g1:9"}, want: []string{"stdout: dial: dial tcp g1:9: Connection refused"}},
+		{mode: "dialrefused", args: []string{"nowhere:9"}, want: []string{"stdout: dial: dial tcp nowhere:9: Host is unreachable"}},
 		{mode: "panic", wantErr: "exited with code 2", want: []string{"stderr: panic: assignment to entry in nil map"}},
 		{mode: "exit3", wantErr: "exited with code 3; last stderr lines:\ngiving up"},
 		{mode: "clockspin", cfg: Config{StepBudget: 50_000}, wantErr: "over its step budget"},
@@ -183,7 +186,7 @@ func TestOutcomes(t *testing.T) {
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			cfg := tc.cfg
-			cfg.Args = []string{tc.mode}
+			cfg.Args = append([]string{tc.mode}, tc.args...)
 			r := runGuest(t, m, 1, cfg, time.Minute)
 			if tc.wantErr == "" {
 				if r.err != nil {

@@ -94,12 +94,22 @@ func runtimeFor(e Engine) (*hostRuntime, error) {
 		}
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
+	if err := loadDefaults(ctx, rt); err != nil {
+		_ = rt.Close(ctx)
+		return nil, fmt.Errorf("guest: %w", err)
+	}
 	b := rt.NewHostModuleBuilder(wasi_snapshot_preview1.ModuleName)
 	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
 	exportOverrides(b)
 	if _, err := b.Instantiate(ctx); err != nil {
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("guest: instantiating the WASI host module: %w", err)
+	}
+	fb := rt.NewHostModuleBuilder("faultline")
+	exportFaultline(fb)
+	if _, err := fb.Instantiate(ctx); err != nil {
+		_ = rt.Close(ctx)
+		return nil, fmt.Errorf("guest: instantiating the faultline host module: %w", err)
 	}
 	r := &hostRuntime{rt: rt}
 	runtimes[e] = r

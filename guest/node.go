@@ -25,6 +25,10 @@ type Config struct {
 	// blame: a guest that spins on the clock never lets time advance.
 	// Deterministic. Default 1,000,000 (about 2s of host time).
 	StepBudget int64
+	// ConnectTimeout is how long, on the node's clock, a dial waits for
+	// its peer to answer before failing with ETIMEDOUT (a peer behind a
+	// partition never answers). Default 2s.
+	ConnectTimeout time.Duration
 	// Runaway is a host-time backstop for one resumption, for a guest
 	// that computes without any host call (a tight loop): it is stopped
 	// and the run fails with SUT blame. It is not deterministic and only
@@ -56,6 +60,9 @@ func (m *Module) Factory(cfg Config) sim.Factory {
 	if cfg.StepBudget <= 0 {
 		cfg.StepBudget = defaultStepBudget
 	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = defaultConnectTimeout
+	}
 	if cfg.Runaway <= 0 {
 		cfg.Runaway = defaultRunaway
 	}
@@ -73,6 +80,7 @@ type node struct {
 	mod   *Module
 	cfg   Config
 	inst  *instance
+	net   *netState
 	timer sim.TimerID
 	armed bool
 }
@@ -110,6 +118,7 @@ func (n *node) Start() {
 	in.stdout = lineWriter{n: n, stream: "stdout"}
 	in.stderr = lineWriter{n: n, stream: "stderr"}
 	n.inst = in
+	n.net = newNetState(n.env.Incarnation())
 	cfg := wazero.NewModuleConfig().
 		WithName("").
 		WithArgs(append([]string{n.env.Name()}, n.cfg.Args...)...).
@@ -134,11 +143,11 @@ func (n *node) Start() {
 	n.await()
 }
 
-// Receive is never called: a guest talks through sockets, not messages.
-func (n *node) Receive(from string, msg []byte) {}
-
 // Timer resumes the guest: its poll's clock deadline was reached.
 func (n *node) Timer(id sim.TimerID, tag string) {
+	if n.connectTimeout(id) {
+		return
+	}
 	if !n.armed || id != n.timer {
 		return
 	}

@@ -3,11 +3,13 @@ package guest
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"time"
 
 	"github.com/faultline-dst/faultline/clock"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 )
 
@@ -40,6 +42,7 @@ func exportOverrides(b wazero.HostModuleBuilder) {
 		WithGoModuleFunction(api.GoModuleFunc(pollOneoff), []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}).
 		WithParameterNames("in", "out", "nsubscriptions", "result.nevents").
 		Export("poll_oneoff")
+	exportSockets(b)
 }
 
 func instanceOf(ctx context.Context) *instance {
@@ -53,6 +56,10 @@ type sub struct {
 	typ      uint8
 	deadline clock.Time // clock: on the node's monotonic clock
 	fd       int32      // fd_read, fd_write
+	// the event, once ready
+	nbytes uint64
+	flags  uint16
+	errno  uint16
 }
 
 // pollState is a poll_oneoff call: its subscriptions, kept while the guest
@@ -86,8 +93,17 @@ func (p *pollState) ready() []sub {
 	var out []sub
 	now := p.in.n.env.Mono()
 	for _, s := range p.subs {
-		if s.typ == eventClock && now >= s.deadline {
-			out = append(out, s)
+		switch s.typ {
+		case eventClock:
+			if now >= s.deadline {
+				out = append(out, s)
+			}
+		case eventFdRead, eventFdWrite:
+			ok, nbytes, flags, errno := p.in.n.net.fdReady(s.fd, s.typ == eventFdWrite)
+			if ok {
+				s.nbytes, s.flags, s.errno = nbytes, flags, errno
+				out = append(out, s)
+			}
 		}
 	}
 	return out
@@ -176,11 +192,245 @@ func pollOneoff(ctx context.Context, mod api.Module, stack []uint64) {
 	for i, s := range evs {
 		e := out[i*32 : (i+1)*32]
 		le.PutUint64(e[0:], s.userdata)
+		le.PutUint16(e[8:], s.errno)
 		e[10] = s.typ
+		if s.typ != eventClock {
+			le.PutUint64(e[16:], s.nbytes)
+			le.PutUint16(e[24:], s.flags)
+		}
 	}
 	if !mem.WriteUint32Le(nevPtr, uint32(len(evs))) {
 		stack[0] = errnoFault
 		return
 	}
 	stack[0] = errnoSuccess
+}
+
+// defaults holds wazero's own WASI functions, which the overrides below
+// call for every descriptor that is not a socket (stdio, files).
+var defaults map[string]api.GoModuleFunction
+
+func loadDefaults(ctx context.Context, rt wazero.Runtime) error {
+	if defaults != nil {
+		return nil
+	}
+	b := rt.NewHostModuleBuilder("faultline_wasi_defaults")
+	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
+	cm, err := b.Compile(ctx)
+	if err != nil {
+		return err
+	}
+	m := map[string]api.GoModuleFunction{}
+	for name, def := range cm.ExportedFunctions() {
+		if g, ok := def.GoFunction().(api.GoModuleFunction); ok {
+			m[name] = g
+		}
+	}
+	for _, name := range []string{"fd_fdstat_get", "fd_fdstat_set_flags", "fd_read", "fd_write", "fd_close", "sock_accept", "sock_shutdown"} {
+		if m[name] == nil {
+			return fmt.Errorf("wazero's WASI module has no Go function %s", name)
+		}
+	}
+	defaults = m
+	return nil
+}
+
+// socketOverride wraps a WASI function taking a descriptor first: a
+// socket descriptor goes to fn, any other to wazero's implementation.
+func socketOverride(name string, fn func(in *instance, f *sockFD, fd int32, mod api.Module, stack []uint64)) api.GoModuleFunc {
+	return func(ctx context.Context, mod api.Module, stack []uint64) {
+		in := instanceOf(ctx)
+		fd := int32(stack[0])
+		if in != nil && in.n.net != nil {
+			if f, ok := in.n.net.fds[fd]; ok {
+				in.step()
+				fn(in, f, fd, mod, stack)
+				return
+			}
+		}
+		defaults[name].Call(ctx, mod, stack)
+	}
+}
+
+func exportSockets(b wazero.HostModuleBuilder) {
+	i32 := api.ValueTypeI32
+	export := func(name string, nparams int, fn api.GoModuleFunc) {
+		params := make([]api.ValueType, nparams)
+		for i := range params {
+			params[i] = i32
+		}
+		b.NewFunctionBuilder().WithGoModuleFunction(fn, params, []api.ValueType{i32}).Export(name)
+	}
+	export("fd_fdstat_get", 2, socketOverride("fd_fdstat_get", func(in *instance, f *sockFD, fd int32, mod api.Module, stack []uint64) {
+		var st [24]byte
+		st[0] = filetypeSocketStream
+		if f.nonblock {
+			le.PutUint16(st[2:], fdflagNonblock)
+		}
+		le.PutUint64(st[8:], 0x1fffffff)
+		le.PutUint64(st[16:], 0x1fffffff)
+		if !mod.Memory().Write(uint32(stack[1]), st[:]) {
+			stack[0] = errnoFault
+			return
+		}
+		stack[0] = errnoSuccess
+	}))
+	export("fd_fdstat_set_flags", 2, socketOverride("fd_fdstat_set_flags", func(in *instance, f *sockFD, fd int32, mod api.Module, stack []uint64) {
+		f.nonblock = uint32(stack[1])&fdflagNonblock != 0
+		stack[0] = errnoSuccess
+	}))
+	export("fd_read", 4, socketOverride("fd_read", func(in *instance, f *sockFD, fd int32, mod api.Module, stack []uint64) {
+		c := f.c
+		switch {
+		case c == nil:
+			stack[0] = errnoNotConn
+			return
+		case c.state == failed:
+			stack[0] = uint64(c.errno)
+			return
+		case len(c.rbuf) == 0 && c.eof:
+			stack[0] = writeU32(mod, uint32(stack[3]), 0)
+			return
+		case len(c.rbuf) == 0:
+			stack[0] = errnoAgain
+			return
+		}
+		iovs, ok := readIOVecs(mod, uint32(stack[1]), uint32(stack[2]))
+		if !ok {
+			stack[0] = errnoFault
+			return
+		}
+		total := 0
+		for _, v := range iovs {
+			if len(c.rbuf) == 0 {
+				break
+			}
+			k := copy(v, c.rbuf)
+			c.rbuf = c.rbuf[k:]
+			total += k
+		}
+		if len(c.rbuf) == 0 {
+			c.rbuf = nil
+		}
+		stack[0] = writeU32(mod, uint32(stack[3]), uint32(total))
+	}))
+	export("fd_write", 4, socketOverride("fd_write", func(in *instance, f *sockFD, fd int32, mod api.Module, stack []uint64) {
+		c := f.c
+		switch {
+		case c == nil:
+			stack[0] = errnoNotConn
+			return
+		case c.state == failed:
+			stack[0] = uint64(c.errno)
+			return
+		case c.wclosed:
+			stack[0] = errnoPipe
+			return
+		case c.state == connecting:
+			stack[0] = errnoAgain
+			return
+		}
+		iovs, ok := readIOVecs(mod, uint32(stack[1]), uint32(stack[2]))
+		if !ok {
+			stack[0] = errnoFault
+			return
+		}
+		var data []byte
+		for _, v := range iovs {
+			data = append(data, v...)
+		}
+		if len(data) > 0 {
+			in.n.send(c, msgData, data)
+		}
+		stack[0] = writeU32(mod, uint32(stack[3]), uint32(len(data)))
+	}))
+	export("fd_close", 1, socketOverride("fd_close", func(in *instance, f *sockFD, fd int32, mod api.Module, stack []uint64) {
+		n, s := in.n, in.n.net
+		delete(s.fds, fd)
+		if f.l != nil {
+			delete(s.listeners, f.l.port)
+			for _, c := range f.l.queue {
+				n.send(c, msgRST, nil)
+				s.forget(c)
+			}
+			n.env.Logf("net: close listener %s:%d", n.env.Name(), f.l.port)
+		} else {
+			c := f.c
+			if c.state != failed {
+				if c.state == established && !c.wclosed {
+					n.send(c, msgFIN, nil)
+				} else if c.state == connecting {
+					n.send(c, msgRST, nil)
+				}
+				n.fail(c, errnoBadf)
+			}
+			s.forget(c)
+		}
+		stack[0] = errnoSuccess
+	}))
+	export("sock_accept", 3, socketOverride("sock_accept", func(in *instance, f *sockFD, fd int32, mod api.Module, stack []uint64) {
+		l := f.l
+		if l == nil {
+			stack[0] = errnoInval
+			return
+		}
+		if len(l.queue) == 0 {
+			stack[0] = errnoAgain
+			return
+		}
+		c := l.queue[0]
+		l.queue = l.queue[1:]
+		nfd := in.n.net.addFD(&sockFD{c: c, nonblock: uint32(stack[1])&fdflagNonblock != 0})
+		stack[0] = writeU32(mod, uint32(stack[2]), uint32(nfd))
+	}))
+	export("sock_shutdown", 2, socketOverride("sock_shutdown", func(in *instance, f *sockFD, fd int32, mod api.Module, stack []uint64) {
+		c := f.c
+		switch {
+		case c == nil:
+			stack[0] = errnoNotConn
+		case c.state == failed:
+			stack[0] = uint64(c.errno)
+		default:
+			if uint32(stack[1])&2 != 0 && !c.wclosed && c.state == established { // SHUT_WR
+				c.wclosed = true
+				in.n.send(c, msgFIN, nil)
+			}
+			stack[0] = errnoSuccess
+		}
+	}))
+}
+
+func exportFaultline(b wazero.HostModuleBuilder) {
+	i32 := api.ValueTypeI32
+	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(sockListen), []api.ValueType{i32, i32, i32}, []api.ValueType{i32}).
+		WithParameterNames("addr", "addr_len", "result.fd").Export("sock_listen")
+	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(sockDial), []api.ValueType{i32, i32, i32}, []api.ValueType{i32}).
+		WithParameterNames("addr", "addr_len", "result.fd").Export("sock_dial")
+	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(sockStatus), []api.ValueType{i32}, []api.ValueType{i32}).
+		WithParameterNames("fd").Export("sock_status")
+}
+
+func writeU32(mod api.Module, ptr, v uint32) uint64 {
+	if !mod.Memory().WriteUint32Le(ptr, v) {
+		return errnoFault
+	}
+	return errnoSuccess
+}
+
+// readIOVecs returns views of the guest's buffers named by n iovecs.
+func readIOVecs(mod api.Module, ptr, n uint32) ([][]byte, bool) {
+	mem := mod.Memory()
+	raw, ok := mem.Read(ptr, n*8)
+	if !ok {
+		return nil, false
+	}
+	out := make([][]byte, 0, n)
+	for i := uint32(0); i < n; i++ {
+		b, ok := mem.Read(le.Uint32(raw[i*8:]), le.Uint32(raw[i*8+4:]))
+		if !ok {
+			return nil, false
+		}
+		out = append(out, b)
+	}
+	return out, true
 }

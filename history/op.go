@@ -72,7 +72,7 @@ func (h History) Len() int { return len(h.Ops) }
 
 // Filter returns the operations for which keep returns true, in order.
 func (h History) Filter(keep func(Op) bool) History {
-	var out History
+	out := History{Ops: make([]Op, 0, len(h.Ops))}
 	for _, o := range h.Ops {
 		if keep(o) {
 			out.Ops = append(out.Ops, o)

@@ -88,26 +88,32 @@ type opSpec struct {
 	output bool // output of an ok operation must be non-null
 }
 
+// vocabulary is every model's op_types, sorted by name. It is never
+// written: specs hands out its slices to readers only, without allocating
+// (checkers look an op_type up for every operation they validate).
+var vocabulary = [...]struct {
+	models []Model
+	ops    []opSpec
+}{
+	{[]Model{Register, KV}, []opSpec{{"cas", true, true}, {"read", false, true}, {"write", true, false}}},
+	{[]Model{Set}, []opSpec{{"add", true, false}, {"read", false, true}}},
+	{[]Model{Counter}, []opSpec{{"inc", true, false}, {"read", false, true}}},
+	{[]Model{Queue}, []opSpec{{"dequeue", false, true}, {"drain", false, true}, {"enqueue", true, false}}},
+	{[]Model{Log}, []opSpec{{"append", true, true}, {"read", true, true}}},
+	{[]Model{Lock}, []opSpec{{"acquire", false, true}, {"release", true, false}, {"use", true, false}}},
+	{[]Model{Lease}, []opSpec{{"acquire", true, true}, {"release", false, false}, {"renew", true, true}}},
+	{[]Model{Ledger}, []opSpec{{"balance", false, true}, {"balances", false, true}, {"transfer", true, false}}},
+}
+
 // specs returns the op_type vocabulary of m, sorted by name, or nil when m
-// is not a model.
+// is not a model. The slice is shared: callers must not modify it.
 func specs(m Model) []opSpec {
-	switch m {
-	case Register, KV:
-		return []opSpec{{"cas", true, true}, {"read", false, true}, {"write", true, false}}
-	case Set:
-		return []opSpec{{"add", true, false}, {"read", false, true}}
-	case Counter:
-		return []opSpec{{"inc", true, false}, {"read", false, true}}
-	case Queue:
-		return []opSpec{{"dequeue", false, true}, {"drain", false, true}, {"enqueue", true, false}}
-	case Log:
-		return []opSpec{{"append", true, true}, {"read", true, true}}
-	case Lock:
-		return []opSpec{{"acquire", false, true}, {"release", true, false}, {"use", true, false}}
-	case Lease:
-		return []opSpec{{"acquire", true, true}, {"release", false, false}, {"renew", true, true}}
-	case Ledger:
-		return []opSpec{{"balance", false, true}, {"balances", false, true}, {"transfer", true, false}}
+	for i := range vocabulary {
+		for _, v := range vocabulary[i].models {
+			if v == m {
+				return vocabulary[i].ops
+			}
+		}
 	}
 	return nil
 }

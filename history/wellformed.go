@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/faultline-dst/faultline/internal/flatjson"
 )
 
 // A BadFieldError says what is wrong with one field of one record.
@@ -57,11 +59,11 @@ func checkOp(o *Op) *BadFieldError {
 	if o.TimeoutMarker != (o.Type == Info) {
 		return fieldErr(FieldTimeoutMarker, "is %t but type is %s (true exactly when the outcome is unknown)", o.TimeoutMarker, o.Type)
 	}
-	if o.Input != nil && !json.Valid(o.Input) {
+	if o.Input != nil && !valid(o.Input) {
 		return fieldErr(FieldInput, "not valid JSON")
 	}
 	if o.Output != nil {
-		if !json.Valid(o.Output) {
+		if !valid(o.Output) {
 			return fieldErr(FieldOutput, "not valid JSON")
 		}
 		if o.Type == Info && string(o.Output) != "null" {
@@ -78,6 +80,10 @@ func checkOp(o *Op) *BadFieldError {
 	}
 	return nil
 }
+
+// valid reports whether raw is valid JSON, recognising the canonical
+// values workloads record without running the full validator.
+func valid(raw json.RawMessage) bool { return flatjson.Canonical(raw) || json.Valid(raw) }
 
 // maxReported bounds how many problems one error lists.
 const maxReported = 10

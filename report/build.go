@@ -270,8 +270,17 @@ func Build(meta Meta, results []scenario.Result, shrunk map[Key]*scenario.Shrunk
 				row.Findings = append(row.Findings, f.ID)
 			}
 		}
+		checks := scenarioChecks(g)
+		if fc, ok := failoverCheck(g); ok {
+			checks.Checks = append(checks.Checks, fc)
+			// A PASS over a sweep that never saw failover more than once
+			// says nothing about failover: the sweep-level check demotes it.
+			if fc.Passed == 0 && (row.Verdict == scenario.PassHardening || row.Verdict == scenario.PassSmoke) {
+				row.Verdict, row.Reason = fc.First.Demote, "sweep-level check failovers-seen failed: "+fc.Detail
+			}
+		}
 		rep.Scenarios = append(rep.Scenarios, row)
-		rep.Checks = append(rep.Checks, scenarioChecks(g))
+		rep.Checks = append(rep.Checks, checks)
 	}
 	for _, f := range findings {
 		rep.Findings = append(rep.Findings, finding(f, rep.Scenarios, rep.Claims, shrunk))

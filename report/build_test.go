@@ -425,3 +425,45 @@ func TestProvisionalBlame(t *testing.T) {
 	rep := Build(meta(), []scenario.Result{fail("anomaly:queue:lost-write", notRun)}, nil, nil)
 	golden.Check(t, "provisional.md.golden", rep.Markdown())
 }
+
+// TestFailoverSweepCheck: a failover scenario whose sweep saw at most one
+// failover is not a PASS, whatever its seeds say; with two it is.
+func TestFailoverSweepCheck(t *testing.T) {
+	failovers := func(n int) func(*scenario.Result) {
+		return func(r *scenario.Result) { r.Failovers = &n }
+	}
+	results := []scenario.Result{
+		res("one_failover", []string{"C1"}, 1, scenario.PassHardening, failovers(0)),
+		res("one_failover", []string{"C1"}, 2, scenario.PassHardening, failovers(1)),
+		res("two_failovers", []string{"C1"}, 1, scenario.PassHardening, failovers(1)),
+		res("two_failovers", []string{"C1"}, 2, scenario.PassHardening, failovers(1)),
+		res("not_failover", []string{"C1"}, 1, scenario.PassHardening),
+	}
+	rep := Build(meta(), results, nil, nil)
+	want := map[string]scenario.Verdict{"one_failover": scenario.InconclusiveFaultNotProven, "two_failovers": scenario.PassHardening, "not_failover": scenario.PassHardening}
+	for _, row := range rep.Scenarios {
+		if row.Verdict != want[row.Scenario] {
+			t.Errorf("%s: %s (%s), want %s", row.Scenario, row.Verdict, row.Reason, want[row.Scenario])
+		}
+	}
+	for _, sc := range rep.Checks {
+		var fc *CheckSummary
+		for i := range sc.Checks {
+			if sc.Checks[i].Name == "failovers-seen" {
+				fc = &sc.Checks[i]
+			}
+		}
+		switch {
+		case sc.Scenario == "not_failover" && fc != nil:
+			t.Errorf("not_failover has a failover check: %+v", fc)
+		case sc.Scenario == "one_failover" && (fc == nil || fc.Passed != 0 || !strings.Contains(fc.Detail, "1 failover over 2 seeds")):
+			t.Errorf("one_failover: %+v", fc)
+		case sc.Scenario == "two_failovers" && (fc == nil || fc.Passed != 1):
+			t.Errorf("two_failovers: %+v", fc)
+		}
+	}
+	if rep.Summary.Status != StatusInconclusive {
+		t.Errorf("status %s, want INCONCLUSIVE", rep.Summary.Status)
+	}
+	golden.Check(t, "failover.md.golden", rep.Markdown())
+}

@@ -133,6 +133,10 @@ type CheckSummary struct {
 	Name   string `json:"name"`
 	Passed int    `json:"passed"`
 	Total  int    `json:"total"` // seeds that ran the check
+	// Sweep marks a check of the whole sweep, not of each seed (Passed
+	// and Total are then 1 or 0 of 1; Detail says what it saw).
+	Sweep  bool   `json:"sweep,omitempty"`
+	Detail string `json:"detail,omitempty"`
 	// First is the lowest seed where it failed; nil when it never did.
 	First *CheckFailure `json:"first_failure,omitempty"`
 }
@@ -167,6 +171,30 @@ func scenarioChecks(rs []scenario.Result) ScenarioChecks {
 		}
 	}
 	return out
+}
+
+// failoverCheck is the sweep-level check of a failover scenario (one
+// whose results carry Failovers): more than one failover over the sweep.
+// ok is false when the scenario is not a failover scenario.
+func failoverCheck(rs []scenario.Result) (c CheckSummary, ok bool) {
+	total, seeds := 0, 0
+	for _, r := range rs {
+		if r.Failovers != nil {
+			total += *r.Failovers
+			seeds++
+		}
+	}
+	if seeds == 0 {
+		return CheckSummary{}, false
+	}
+	c = CheckSummary{Name: "failovers-seen", Total: 1, Sweep: true,
+		Detail: fmt.Sprintf("%s over %s: a failover scenario must see more than one", plural(total, "failover"), plural(seeds, "seed"))}
+	if total > 1 {
+		c.Passed = 1
+	} else {
+		c.First = &CheckFailure{Detail: c.Detail, Demote: scenario.InconclusiveFaultNotProven}
+	}
+	return c, true
 }
 
 // Change is which way a belief moved.

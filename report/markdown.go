@@ -374,10 +374,28 @@ func (r Report) mdChecks(b *bytes.Buffer) {
 			for _, c := range sc.Checks {
 				names = append(names, esc(c.Name))
 			}
-			fmt.Fprintf(b, "| %s | all %d: %s | every seed | none |\n", esc(sc.Scenario), len(sc.Checks), strings.Join(names, ", "))
+			every := "every seed"
+			for _, c := range sc.Checks {
+				if c.Sweep {
+					every = "every seed and the sweep"
+				}
+			}
+			fmt.Fprintf(b, "| %s | all %d: %s | %s | none |\n", esc(sc.Scenario), len(sc.Checks), strings.Join(names, ", "), every)
 			continue
 		}
 		for _, c := range sc.Checks {
+			if c.Sweep {
+				passed := "**failed** over the sweep"
+				if c.Passed == c.Total {
+					passed = "passed over the sweep"
+				}
+				demote := ""
+				if c.First != nil && c.First.Demote != "" {
+					demote = fmt.Sprintf(" (demotes the scenario to %s)", c.First.Demote)
+				}
+				fmt.Fprintf(b, "| %s | %s | %s | %s%s |\n", esc(sc.Scenario), esc(c.Name), passed, esc(c.Detail), demote)
+				continue
+			}
 			first := "none"
 			if c.First != nil {
 				first = fmt.Sprintf("seed %d: %s", c.First.Seed, esc(c.First.Detail))

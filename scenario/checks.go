@@ -1,7 +1,9 @@
 package scenario
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -218,4 +220,27 @@ func stallDetail(a attempt, gap string, width time.Duration) string {
 		return fmt.Sprintf("operations invoked in every %v of the active period", width)
 	}
 	return fmt.Sprintf("no operation invoked in %s: the workload stalled (buckets of %v over its active period)", gap, width)
+}
+
+// Failovers counts the failovers a history shows: how many times the node
+// that served successful writes (every ok operation that is not a read)
+// changes, in order of completion. It is the client-visible evidence that
+// the system moved its primary or leader: a sweep of a failover scenario
+// must see more than one over its seeds (METHOD.md's green-but-broken
+// checks), which the report checks. Operations without node_seen are
+// skipped.
+func Failovers(h history.History) int {
+	ops := slices.Clone(h.Ops)
+	slices.SortStableFunc(ops, func(a, b history.Op) int { return cmp.Compare(a.CompleteTS, b.CompleteTS) })
+	n, last := 0, ""
+	for _, o := range ops {
+		if o.Type != history.OK || o.OpType == "read" || o.NodeSeen == "" {
+			continue
+		}
+		if last != "" && o.NodeSeen != last {
+			n++
+		}
+		last = o.NodeSeen
+	}
+	return n
 }

@@ -189,3 +189,45 @@ func TestCrossCheckRunsOnARealFinding(t *testing.T) {
 		t.Fatalf("%s/%s: cross-check %+v", res.Verdict, res.Blame, cc)
 	}
 }
+
+// TestFailoversCounted: pbkv's failover scenario declares itself one, and
+// its history shows the primary serving writes change; a scenario that
+// does not declare it carries no count.
+func TestFailoversCounted(t *testing.T) {
+	r := reference.Registry()
+	for _, tt := range []struct {
+		name string
+		seed uint64
+		want int // -1: not counted
+	}{
+		{"acked_writes_survive_primary_failover", 3, 1},
+		{"memstore_kv_linearizable_under_pauses", 1, -1},
+	} {
+		s, err := r.Scenario(tt.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := r.Run(s, tt.seed, scenario.RunOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := -1
+		if res.Failovers != nil {
+			got = *res.Failovers
+		}
+		if got != tt.want {
+			t.Errorf("%s seed %d: %d failovers, want %d", tt.name, tt.seed, got, tt.want)
+		}
+	}
+	h := history.History{Ops: []history.Op{
+		{Type: history.OK, OpType: "write", NodeSeen: "n1", CompleteTS: 1},
+		{Type: history.OK, OpType: "read", NodeSeen: "n2", CompleteTS: 2},
+		{Type: history.Fail, OpType: "write", NodeSeen: "n2", CompleteTS: 3},
+		{Type: history.OK, OpType: "write", NodeSeen: "n2", CompleteTS: 5},
+		{Type: history.OK, OpType: "cas", NodeSeen: "n1", CompleteTS: 4},
+		{Type: history.OK, OpType: "write", NodeSeen: "n2", CompleteTS: 6},
+	}}
+	if n := scenario.Failovers(h); n != 1 { // n1 (1), n1 (4), n2 (5), n2 (6): reads and failures do not count
+		t.Errorf("Failovers = %d, want 1", n)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/faultline-dst/faultline/checkers"
+	"github.com/faultline-dst/faultline/internal/blame"
 	"github.com/faultline-dst/faultline/sim"
 )
 
@@ -55,7 +56,10 @@ type Observation struct {
 	// RunErr is what stopped the run early: *sim.HarnessError,
 	// *sim.PanicError, *sim.WatchdogError, a nemesis budget breach
 	// (*BudgetError) or an SUT protocol error (*SUTError).
-	RunErr     error
+	RunErr error
+	// CheckerErr is a checker that failed to judge the history
+	// (*CheckerPanicError).
+	CheckerErr error
 	TraceHash  uint64
 	Check      *checkers.Result // nil when no model-level checker ran
 	CrossCheck *CrossCheck      // set when the checker found an anomaly: its re-judgement, or why there is none
@@ -175,6 +179,8 @@ func failure(o Observation) (sig string, blame Blame, reason string) {
 	var be *BudgetError
 	var se *SUTError
 	var ae *sim.AssertionError
+	var me *sim.MisuseError
+	var ce *CheckerPanicError
 	switch {
 	case errors.As(o.RunErr, &ae):
 		return "assertion:" + ae.Node, BlameSUT, ae.Error()
@@ -182,15 +188,20 @@ func failure(o Observation) (sig string, blame Blame, reason string) {
 		return "harness:" + he.Invariant, BlameHarness, he.Error()
 	case errors.As(o.RunErr, &be):
 		return "harness:fault-outside-budget", BlameHarness, be.Error()
-	case errors.As(o.RunErr, &pe):
-		if frame, ours := panicFrame(pe.Stack); ours {
-			return "panic:harness", BlameHarness, fmt.Sprintf("%v (panicking frame %s is faultline code)", pe, frame)
+	case errors.As(o.RunErr, &me):
+		b := BlameSUT
+		if me.Harness {
+			b = BlameHarness
 		}
-		return "panic:" + pe.Node, BlameSUT, pe.Error()
+		return "misuse:" + me.Rule + ":" + me.Node, b, fmt.Sprintf("%v (a bug in the code of node %s, which is %s)", me, me.Node, nodeOwner(me.Harness))
+	case errors.As(o.RunErr, &pe):
+		return panicBlame(pe)
 	case errors.As(o.RunErr, &se):
 		return "sut:" + se.Kind, BlameSUT, se.Error()
 	case o.RunErr != nil:
 		return "error", BlameUnknown, o.RunErr.Error()
+	case errors.As(o.CheckerErr, &ce):
+		return "checker-panic:" + ce.Checker, BlameChecker, ce.Error()
 	}
 	if o.Check != nil && o.Check.Outcome == checkers.Anomaly {
 		sig = "anomaly:" + o.Check.Checker + ":" + o.Check.Kind
@@ -218,30 +229,48 @@ func divergenceBlame(o Observation) (Blame, string) {
 	return blame, fmt.Sprintf("the rerun of the same seed diverged at trace record %d, produced by %s: first %q, rerun %q", d.Seq, who, d.First, d.Second)
 }
 
-// faultlinePkg is the import path prefix of faultline's own code; panics
-// whose frame is in it (outside examples/, which are SUTs) are the
-// harness's.
-const faultlinePkg = "github.com/faultline-dst/faultline/"
-
-// panicFrame finds the function that panicked in a debug.Stack dump and
-// reports whether it is faultline's own code.
-func panicFrame(stack string) (string, bool) {
-	lines := strings.Split(stack, "\n")
-	for i, l := range lines {
-		if !strings.HasPrefix(l, "panic(") {
-			continue
+// panicBlame blames a panic by the owner of its first frame that has one
+// (internal/blame), and, when none has (only the runtime, the standard
+// library or a main package panicked), by whose code was called.
+func panicBlame(pe *sim.PanicError) (sig string, b Blame, reason string) {
+	fn, owner := blame.First(pe.Frames)
+	var why string
+	if owner == blame.Unknown {
+		owner = blame.SUT
+		if pe.Harness {
+			owner = blame.Harness
 		}
-		// The frame after panic's two lines is the panicking function.
-		for j := i + 2; j < len(lines); j += 2 {
-			fn := strings.TrimSpace(lines[j])
-			if fn == "" || strings.HasPrefix(fn, "runtime.") {
-				continue
-			}
-			ours := strings.HasPrefix(fn, faultlinePkg) && !strings.HasPrefix(fn, faultlinePkg+"examples/")
-			return fn, ours
-		}
+		why = "no frame of the stack has an owner; the code called was " + blame.Whose(owner)
+	} else {
+		why = "panicking frame " + fn + " is " + blame.Whose(owner)
 	}
-	return "", false
+	b = Blame(owner)
+	switch {
+	case b == BlameSUT && pe.Node != "":
+		sig = "panic:" + pe.Node
+	default:
+		sig = "panic:" + string(owner)
+	}
+	return sig, b, fmt.Sprintf("%v (%s)", pe, why)
+}
+
+func nodeOwner(harness bool) string {
+	if harness {
+		return "a harness node (a workload client)"
+	}
+	return "a node of the system under test"
+}
+
+// CheckerPanicError reports a checker (or the cross-check) that panicked
+// judging a history: checker blame, whatever the stack.
+type CheckerPanicError struct {
+	Checker string
+	Value   any
+	Stack   string
+}
+
+func (e *CheckerPanicError) Error() string {
+	return fmt.Sprintf("checker %s panicked: %v", e.Checker, e.Value)
 }
 
 // BudgetError reports a fault applied outside the scenario's declared

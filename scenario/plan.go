@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/faultline-dst/faultline/checkers"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/workloads"
@@ -26,6 +27,7 @@ import (
 //	bugs: ack-before-sync
 //	model: kv
 //	checker: linearizable
+//	delivery: exactly-once (queue and log checkers: or at-least-once)
 //	history: op_id, process, model, op_type, key, input, output, type, invoke_ts, complete_ts, node_seen
 //	nemesis:
 //	  kinds: crash
@@ -53,7 +55,7 @@ import (
 // fields are listed under it.
 var planFields = map[string]bool{
 	"scenario": true, "falsifies": true, "system": true, "model": true, "checker": true,
-	"base": false, "claim": false, "kind": false, "bugs": false, "history": false, "nemesis": false,
+	"base": false, "claim": false, "kind": false, "bugs": false, "history": false, "nemesis": false, "delivery": false,
 	"workload": false, "topology": false, "run": false, "seeds": false,
 }
 
@@ -241,6 +243,23 @@ func (p *blockParser) scenario(b rawBlock) Scenario {
 				p.fail(line, "checker %s does not judge model %s; it judges %v", v, s.Model, c.Models)
 			}
 		}
+	}
+	if v, line := get("delivery"); v != "" {
+		d, err := checkers.ParseDelivery(v)
+		if err != nil {
+			p.fail(line, "delivery: %v", err)
+		}
+		s.Options.Delivery = d
+		if s.Checker != "" && !checkers.NeedsDelivery(s.Checker) {
+			p.fail(line, "delivery: checker %s judges no delivery claim (only queue and log do)", s.Checker)
+		}
+	}
+	if s.Checker != "" && checkers.NeedsDelivery(s.Checker) && s.Options.Delivery == "" {
+		line := have["checker"].line
+		if line == 0 {
+			line = b.line
+		}
+		p.fail(line, "checker %s judges a delivery claim: state it with \"delivery: %s\" or \"delivery: %s\"", s.Checker, checkers.ExactlyOnce, checkers.AtLeastOnce)
 	}
 	if v, line := get("history"); v != "" {
 		var set history.FieldSet

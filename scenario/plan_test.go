@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline-dst/faultline/checkers"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/scenario"
@@ -181,5 +182,50 @@ func TestPlanRunTimeTooShort(t *testing.T) {
 	plan = strings.Replace(plan, "  time: 3s\n", "  time: 4s\n", 1)
 	if _, err := r.ParsePlan(strings.NewReader(plan), "plan.md"); err != nil {
 		t.Errorf("4s with the default 1s timeout: %v", err)
+	}
+}
+
+// TestPlanDeliveryClaim: a queue or log scenario states its delivery claim
+// in the plan; the checker has no default to fall back on.
+func TestPlanDeliveryClaim(t *testing.T) {
+	r := registry(t)
+	queue := strings.NewReplacer("model: kv\n", "model: queue\n", "checker: linearizable\n", "checker: queue\n",
+		"history: op_id, process, key, input, output, node_seen, fault_epoch\n", "", "  mix: read=1, write=1\n", "").Replace(goodPlan)
+	tests := []struct {
+		name, add, want string
+		delivery        checkers.Delivery
+	}{
+		{"at-least-once", "delivery: at-least-once\n", "", checkers.AtLeastOnce},
+		{"exactly-once", "delivery: exactly-once\n", "", checkers.ExactlyOnce},
+		{"no claim", "", `plan.md:17: checker queue judges a delivery claim: state it with "delivery: exactly-once" or "delivery: at-least-once"`, ""},
+		{"unknown claim", "delivery: at-most-twice\n", `plan.md:18: delivery: unknown delivery claim "at-most-twice"; valid: exactly-once, at-least-once`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := strings.Replace(queue, "checker: queue\n", "checker: queue\n"+tt.add, 1)
+			got, err := r.ParsePlan(strings.NewReader(plan), "plan.md")
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("got %v\nwant %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := got[0].Scenario.Options.Delivery; d != tt.delivery {
+				t.Errorf("delivery %q, want %q", d, tt.delivery)
+			}
+		})
+	}
+	kv := strings.Replace(goodPlan, "checker: linearizable\n", "checker: linearizable\ndelivery: at-least-once\n", 1)
+	if _, err := r.ParsePlan(strings.NewReader(kv), "plan.md"); err == nil || !strings.Contains(err.Error(), "plan.md:18: delivery: checker linearizable judges no delivery claim") {
+		t.Errorf("delivery on a kv scenario: %v", err)
+	}
+	// Go declarations state it too.
+	s := base("queue_without_claim")
+	s.Model, s.Checker = history.Queue, "queue"
+	if err := r.AddScenario(s); err == nil || !strings.Contains(err.Error(), "checker queue judges a delivery claim") {
+		t.Errorf("AddScenario without a claim: %v", err)
 	}
 }

@@ -43,6 +43,10 @@ type Result struct {
 	// Schedule the schedule itself (an explicit fault list that replays).
 	Faults   []nemesis.Evidence `json:"faults"`
 	Schedule nemesis.Schedule   `json:"schedule"`
+	// Failovers counts the failovers the history shows (see Failovers), set
+	// only for a scenario that declares itself a failover scenario: a sweep
+	// must see more than one over its seeds.
+	Failovers *int `json:"failovers,omitempty"`
 	// Checks are METHOD.md's green-but-broken checks.
 	Checks     []Check     `json:"checks"`
 	Rerun      string      `json:"rerun_hash,omitempty"` // the rerun's trace hash, when failed

@@ -2,10 +2,12 @@ package scenario
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/faultline-dst/faultline/checkers"
@@ -42,18 +44,19 @@ const (
 
 // attempt is one execution of a scenario on a seed.
 type attempt struct {
-	sim      sim.Result
-	runErr   error
-	hist     history.History
-	stats    workloads.Stats
-	check    *checkers.Result
-	evidence []nemesis.Evidence
-	landings []FaultLanding // evidence judged with the client operations
-	schedule nemesis.Schedule
-	wcfg     workloads.Config // the workload as it ran, defaults applied
-	lastHeal clock.Time
-	checks   []Check
-	obs      Observation
+	sim       sim.Result
+	runErr    error
+	hist      history.History
+	stats     workloads.Stats
+	check     *checkers.Result
+	evidence  []nemesis.Evidence
+	landings  []FaultLanding // evidence judged with the client operations
+	schedule  nemesis.Schedule
+	wcfg      workloads.Config // the workload as it ran, defaults applied
+	failovers *int             // set for a failover scenario
+	lastHeal  clock.Time
+	checks    []Check
+	obs       Observation
 }
 
 // Run runs scenario s on seed and decides its verdict. A failing seed is
@@ -138,8 +141,13 @@ func decorate(res Result, d Decision, a *attempt) Result {
 	res.Faults = a.evidence
 	res.Schedule = a.schedule
 	res.Checks = a.checks
+	res.Failovers = a.failovers
 	if a.runErr != nil {
 		res.Error = a.runErr.Error()
+	}
+	var ce *CheckerPanicError
+	if errors.As(a.obs.CheckerErr, &ce) && res.Error == "" {
+		res.Error = ce.Error() + "\n" + ce.Stack
 	}
 	return res
 }
@@ -289,21 +297,31 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 	if copts.DriftBound == 0 && budget.MaxDriftPPM > 0 {
 		copts.DriftBound = float64(budget.MaxDriftPPM) / 1e6
 	}
+	var checkErr error
 	if s.Checker != NoChecker {
 		c, _ := r.Checker(s.Checker)
-		cr := c.Check(a.hist, copts)
-		a.check = &cr
+		var cr checkers.Result
+		if checkErr = guardChecker(c.Name, func() { cr = c.Check(a.hist, copts) }); checkErr == nil {
+			a.check = &cr
+		}
 	}
 	a.landings, a.evidence = landings(&a)
 	a.checks = greenButBroken(s, a)
-	a.obs = Observation{
-		RunErr:    a.runErr,
-		TraceHash: a.sim.TraceHash,
-		Check:     a.check,
-		Checks:    a.checks,
-		Faults:    a.landings,
+	if s.Failover {
+		n := Failovers(a.hist)
+		a.failovers = &n
 	}
-	a.obs.CrossCheck = crossCheck(a.hist, s.Model, a.check)
+	a.obs = Observation{
+		RunErr:     a.runErr,
+		CheckerErr: checkErr,
+		TraceHash:  a.sim.TraceHash,
+		Check:      a.check,
+		Checks:     a.checks,
+		Faults:     a.landings,
+	}
+	if err := guardChecker("cross-check", func() { a.obs.CrossCheck = crossCheck(a.hist, s.Model, a.check) }); err != nil {
+		a.obs.CheckerErr = err
+	}
 	return a, nil
 }
 
@@ -324,6 +342,19 @@ func (s Scenario) schedule(w *sim.World, b nemesis.Budget, opts RunOptions) (nem
 		return sched, err
 	}
 	return nemesis.Extend(r, w.Names(), b, sched, spec.Swarm)
+}
+
+// guardChecker runs fn, a checker judging a history, and turns a panic in
+// it into a *CheckerPanicError: a checker's defect must not end the
+// process, and is the checker's to blame.
+func guardChecker(name string, fn func()) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &CheckerPanicError{Checker: name, Value: v, Stack: string(debug.Stack())}
+		}
+	}()
+	fn()
+	return nil
 }
 
 // pace returns the mean think time that spreads each client's operations

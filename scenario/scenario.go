@@ -53,6 +53,11 @@ type Scenario struct {
 	SimTime   time.Duration
 	MaxEvents int64
 	Seeds     int // how many seeds a sweep runs by default
+	// Failover marks a failover scenario: its claim is about the system
+	// changing the node that serves writes (a new primary or leader). A
+	// sweep of it must see more than one failover (Result.Failovers,
+	// summed over the seeds), or its PASS proves nothing about failover.
+	Failover bool
 	// SelfTest breaks a harness invariant on purpose (sim.Config's
 	// BreakInvariant), to test that faultline then blames itself.
 	SelfTest string
@@ -202,6 +207,11 @@ func (r *Registry) check(s Scenario) error {
 	}
 	if len(c.Models) > 0 && !containsModel(c.Models, s.Model) {
 		return fmt.Errorf("checker %s does not judge model %s; it judges %v", c.Name, s.Model, c.Models)
+	}
+	if checkers.NeedsDelivery(c.Name) {
+		if _, err := checkers.ParseDelivery(string(s.Options.Delivery)); err != nil {
+			return fmt.Errorf("checker %s judges a delivery claim, which the scenario states (Options.Delivery): %w", c.Name, err)
+		}
 	}
 	return nil
 }

@@ -48,9 +48,9 @@ type Config struct {
 	RealTime bool
 	// BreakInvariant deliberately breaks one of the harness's own
 	// invariants ("time-backwards", "delivery-to-crashed-node",
-	// "timer-after-crash") once the run has dispatched 100 events. It
-	// exists to test that faultline blames itself when it misbehaves;
-	// never set it otherwise.
+	// "timer-after-crash"), or panics in a harness action ("action-panic"),
+	// once the run has dispatched 100 events. It exists to test that
+	// faultline blames itself when it misbehaves; never set it otherwise.
 	BreakInvariant string
 }
 
@@ -98,9 +98,9 @@ func (c *Config) validate() error {
 		}
 	}
 	switch c.BreakInvariant {
-	case "", "time-backwards", "delivery-to-crashed-node", "timer-after-crash":
+	case "", "time-backwards", "delivery-to-crashed-node", "timer-after-crash", "action-panic":
 	default:
-		errs = append(errs, fmt.Errorf("sim: BreakInvariant: unknown invariant %q; valid: time-backwards, delivery-to-crashed-node, timer-after-crash", c.BreakInvariant))
+		errs = append(errs, fmt.Errorf("sim: BreakInvariant: unknown invariant %q; valid: time-backwards, delivery-to-crashed-node, timer-after-crash, action-panic", c.BreakInvariant))
 	}
 	return errors.Join(errs...)
 }

@@ -48,6 +48,12 @@
 // message is delivered to and no timer fires on a crashed node, and that a
 // crash loses no synced byte outside the disk's declared faults. A breach
 // stops the run with a *HarnessError: the SUT is not to blame for it. A
-// panic in node code is recovered at the event boundary and stops the run
-// with a *PanicError naming the node, the event and the stack.
+// panic in node code, or in a harness action (World.At), is recovered at
+// the event boundary and stops the run with a *PanicError naming the node,
+// the event and the stack, whose Frames (taken with runtime.Callers when
+// it was recovered) say whose code panicked. A node that breaks the Env
+// contract (sends to a name that is not a node, reads TrueNow on an SUT
+// node, acts through another node's Env, or whose factory returns nil)
+// stops the run with a typed *MisuseError: the node's bug, whatever sim
+// frame noticed it.
 package sim

@@ -21,6 +21,28 @@ type Env struct {
 
 func (e *Env) live() bool { return e.n.up && e.n.inc == e.inc }
 
+// misuse records that the running node broke the Env contract and panics
+// with the error (see MisuseError).
+func (e *Env) misuse(rule, format string, args ...any) {
+	by := e.n
+	if c := e.w.cur; c != nil {
+		by = c
+	}
+	err := &MisuseError{At: e.w.now, Node: by.name, Harness: by.harness, Rule: rule, Detail: fmt.Sprintf(format, args...)}
+	e.w.fail(err)
+	panic(err)
+}
+
+// acting checks that the node acting through e is e's own: a node that
+// calls another node's Env (state shared between nodes through a global,
+// say) breaks the contract. Calls outside any node's event (a goroutine
+// the node started) are not detected here.
+func (e *Env) acting() {
+	if c := e.w.cur; c != nil && c != e.n {
+		e.misuse(MisuseForeignEnv, "node %s acted through the Env of node %s", c.name, e.n.name)
+	}
+}
+
 // Name returns the node's name.
 func (e *Env) Name() string { return e.n.name }
 
@@ -48,21 +70,23 @@ func (e *Env) Mono() clock.Time {
 // not see true time: on an SUT node TrueNow panics.
 func (e *Env) TrueNow() clock.Time {
 	if !e.n.harness {
-		panic("sim: TrueNow called by SUT node " + e.n.name + "; SUT nodes read Now or Mono")
+		e.misuse(MisuseTrueTime, "TrueNow called by SUT node %s; SUT nodes read Now or Mono", e.n.name)
 	}
 	return e.w.now
 }
 
 // Send sends msg to the node called to. msg is copied; the caller may reuse
-// it. Sending to an unknown node panics: it is a bug in the node.
+// it. Sending to an unknown node is a bug in the node: it stops the run
+// with a *MisuseError.
 func (e *Env) Send(to string, msg []byte) {
+	e.acting()
 	if !e.live() {
 		return
 	}
 	w := e.w
 	ti, ok := w.byName[to]
 	if !ok {
-		panic(fmt.Sprintf("sim: %s sent to unknown node %q", e.n.name, to))
+		e.misuse(MisuseUnknownNode, "%s sent %d bytes to %q, which is not a node (nodes: %v)", e.n.name, len(msg), to, w.names)
 	}
 	from := e.n.idx
 	w.res.Sent++
@@ -93,6 +117,7 @@ func (e *Env) Send(to string, msg []byte) {
 // monotonic clock (so drift moves it in true time) and returns its id.
 // tag is passed back to Node.Timer and written in the trace.
 func (e *Env) SetTimer(d time.Duration, tag string) TimerID {
+	e.acting()
 	if !e.live() {
 		return 0
 	}
@@ -110,6 +135,7 @@ func (e *Env) SetTimer(d time.Duration, tag string) TimerID {
 // CancelTimer stops a pending timer. It reports whether the timer was
 // pending (false if it fired, was cancelled, or is not this node's).
 func (e *Env) CancelTimer(id TimerID) bool {
+	e.acting()
 	if !e.live() {
 		return false
 	}
@@ -133,6 +159,7 @@ func (e *Env) Rand() *rng.Stream { return e.n.rand }
 
 // Logf writes a line into the trace, attributed to the node.
 func (e *Env) Logf(format string, args ...any) {
+	e.acting()
 	if !e.live() {
 		return
 	}
@@ -146,6 +173,7 @@ func (e *Env) Logf(format string, args ...any) {
 // meant to survive: a node that meets an injected disk error should stop
 // or recover, not Fail.
 func (e *Env) Fail(format string, args ...any) {
+	e.acting()
 	if !e.live() {
 		return
 	}
@@ -160,6 +188,7 @@ func (e *Env) Fail(format string, args ...any) {
 // and an active site fires on each call with probability BuggifyFireP,
 // drawn from the node's own buggify stream. Firings are traced.
 func (e *Env) Buggify(site string) bool {
+	e.acting()
 	w := e.w
 	if !w.cfg.Buggify || !e.live() {
 		return false

@@ -3,10 +3,12 @@ package sim
 import (
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/faultline-dst/faultline/clock"
 	"github.com/faultline-dst/faultline/disk"
+	"github.com/faultline-dst/faultline/internal/blame"
 	"github.com/faultline-dst/faultline/netsim"
 	"github.com/faultline-dst/faultline/rng"
 )
@@ -362,10 +364,8 @@ func (w *World) dispatch(at clock.Time, ev event) {
 		}
 	case evAction:
 		w.res.Events++
-		fn := w.actions[ev.id]
-		w.actions[ev.id] = nil
 		w.record(Record{Kind: KindAction, Node: -1, Peer: -1, Detail: w.labels[ev.id]})
-		fn(w)
+		w.runAction(ev.id)
 	}
 }
 
@@ -378,8 +378,7 @@ func (w *World) boot(n *nodeState) {
 		defer func() {
 			w.cur = nil
 			if v := recover(); v != nil {
-				w.fail(&PanicError{At: w.now, Node: n.name, Event: "factory", Value: v, Stack: string(debug.Stack())})
-				w.record(Record{Kind: KindPanic, Node: n.idx, Peer: -1, Detail: fmt.Sprint(v)})
+				w.recovered(n, "factory", v, bootBoundary)
 			}
 		}()
 		built = n.factory(n.env)
@@ -388,7 +387,8 @@ func (w *World) boot(n *nodeState) {
 		return
 	}
 	if built == nil {
-		w.fail(&PanicError{At: w.now, Node: n.name, Event: "factory", Value: "factory returned a nil Node"})
+		w.fail(&MisuseError{At: w.now, Node: n.name, Harness: n.harness, Rule: MisuseNilNode, Detail: "the factory of node " + n.name + " returned a nil Node"})
+		w.record(Record{Kind: KindPanic, Node: n.idx, Peer: -1, Detail: "misuse: " + MisuseNilNode})
 		return
 	}
 	n.node = built
@@ -485,8 +485,7 @@ func (w *World) call(n *nodeState, k callKind, peer string, msg []byte, id Timer
 			case callBroken:
 				what = "stream broken to " + peer
 			}
-			w.fail(&PanicError{At: w.now, Node: n.name, Event: what, Value: v, Stack: string(debug.Stack())})
-			w.record(Record{Kind: KindPanic, Node: n.idx, Peer: -1, Detail: fmt.Sprint(v)})
+			w.recovered(n, what, v, callBoundary)
 		}
 	}()
 	switch k {
@@ -499,6 +498,48 @@ func (w *World) call(n *nodeState, k callKind, peer string, msg []byte, id Timer
 	case callBroken:
 		n.node.(StreamWatcher).StreamBroken(peer)
 	}
+}
+
+// The simulator's frames that call into node code and harness actions:
+// a panic's frames are cut there, since what called the code owns no
+// part of its failure.
+const (
+	callBoundary   = blame.Module + "sim.(*World).call"
+	bootBoundary   = blame.Module + "sim.(*World).boot"
+	actionBoundary = blame.Module + "sim.(*World).runAction"
+)
+
+// recovered turns a panic recovered from the code of node n (nil for a
+// harness action) during event what into the run's error. It must be
+// called from the deferred function that recovered v: it reads the
+// panicking stack.
+func (w *World) recovered(n *nodeState, what string, v any, boundary string) {
+	if me, ok := v.(*MisuseError); ok {
+		w.fail(me) // recorded by Env already, unless another error came first
+		if n != nil {
+			w.record(Record{Kind: KindPanic, Node: n.idx, Peer: -1, Detail: "misuse: " + me.Rule})
+		}
+		return
+	}
+	pe := &PanicError{At: w.now, Event: what, Value: v, Stack: string(debug.Stack()), Frames: blame.Until(blame.Panicking(), boundary), Harness: true}
+	idx := int32(-1)
+	if n != nil {
+		pe.Node, pe.Harness, idx = n.name, n.harness, n.idx
+	}
+	w.fail(pe)
+	w.record(Record{Kind: KindPanic, Node: idx, Peer: -1, Detail: fmt.Sprint(v)})
+}
+
+// runAction runs harness action i, recovering a panic in it.
+func (w *World) runAction(i uint64) {
+	fn := w.actions[i]
+	w.actions[i] = nil
+	defer func() {
+		if v := recover(); v != nil {
+			w.recovered(nil, "action "+strconv.Quote(w.labels[i]), v, actionBoundary)
+		}
+	}()
+	fn(w)
 }
 
 func (w *World) allocMessage(m message) uint64 {

@@ -4,12 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/faultline-dst/faultline/internal/blame"
 	"github.com/faultline-dst/faultline/scenario"
 )
-
-// faultlinePkg is the import path prefix of faultline's own code (owner
-// says which of it is the harness's).
-const faultlinePkg = "github.com/faultline-dst/faultline/"
 
 // exit is how a worker process ended while it ran a job.
 type exit struct {
@@ -85,6 +82,12 @@ func classifyTail(e exit) death {
 		d.anomaly += ":" + frame
 		d.blame = owner(frame)
 		d.what = fmt.Sprintf("%s in %s, %s", header, frame, whose(d.blame))
+		if strings.Contains(header, "broke the Env contract") {
+			// sim's typed misuse panic, raised off the world's
+			// goroutine (one the node started): the node's bug.
+			d.blame = scenario.BlameSUT
+			d.what = fmt.Sprintf("%s: a node broke the Env contract from a goroutine of its own", header)
+		}
 		return d
 	}
 	for _, l := range lines {
@@ -114,7 +117,7 @@ func classifyTimeout(lines []string) death {
 	var frames []string
 	for _, g := range goroutines(lines) {
 		for _, fn := range g {
-			if strings.HasPrefix(fn, faultlinePkg+"sweep.Serve") {
+			if strings.HasPrefix(fn, blame.Module+"sweep.Serve") {
 				frames = g
 			}
 		}
@@ -158,83 +161,21 @@ func fatalHeader(lines []string) (int, string) {
 
 // goroutines splits a Go trace into the function names of each
 // goroutine's frames, in the order printed (the failing goroutine first).
-func goroutines(lines []string) [][]string {
-	var out [][]string
-	for _, l := range lines {
-		switch {
-		case strings.HasPrefix(l, "goroutine ") && strings.HasSuffix(strings.TrimSpace(l), ":"):
-			out = append(out, []string{})
-		case len(out) == 0, l == "", strings.HasPrefix(l, "\t"), strings.HasPrefix(l, " "), strings.HasPrefix(l, "..."), strings.HasPrefix(l, "created by "):
-		default:
-			fn := l
-			if i := strings.LastIndexByte(fn, '('); i > 0 && strings.HasSuffix(fn, ")") {
-				fn = fn[:i]
-			}
-			out[len(out)-1] = append(out[len(out)-1], fn)
-		}
-	}
-	return out
-}
+func goroutines(lines []string) [][]string { return blame.ParseTrace(lines) }
 
-// firstFrame returns the first function of frames outside the Go
-// runtime, the standard library and the binary's main package (the
-// worker's own main), or "".
+// firstFrame returns the first function of frames that has an owner
+// (outside the Go runtime, the standard library and the binary's main
+// package), or "".
 func firstFrame(frames []string) string {
-	for _, fn := range frames {
-		if fn == "" || runtimeFrame(fn) || stdlib(fn) {
-			continue
-		}
-		return fn
-	}
-	return ""
+	fn, _ := blame.First(frames)
+	return fn
 }
 
-func runtimeFrame(fn string) bool {
-	for _, p := range []string{"runtime.", "internal/runtime/", "runtime/debug.", "panic(", "sync.fatal", "internal/sync."} {
-		if strings.HasPrefix(fn, p) {
-			return true
-		}
-	}
-	return false
-}
+// owner says whose code fn is, by internal/blame's rules (the ones
+// scenario.Decide applies to an in-process panic).
+func owner(fn string) scenario.Blame { return scenario.Blame(blame.Of(fn)) }
 
-// stdlib reports whether fn is in the standard library or a main
-// package: its import path's first element has no dot.
-func stdlib(fn string) bool {
-	slash := strings.LastIndexByte(fn, '/')
-	pkg := fn
-	if dot := strings.IndexByte(fn[slash+1:], '.'); dot >= 0 {
-		pkg = fn[:slash+1+dot]
-	}
-	first, _, _ := strings.Cut(pkg, "/")
-	return !strings.Contains(first, ".")
-}
-
-// owner says whose code fn is: faultline's examples/ are systems under
-// test; its checkers and the checker library it uses (porcupine) are the
-// checker's; the rest of faultline is the harness; everything else
-// belongs to the system under test.
-func owner(fn string) scenario.Blame {
-	switch {
-	case strings.HasPrefix(fn, faultlinePkg+"examples/"):
-		return scenario.BlameSUT
-	case strings.HasPrefix(fn, faultlinePkg+"checkers."), strings.HasPrefix(fn, faultlinePkg+"checkers/"), strings.HasPrefix(fn, "github.com/anishathalye/porcupine"):
-		return scenario.BlameChecker
-	case strings.HasPrefix(fn, faultlinePkg):
-		return scenario.BlameHarness
-	}
-	return scenario.BlameSUT
-}
-
-func whose(b scenario.Blame) string {
-	switch b {
-	case scenario.BlameSUT:
-		return "code of the system under test"
-	case scenario.BlameChecker:
-		return "checker code"
-	}
-	return "faultline code"
-}
+func whose(b scenario.Blame) string { return blame.Whose(blame.Owner(b)) }
 
 func lastNonEmpty(lines []string) string {
 	for i := len(lines) - 1; i >= 0; i-- {

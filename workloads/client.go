@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/faultline-dst/faultline/history"
+	"github.com/faultline-dst/faultline/internal/flatjson"
 	"github.com/faultline-dst/faultline/rng"
 	"github.com/faultline-dst/faultline/sim"
 )
@@ -240,7 +241,7 @@ func (c *client) Receive(from string, msg []byte) {
 // checkOutput rejects an ok output that is not JSON or lacks what the
 // model's vocabulary requires of an ok completion.
 func (c *client) checkOutput(out json.RawMessage) error {
-	if len(out) > 0 && !json.Valid(out) {
+	if len(out) > 0 && !flatjson.Canonical(out) && !json.Valid(out) {
 		return fmt.Errorf("output is not valid JSON")
 	}
 	probe := history.Op{ID: 1, Model: c.w.cfg.Model, OpType: c.cur.c.opType, Key: "k", Type: history.OK, Output: out}

@@ -34,7 +34,7 @@ func Example() {
 	st := w.Stats()
 	fmt.Printf("%d ops: %d ok, %d fail, %d info; final reads done: %t\n", st.Invoked, st.OK, st.Fail, st.Info, st.FinalsDone)
 	c, _ := checkers.Lookup("queue")
-	res := c.Check(w.History(), checkers.Options{})
+	res := c.Check(w.History(), checkers.Options{Delivery: checkers.ExactlyOnce})
 	fmt.Printf("%s: %s, checked %d of %d\n", res.Checker, res.Outcome, res.Checked, res.Recorded)
 	// Output:
 	// 62 ops: 62 ok, 0 fail, 0 info; final reads done: true

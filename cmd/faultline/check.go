@@ -16,7 +16,11 @@ node_seen, fault_epoch).
 
 Usage:
   faultline check --history FILE --model MODEL --checker NAME [--json]
-                  [--at-least-once] [--drift-bound RHO]
+                  [--delivery exactly-once|at-least-once] [--drift-bound RHO]
+
+The queue and log checkers judge a delivery claim, which --delivery states
+(required for them): under exactly-once a value delivered twice is an
+anomaly, under at-least-once it is not.
 
 Exit codes: 0 ok, 1 anomaly, 3 the checker could not decide, 2 bad input.
 
@@ -30,7 +34,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	model := fs.String("model", "", "the model of the operations to check (e.g. kv, queue, ledger)")
 	name := fs.String("checker", "", "the checker (e.g. linearizable, queue, ledger)")
 	asJSON := fs.Bool("json", false, "print the checker's result as one JSON object")
-	atLeastOnce := fs.Bool("at-least-once", false, "queue/log claims at-least-once delivery")
+	delivery := fs.String("delivery", "", "queue and log checkers: the delivery claim, exactly-once or at-least-once (required for them)")
 	drift := fs.Float64("drift-bound", 0, "lease checker: the clock drift bound rho (e.g. 0.0005)")
 	if code, done := parse(fs, args, stderr); done {
 		return code
@@ -62,12 +66,25 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "check", usagef("checker %s does not judge model %s; it judges %v", c.Name, m, c.Models))
 		}
 	}
+	opts := checkers.Options{DriftBound: *drift}
+	switch {
+	case checkers.NeedsDelivery(c.Name) && *delivery == "":
+		return fail(stderr, "check", usagef("checker %s judges a delivery claim: give --delivery %s or --delivery %s", c.Name, checkers.ExactlyOnce, checkers.AtLeastOnce))
+	case *delivery != "" && !checkers.NeedsDelivery(c.Name):
+		return fail(stderr, "check", usagef("--delivery: checker %s judges no delivery claim (only queue and log do)", c.Name))
+	case *delivery != "":
+		d, err := checkers.ParseDelivery(*delivery)
+		if err != nil {
+			return fail(stderr, "check", usagef("--delivery: %v", err))
+		}
+		opts.Delivery = d
+	}
 	h, err := readHistory(*path)
 	if err != nil {
 		return fail(stderr, "check", usageError{err.Error()})
 	}
 	h = h.Filter(func(o history.Op) bool { return o.Model == m })
-	res := c.Check(h, checkers.Options{AtLeastOnce: *atLeastOnce, DriftBound: *drift})
+	res := c.Check(h, opts)
 	if *asJSON {
 		_ = printJSON(stdout, res)
 	} else {

@@ -102,7 +102,7 @@ func run(t *testing.T, seed uint64, s setup) (*workloads.Workload, checkers.Resu
 	for _, a := range w.Keys() {
 		balances[a] = opening
 	}
-	return w, c.Check(h, checkers.Options{InitialBalances: balances})
+	return w, c.Check(h, checkers.Options{InitialBalances: balances, Delivery: checkers.ExactlyOnce})
 }
 
 func withBalances(c memstore.Config, w []string) memstore.Config {

@@ -237,6 +237,7 @@ func TestBugLeaseNoDriftMargin(t *testing.T) {
 func TestBugDequeueBeforeCommit(t *testing.T) {
 	bugCase{
 		bug: BugDequeueBeforeCommit, seeds: 3, minFound: 3, want: "duplicate-delivery",
+		opts: checkers.Options{Delivery: checkers.ExactlyOnce},
 		spec: func(seed uint64, bugs []string) wlSpec {
 			return wlSpec{
 				seed: seed,

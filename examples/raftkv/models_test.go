@@ -52,7 +52,7 @@ func TestModelsUnderNemesis(t *testing.T) {
 			for seed := uint64(1); seed <= 2; seed++ {
 				wl := workloads.Config{Model: m, Clients: 3, OpsPerClient: 60, Keys: 2}
 				cfg := Config{SnapshotEntries: 50, LockTTL: 100 * ms}
-				opts := checkers.Options{DriftBound: DefaultDriftBound}
+				opts := checkers.Options{DriftBound: DefaultDriftBound, Delivery: checkers.ExactlyOnce}
 				switch m {
 				case history.Ledger:
 					wl.Keys = 3

@@ -209,6 +209,9 @@ func Scenarios() []scenario.Scenario {
 	model := func(name string, claim scenario.Claim, m history.Model, checker string, w workloads.Config, nem scenario.NemesisSpec, bugs ...string) scenario.Scenario {
 		s := kv(name, claim, nem, bugs...)
 		s.Model, s.Checker, s.Workload = m, checker, w
+		if checkers.NeedsDelivery(checker) {
+			s.Options.Delivery = checkers.ExactlyOnce // C9, C11: never delivered or stored twice
+		}
 		return s
 	}
 	clients := func(n int) []string {
@@ -265,6 +268,7 @@ func Scenarios() []scenario.Scenario {
 	pb := func(name string, bugs ...string) scenario.Scenario {
 		s := kv(name, c10, budget(1, nemesis.Crash, nemesis.Partition), bugs...)
 		s.System = "pbkv"
+		s.Failover = true
 		return s
 	}
 	out = append(out, pb("acked_writes_survive_primary_failover"), pb("acked_writes_survive_primary_failover@"+pbkv.BugAsyncReplication, pbkv.BugAsyncReplication))
@@ -277,6 +281,9 @@ func Scenarios() []scenario.Scenario {
 			System: "memstore", Model: model, Checker: checker,
 			Workload: workloads.Config{Clients: 3, OpsPerClient: 30, Keys: 3, Timeout: 200 * time.Millisecond},
 			Nemesis:  budget(1, nemesis.Pause), Net: links(), SimTime: 3 * time.Second, Seeds: 100,
+		}
+		if checkers.NeedsDelivery(checker) {
+			s.Options.Delivery = checkers.ExactlyOnce
 		}
 		if bug != "" {
 			s.Name += "@" + string(bug)

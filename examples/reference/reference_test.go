@@ -23,22 +23,79 @@ func corpusSeeds() int {
 	return 12
 }
 
+// Allowed INCONCLUSIVE shares of the correct scenarios, from a
+// measurement: 200 seeds of each of the 17 correct fault scenarios
+// (3,400 runs) gave 289 INCONCLUSIVE (8.5%; 288 fault-not-proven, 1
+// oracle-too-weak), at most 24.5% in one scenario
+// (transfers_apply_exactly_once_under_retries; 20.5% for the pbkv
+// failover, 16.5% for raftkv under partitions and crashes). Every one was
+// a fault the nemesis found no effect of (a partition whose links carried
+// no message); requiring a client operation in flight in each fault's
+// window added none. The bounds leave room for sampling noise at a dozen
+// seeds, not for a scenario that stops proving its claim:
+//
+//	faultline sweep --scenario NAME,... --seeds 200 --workers 1 --results r.jsonl
+const (
+	// maxInconclusiveShare bounds the INCONCLUSIVE runs over all the
+	// correct scenarios together.
+	maxInconclusiveShare = 0.15
+	// maxScenarioInconclusiveShare bounds them in any one scenario: one
+	// that is mostly INCONCLUSIVE proves nothing.
+	maxScenarioInconclusiveShare = 0.5
+)
+
+// bugAnomalies are the anomaly signatures (prefixes) each known-bug
+// variant may fail with: the checker's anomaly kind the bug breaks, or the
+// SUT's own panic or assertion where it notices the damage first. Every
+// known-bug scenario must be listed.
+var bugAnomalies = map[string][]string{
+	"acked_writes_survive_crash_with_fsync_loss@ack-before-sync": {"anomaly:linearizable:not-linearizable",
+		"panic:n"}, // raft panics when its acknowledged log is gone after a crash
+	"acked_writes_survive_primary_failover@async-replication":            {"anomaly:linearizable:not-linearizable"},
+	"fencing_tokens_reject_stale_holders@lock-no-fencing":                {"anomaly:lock:stale-token-accepted"},
+	"leases_never_overlap_under_clock_drift@lease-no-drift-margin":       {"anomaly:lease:lease-overlap"},
+	"memstore_fencing_tokens_increase_under_pauses@stale-token":          {"anomaly:lock:duplicate-token"},
+	"memstore_kv_linearizable_under_pauses@drop-writes":                  {"anomaly:linearizable:not-linearizable"},
+	"memstore_queue_delivers_under_pauses@lose-enqueue":                  {"anomaly:queue:lost-write"},
+	"memstore_transfers_apply_once_under_pauses@double-apply":            {"anomaly:ledger:duplicate-apply", "anomaly:ledger:invalid-balance"},
+	"queue_items_delivered_once_under_leader_loss@dequeue-before-commit": {"anomaly:queue:duplicate-delivery"},
+	"reads_linearizable_under_partition@stale-read":                      {"anomaly:linearizable:not-linearizable"},
+	"state_rebuilt_from_disk_after_crash@snapshot-no-dirsync":            {"assertion:n"}, // the replica finds its state missing on restart
+	"transfers_apply_exactly_once_under_retries@ledger-no-idempotency":   {"anomaly:ledger:duplicate-apply", "anomaly:ledger:stale-read", "anomaly:ledger:invalid-balance"},
+}
+
+func expected(scenarioName, anomaly string) bool {
+	for _, p := range bugAnomalies[scenarioName] {
+		if strings.HasPrefix(anomaly, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // TestCorpus shows faultline finding every known bug of the reference
-// systems as FAIL-reproducible with SUT blame, and the correct systems
-// passing the same scenarios without an anomaly.
+// systems as FAIL-reproducible with SUT blame and the anomaly the bug
+// causes (bugAnomalies), and the correct systems passing the same
+// scenarios: PASS-smoke or PASS-hardening, or INCONCLUSIVE within the
+// measured shares above; never FAIL or PARTIAL.
 func TestCorpus(t *testing.T) {
 	r := reference.Registry()
 	n := corpusSeeds()
 	filter := os.Getenv("FAULTLINE_CORPUS_FILTER")
 	var rows []string
+	var correctRuns, correctInconclusive int
 	for _, s := range r.Scenarios() {
 		if filter != "" && !strings.Contains(s.Name, filter) {
 			continue
 		}
 		s := s
+		known := len(s.Bugs) > 0
+		if known && bugAnomalies[s.Name] == nil {
+			t.Errorf("%s: a known-bug scenario missing from bugAnomalies", s.Name)
+			continue
+		}
+		counts := map[scenario.Verdict]int{}
 		t.Run(s.Name, func(t *testing.T) {
-			known := len(s.Bugs) > 0
-			counts := map[scenario.Verdict]int{}
 			first, fails := 0, 0
 			for seed := uint64(1); seed <= uint64(n); seed++ {
 				res, err := r.Run(s, seed, scenario.RunOptions{})
@@ -46,16 +103,22 @@ func TestCorpus(t *testing.T) {
 					t.Fatal(err)
 				}
 				counts[res.Verdict]++
-				if res.Verdict.IsFail() {
+				switch {
+				case res.Verdict.IsFail():
 					fails++
 					if first == 0 {
 						first = int(seed)
 					}
 					if !known {
 						t.Errorf("seed %d: the correct system failed: %s %s: %s", seed, res.Verdict, res.Blame, res.Reason)
-					} else if res.Verdict != scenario.FailReproducible || res.Blame != scenario.BlameSUT {
-						t.Errorf("seed %d: %s with blame %q, want FAIL-reproducible blamed on the SUT: %s", seed, res.Verdict, res.Blame, res.Reason)
+					} else if res.Verdict != scenario.FailReproducible || res.Blame != scenario.BlameSUT || !expected(s.Name, res.Anomaly) {
+						t.Errorf("seed %d: %s with blame %q and anomaly %q, want FAIL-reproducible blamed on the SUT with one of %v: %s",
+							seed, res.Verdict, res.Blame, res.Anomaly, bugAnomalies[s.Name], res.Reason)
 					}
+				case known:
+				case strings.HasPrefix(string(res.Verdict), "INCONCLUSIVE"):
+				case res.Verdict != scenario.PassSmoke && res.Verdict != scenario.PassHardening:
+					t.Errorf("seed %d: the correct system got %s, want a PASS: %s", seed, res.Verdict, res.Reason)
 				}
 				if known && first != 0 && n <= 12 {
 					break // found; the short run stops here
@@ -64,13 +127,35 @@ func TestCorpus(t *testing.T) {
 			if known && first == 0 {
 				t.Errorf("bug %v not found in %d seeds", s.Bugs, n)
 			}
+			if !known {
+				inc := inconclusive(counts)
+				correctRuns += n
+				correctInconclusive += inc
+				if float64(inc) > maxScenarioInconclusiveShare*float64(n) {
+					t.Errorf("%d of %d seeds INCONCLUSIVE, more than %.0f%%: %s", inc, n, 100*maxScenarioInconclusiveShare, verdicts(counts))
+				}
+			}
 			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %d | %d of %d | %s |", s.Name, s.System, strings.Join(s.Bugs, ", "), s.Checker, first, fails, n, verdicts(counts)))
 		})
 	}
+	if float64(correctInconclusive) > maxInconclusiveShare*float64(correctRuns) {
+		t.Errorf("correct scenarios: %d of %d runs INCONCLUSIVE, more than %.0f%%", correctInconclusive, correctRuns, 100*maxInconclusiveShare)
+	}
+	t.Logf("correct scenarios: %d of %d runs INCONCLUSIVE (allowed: %.0f%%)", correctInconclusive, correctRuns, 100*maxInconclusiveShare)
 	if testing.Verbose() {
 		sort.Strings(rows)
 		fmt.Printf("| scenario | system | bug | checker | first failing seed | seeds failing | verdicts |\n| --- | --- | --- | --- | --- | --- | --- |\n%s\n", strings.Join(rows, "\n"))
 	}
+}
+
+func inconclusive(c map[scenario.Verdict]int) int {
+	n := 0
+	for v, k := range c {
+		if strings.HasPrefix(string(v), "INCONCLUSIVE") {
+			n += k
+		}
+	}
+	return n
 }
 
 func verdicts(c map[scenario.Verdict]int) string {

@@ -188,7 +188,7 @@ func WriteHistory(w io.Writer, p HistoryPage) error {
 		if r.Checker == "linearizable" {
 			lins := r.Linearizations
 			if len(lins) == 0 && r.Outcome != checkers.Unknown {
-				lins = checkers.Linearizable(p.History, checkers.Options{}).Linearizations
+				lins = checkers.Linearizable(p.History, checkers.Options{Linearizations: true}).Linearizations
 				if len(lins) > 0 {
 					d.PorcupineNote = "porcupine's linearizations were recomputed for this picture (the result did not carry them)"
 				}

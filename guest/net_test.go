@@ -1,0 +1,149 @@
+package guest
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faultline-dst/faultline/clock"
+	"github.com/faultline-dst/faultline/netsim"
+	"github.com/faultline-dst/faultline/sim"
+)
+
+// streamNet is a stream-mode network with a 1-3ms uniform latency.
+var streamNet = netsim.Config{Default: netsim.LinkConfig{
+	Mode:    netsim.Stream,
+	Latency: netsim.Latency{Kind: netsim.Uniform, Min: time.Millisecond, Max: 3 * time.Millisecond},
+}}
+
+func httpWorld(t *testing.T, m *Module, seed uint64, clientMode string, maxTime time.Duration, actions func(w *sim.World)) (sim.Result, string, error) {
+	t.Helper()
+	var tr bytes.Buffer
+	w, err := sim.New(sim.Config{
+		Seed: seed,
+		Nodes: []sim.NodeSpec{
+			{Name: "server", Factory: m.Factory(Config{Args: []string{"httpserver"}})},
+			{Name: "client", Factory: m.Factory(Config{Args: []string{clientMode, "server:8080"}})},
+		},
+		Net:     streamNet,
+		MaxTime: maxTime,
+		Trace:   &tr,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if actions != nil {
+		actions(w)
+	}
+	res, err := w.Run()
+	return res, tr.String(), err
+}
+
+// TestHTTPBetweenGuests: an http.Client with four goroutines and an
+// http.Server, both ordinary net/http over guest/net, exchange 12
+// requests; the same seed replays, another seed interleaves differently.
+func TestHTTPBetweenGuests(t *testing.T) {
+	m := testModule(t, Compiler)
+	res, trace, err := httpWorld(t, m, 1, "httpclient", 10*time.Second, nil)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, trace)
+	}
+	out := stdout(trace)
+	if !strings.Contains(out, "12 responses:") {
+		t.Fatalf("client did not get 12 responses:\n%s", trace)
+	}
+	for _, want := range []string{"c0.0", "c3.2", "serving on :8080"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	res2, _, _ := httpWorld(t, m, 1, "httpclient", 10*time.Second, nil)
+	if res2.TraceHash != res.TraceHash {
+		t.Fatalf("seed 1 twice: hashes %x and %x", res.TraceHash, res2.TraceHash)
+	}
+	if res3, _, _ := httpWorld(t, testModule(t, Interpreter), 1, "httpclient", 10*time.Second, nil); res3.TraceHash != res.TraceHash {
+		t.Fatalf("seed 1, interpreter vs compiler: hashes %x and %x", res3.TraceHash, res.TraceHash)
+	}
+	_, trace3, _ := httpWorld(t, m, 2, "httpclient", 10*time.Second, nil)
+	if stdout(trace3) == out {
+		t.Errorf("seeds 1 and 2 gave the same client output; the interleaving does not follow the seed:\n%s", out)
+	}
+}
+
+// TestHTTPCrashAndPartition: requests fail while the server is down or
+// partitioned away and succeed again after restart and heal; a restarted
+// server starts its counter from scratch (memory lost).
+func TestHTTPCrashAndPartition(t *testing.T) {
+	m := testModule(t, Compiler)
+	at := func(d time.Duration) clock.Time { return clock.Time(d) }
+	res, trace, err := httpWorld(t, m, 5, "httppoll", 6*time.Second, func(w *sim.World) {
+		w.At(at(time.Second), "crash server", func(w *sim.World) { _ = w.Crash("server") })
+		w.At(at(2*time.Second), "restart server", func(w *sim.World) { _ = w.Restart("server") })
+		w.At(at(3500*time.Millisecond), "partition", func(w *sim.World) {
+			_ = w.InstallNetFault("p1", netsim.Fault{Kind: netsim.Cut, Links: []netsim.Link{{From: 0, To: 1}, {From: 1, To: 0}}})
+		})
+		w.At(at(4500*time.Millisecond), "heal", func(w *sim.World) { _ = w.RemoveNetFault("p1") })
+	})
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, trace)
+	}
+	if p := os.Getenv("GUEST_TRACE"); p != "" {
+		_ = os.WriteFile(p, []byte(trace), 0o644)
+	}
+	out := stdout(trace)
+	phase := func(from, to time.Duration) (ok, bad int) {
+		for _, l := range strings.Split(trace, "\n") {
+			f := strings.Split(l, "\t")
+			if len(f) < 8 || f[3] != "client" || !strings.Contains(f[7], "stdout: ") {
+				continue
+			}
+			var ns int64
+			for _, ch := range f[1] {
+				ns = ns*10 + int64(ch-'0')
+			}
+			if time.Duration(ns) < from || time.Duration(ns) >= to {
+				continue
+			}
+			if strings.Contains(f[7], " ok ") {
+				ok++
+			} else if strings.Contains(f[7], " error") {
+				bad++
+			}
+		}
+		return
+	}
+	for _, p := range []struct {
+		name         string
+		from, to     time.Duration
+		wantOK, fail bool
+	}{
+		// A request outstanding when the server goes away ends with the
+		// client's 1s timeout, so its error is printed up to 1.1s later.
+		{"before the crash", 0, time.Second, true, false},
+		{"server down", time.Second, 2100 * time.Millisecond, false, true},
+		{"after restart", 2100 * time.Millisecond, 3500 * time.Millisecond, true, false},
+		{"partitioned", 3500 * time.Millisecond, 4600 * time.Millisecond, false, true},
+		{"healed", 4600 * time.Millisecond, 6 * time.Second, true, false},
+	} {
+		ok, bad := phase(p.from, p.to)
+		if p.wantOK && (ok == 0 || bad > 0) || p.fail && (ok > 0 || bad == 0) {
+			t.Errorf("%s (%v-%v): %d ok, %d errors\n%s", p.name, p.from, p.to, ok, bad, out)
+		}
+	}
+	if !strings.Contains(out, "ok 1 ") {
+		t.Errorf("the restarted server did not count from 1 again:\n%s", out)
+	}
+	res2, _, _ := httpWorld(t, m, 5, "httppoll", 6*time.Second, func(w *sim.World) {
+		w.At(at(time.Second), "crash server", func(w *sim.World) { _ = w.Crash("server") })
+		w.At(at(2*time.Second), "restart server", func(w *sim.World) { _ = w.Restart("server") })
+		w.At(at(3500*time.Millisecond), "partition", func(w *sim.World) {
+			_ = w.InstallNetFault("p1", netsim.Fault{Kind: netsim.Cut, Links: []netsim.Link{{From: 0, To: 1}, {From: 1, To: 0}}})
+		})
+		w.At(at(4500*time.Millisecond), "heal", func(w *sim.World) { _ = w.RemoveNetFault("p1") })
+	})
+	if res2.TraceHash != res.TraceHash {
+		t.Fatalf("seed 5 twice: hashes %x and %x", res.TraceHash, res2.TraceHash)
+	}
+}
