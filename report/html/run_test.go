@@ -3,6 +3,7 @@ package html
 import (
 	"bytes"
 	"fmt"
+	"github.com/faultline-dst/faultline/checkers"
 	"os"
 	"path/filepath"
 	"testing"
@@ -63,6 +64,9 @@ func pictureRun(t testing.TB, model history.Model, checker string, bug memstore.
 			Kinds: []nemesis.Kind{nemesis.Pause, nemesis.ClockJump, nemesis.Partition}, MaxDown: 1, MaxFaults: 5}},
 		Net:     netsim.Config{Default: netsim.LinkConfig{Latency: netsim.Latency{Kind: netsim.Fixed, Min: time.Millisecond, Max: time.Millisecond}}},
 		SimTime: 3 * time.Second,
+	}
+	if checkers.NeedsDelivery(checker) {
+		s.Options.Delivery = checkers.ExactlyOnce
 	}
 	if bug != "" {
 		s.Name += "@" + string(bug)
