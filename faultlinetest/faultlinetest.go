@@ -16,15 +16,26 @@
 // fails the test unless its option says otherwise (AllowInconclusive,
 // AllowPartialSurface, AllowPartialModel, AllowNotRun); FAIL verdicts
 // always fail it. The log names the verdict, the blame, the reason and the
-// replay command.
+// replay command: `faultline replay PKG --scenario NAME --seed N`, PKG the
+// test's import path when its TestMain serves as a worker (see
+// sweep.WorkerMain), and the `go test` line that reruns the seed.
 package faultlinetest
 
 import (
+	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/faultline-dst/faultline/scenario"
+	"github.com/faultline-dst/faultline/sweep"
 )
 
 // The flags. They are registered on the standard flag set, like the
@@ -82,6 +93,7 @@ func Run(t testing.TB, reg *scenario.Registry, name string, opts ...Options) []s
 		t.Fatal(err)
 		return nil
 	}
+	pkg := callerPackage()
 	seeds := scenario.Seeds(1, *seedsFlag)
 	if *seedFlag != 0 {
 		seeds = []uint64{*seedFlag}
@@ -96,7 +108,7 @@ func Run(t testing.TB, reg *scenario.Registry, name string, opts ...Options) []s
 		out = append(out, res)
 		bad := !o.passes(res.Verdict)
 		msg := fmt.Sprintf("faultline: %s seed %d: %s (blame %s): %s\n\treplay: %s\n\tor: go test -run '%s' -args -faultline.seed=%d",
-			name, seed, res.Verdict, blameText(res.Blame), res.Reason, scenario.ReplayCommand(name, seed), t.Name(), seed)
+			name, seed, res.Verdict, blameText(res.Blame), res.Reason, replayCommand(pkg, name, seed), t.Name(), seed)
 		if bad {
 			t.Error(msg)
 		} else if testing.Verbose() || (res.Verdict != scenario.PassSmoke && res.Verdict != scenario.PassHardening) {
@@ -104,6 +116,70 @@ func Run(t testing.TB, reg *scenario.Registry, name string, opts ...Options) []s
 		}
 	}
 	return out
+}
+
+// replayCommand is the faultline command that replays a seed: from the
+// test's package when its test binary serves as a faultline worker that
+// registers the scenario, else as a built-in scenario.
+func replayCommand(pkg, name string, seed uint64) string {
+	r := scenario.Result{Scenario: name, Seed: seed}
+	if pkg != "" && workerServes(name) {
+		r.Package = pkg
+	}
+	return r.ReplayCommand()
+}
+
+var (
+	workerOnce      sync.Once
+	workerScenarios map[string]bool
+)
+
+// workerServes reports whether this test binary, started as faultline
+// starts it (WorkerEnv set), answers as a worker that registers the
+// scenario. It asks once per process, on the first failure.
+func workerServes(name string) bool {
+	workerOnce.Do(func() {
+		workerScenarios = map[string]bool{}
+		self, err := os.Executable()
+		if err != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, self, "-test.run=^$")
+		cmd.Env = append(os.Environ(), sweep.WorkerEnv+"=1")
+		cmd.Stdin = strings.NewReader("") // end of input: a worker exits after its Hello
+		out, _ := cmd.Output()
+		line, _, _ := strings.Cut(string(out), "\n")
+		var h sweep.Hello
+		if json.Unmarshal([]byte(line), &h) != nil || h.Protocol == 0 {
+			return
+		}
+		for _, s := range h.Scenarios {
+			workerScenarios[s.Name] = true
+		}
+	})
+	return workerScenarios[name]
+}
+
+// callerPackage is the import path of the package whose test called Run
+// (an external test package's without its _test suffix): the package
+// `faultline replay PKG` builds, whose TestMain serves as a worker.
+func callerPackage() string {
+	pc, _, _, ok := runtime.Caller(2)
+	if !ok {
+		return ""
+	}
+	fn := runtime.FuncForPC(pc)
+	if fn == nil {
+		return ""
+	}
+	name := fn.Name() // path/to/pkg.TestX, path/to/pkg.TestX.func1
+	dot := strings.LastIndexByte(name, '/') + 1
+	if i := strings.IndexByte(name[dot:], '.'); i >= 0 {
+		name = name[:dot+i]
+	}
+	return strings.TrimSuffix(name, "_test")
 }
 
 func blameText(b scenario.Blame) string {

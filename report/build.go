@@ -437,7 +437,7 @@ func scenarioRow(i int, rs []scenario.Result) ScenarioRow {
 	for _, r := range rs {
 		if r.Verdict == row.Verdict {
 			row.ReplaySeed, row.Reason = r.Seed, r.Reason
-			row.Replay = scenario.ReplayCommand(r.Scenario, r.Seed)
+			row.Replay = r.ReplayCommand()
 			row.Artifacts = artifacts(r.Artifacts)
 			break
 		}

@@ -31,9 +31,11 @@ type Finding struct {
 	Shrunk *Shrunk `json:"shrunk,omitempty"`
 }
 
-// ReplayCommand is the command line that replays one seed of a scenario.
+// ReplayCommand is the command line that replays one seed of a built-in
+// scenario; Result.ReplayCommand also names the package or plan a
+// scenario came from.
 func ReplayCommand(scenario string, seed uint64) string {
-	return fmt.Sprintf("faultline replay --scenario %s --seed %d", scenario, seed)
+	return Result{Scenario: scenario, Seed: seed}.ReplayCommand()
 }
 
 // Group turns a sweep's results into distinct findings: every FAIL
@@ -74,7 +76,7 @@ func Group(results []Result) []Finding {
 	}
 	for i := range out {
 		sort.Slice(out[i].Seeds, func(a, b int) bool { return out[i].Seeds[a] < out[i].Seeds[b] })
-		out[i].Replay = ReplayCommand(out[i].Scenario, out[i].First.Seed)
+		out[i].Replay = out[i].First.ReplayCommand()
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]

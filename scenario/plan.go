@@ -12,6 +12,7 @@ import (
 
 	"github.com/faultline-dst/faultline/checkers"
 	"github.com/faultline-dst/faultline/history"
+	"github.com/faultline-dst/faultline/internal/inputfile"
 	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/workloads"
 )
@@ -105,6 +106,9 @@ func (r *Registry) ParsePlan(rd io.Reader, file string) ([]PlanScenario, error) 
 	}
 	return out, nil
 }
+
+// maxScheduleBytes bounds a fault list file a plan names.
+const maxScheduleBytes = 16 << 20
 
 // ReadPlan is ParsePlan on a file.
 func (r *Registry) ReadPlan(path string) ([]PlanScenario, error) {
@@ -402,7 +406,7 @@ func (p *blockParser) set(s *Scenario, key, v string, line int) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(filepath.Dir(p.file), path)
 		}
-		data, err := os.ReadFile(path)
+		data, err := inputfile.ReadAll(path, maxScheduleBytes)
 		if err != nil {
 			p.fail(line, "nemesis.schedule: %v", err)
 			return

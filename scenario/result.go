@@ -1,6 +1,9 @@
 package scenario
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/faultline-dst/faultline/checkers"
 	"github.com/faultline-dst/faultline/nemesis"
 )
@@ -10,14 +13,17 @@ import (
 // pure function of the scenario, the seed and the code. Its JSON form is
 // one line of a sweep's results file.
 type Result struct {
-	Scenario string   `json:"scenario"`
-	Claims   []string `json:"claims,omitempty"`
-	System   string   `json:"system"`
-	Bugs     []string `json:"bugs,omitempty"`
-	Seed     uint64   `json:"seed"`
-	Verdict  Verdict  `json:"verdict"`
-	Blame    Blame    `json:"blame"`
-	Reason   string   `json:"reason"`
+	Scenario string `json:"scenario"`
+	// Source says where the scenario came from (a Go package, a plan), so
+	// that the result line alone names what replays it.
+	Source
+	Claims  []string `json:"claims,omitempty"`
+	System  string   `json:"system"`
+	Bugs    []string `json:"bugs,omitempty"`
+	Seed    uint64   `json:"seed"`
+	Verdict Verdict  `json:"verdict"`
+	Blame   Blame    `json:"blame"`
+	Reason  string   `json:"reason"`
 	// Anomaly is the failure's signature ("anomaly:linearizable:
 	// not-linearizable", "panic:n2", "harness:time-backwards"); findings
 	// group by it.
@@ -63,4 +69,50 @@ type Artifacts struct {
 	// HTML), written by the command line's --out.
 	HistoryPage string `json:"history_page,omitempty"`
 	TracePage   string `json:"trace_page,omitempty"`
+}
+
+// Source is where a scenario came from, beyond the built-in reference
+// scenarios: the Go package whose test binary registers it, and the plan
+// file that declares it. Both are empty for a built-in scenario.
+type Source struct {
+	// Package is the package as faultline's commands take it: its import
+	// path when it belongs to the module faultline ran in, else its
+	// absolute directory.
+	Package string `json:"package,omitempty"`
+	// Plan is the plan file as it was named on the command line.
+	Plan string `json:"plan,omitempty"`
+}
+
+// Command is the faultline command line verb (run, replay, sweep, ...)
+// with the source's package and plan: "faultline replay PKG --plan P".
+// Extra arguments go between the package and the plan. Arguments are
+// quoted for a POSIX shell where they need it.
+func (s Source) Command(verb string, args ...string) string {
+	parts := []string{"faultline", verb}
+	if s.Package != "" {
+		parts = append(parts, s.Package)
+	}
+	parts = append(parts, args...)
+	if s.Plan != "" {
+		parts = append(parts, "--plan", s.Plan)
+	}
+	for i, p := range parts {
+		parts[i] = shellQuote(p)
+	}
+	return strings.Join(parts, " ")
+}
+
+// ReplayCommand is the command line that replays this result: its
+// scenario and seed, from its package and plan.
+func (r Result) ReplayCommand() string {
+	return r.Source.Command("replay", "--scenario", r.Scenario, "--seed", strconv.FormatUint(r.Seed, 10))
+}
+
+// shellQuote quotes s for a POSIX shell unless it is made only of
+// characters no shell treats specially.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./@:=,+%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

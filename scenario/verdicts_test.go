@@ -329,7 +329,7 @@ func TestShrunkPlanReplaysAlone(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "faults.json"), sched, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	plan := scenario.FormatShrunkPlan(s, sh, "faults.json")
+	plan := scenario.FormatShrunkPlan(s, sh, "faults.json", "")
 	path := filepath.Join(dir, "shrunk.md")
 	if err := os.WriteFile(path, []byte(plan), 0o644); err != nil {
 		t.Fatal(err)

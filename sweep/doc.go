@@ -36,9 +36,18 @@
 //	worker → the seed's scenario.Result, one line as scenario.WriteResult writes it
 //	   or → {"scenario":...,"seed":7,"usage_error":"unknown scenario ..."}
 //
+// A job line is a Request: besides the scenario and seed it may name the
+// package and plan the scenario comes from ({"package":...,"plan":...}:
+// the worker reads the plan's blocks with its own registry, once, and
+// stamps both on the result line), and the faultline command asks more of
+// a package's worker through it: a run's artifacts ("out", "trace"), a
+// shrink ("op":"shrink", answered by a ShrinkReply with the reproducer
+// plan's text) and a plan's blocks ("op":"plan", answered by a PlanReply).
+//
 // The first line (Hello) carries the protocol version and the worker's
-// scenarios, which the coordinator checks the plan against; then one job
-// is in flight per worker. The coordinator closes the worker's input to
+// scenarios, which the coordinator checks the plan against (with a plan's
+// blocks, which it asks the first worker for); then one job is in flight
+// per worker. The coordinator closes the worker's input to
 // end it; Serve returns at end of input. Lines on the worker's output
 // that answer no job (an SUT printing to file descriptor 1) are kept as
 // noise; ServeStdio points os.Stdout at standard error so that Go code

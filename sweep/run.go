@@ -52,6 +52,10 @@ type Options struct {
 	// once (os.Stderr is safe for that); only the end of each job's is
 	// kept otherwise, to blame a death.
 	WorkerStderr io.Writer
+	// Source is sent with every job: the package and plan the scenarios
+	// come from. Workers read the plan's blocks and stamp the source on
+	// every result line.
+	Source scenario.Source
 }
 
 // Run runs the plan's jobs in worker processes and appends each result to
@@ -146,6 +150,17 @@ func (c *coordinator) run(parent context.Context, plan Plan, pending []Job) erro
 	for _, s := range first.hello.Scenarios {
 		c.info[s.Name] = s
 	}
+	if c.opts.Source.Plan != "" {
+		blocks, err := first.plan(c.opts.Source.Plan)
+		if err != nil {
+			first.kill()
+			first.wait()
+			return err
+		}
+		for _, b := range blocks {
+			c.info[b.Name] = b.ScenarioInfo
+		}
+	}
 	for _, name := range plan.Scenarios {
 		if _, ok := c.info[name]; !ok {
 			first.kill()
@@ -211,7 +226,7 @@ func (c *coordinator) loop(ctx context.Context, w *worker, feed <-chan Job) (err
 				return err
 			}
 		}
-		line, rep, err := w.do(job, c.opts.JobTimeout)
+		line, rep, err := w.do(c.request(job), c.opts.JobTimeout)
 		if err == nil && w.retire {
 			w.kill()
 			w = nil // answered as its time ran out: do not reuse it
@@ -225,6 +240,7 @@ func (c *coordinator) loop(ctx context.Context, w *worker, feed <-chan Job) (err
 			if res, w, err = c.afterDeath(ctx, job, w); err != nil || ctx.Err() != nil {
 				return err
 			}
+			res.Source = c.opts.Source
 			if line, err = json.Marshal(res); err != nil {
 				return err
 			}
@@ -257,7 +273,7 @@ func (c *coordinator) afterDeath(ctx context.Context, job Job, dead *worker) (sc
 	res := scenario.Result{Scenario: job.Scenario, Claims: info.Claims, System: info.System, Bugs: info.Bugs, Seed: job.Seed,
 		Blame: first.blame, Anomaly: first.anomaly, Stop: "worker-died", Error: first.trace}
 	what := "the worker process died running this seed: " + first.what
-	line, rep, err := fresh.do(job, c.opts.JobTimeout)
+	line, rep, err := fresh.do(c.request(job), c.opts.JobTimeout)
 	switch {
 	case errors.Is(err, errWorkerDied):
 		if fresh.stopping.Load() || ctx.Err() != nil {
@@ -291,6 +307,11 @@ func (c *coordinator) afterDeath(ctx context.Context, job Job, dead *worker) (sc
 		}
 	}
 	return res, fresh, nil
+}
+
+// request is the line that asks a worker to run job.
+func (c *coordinator) request(job Job) Request {
+	return Request{Job: job, Source: c.opts.Source}
 }
 
 func (c *coordinator) countDeath() {

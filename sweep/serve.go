@@ -65,13 +65,75 @@ type ServeOptions struct {
 	Run scenario.RunOptions
 }
 
+// Request is one line a worker reads: a job, where its scenario comes
+// from, and what to do with it. A sweep sends a run request per job; the
+// faultline command also asks a package's worker to write artifacts, to
+// shrink a seed, and to read a plan with the package's systems.
+type Request struct {
+	Job
+	// Source names the package and plan the scenario comes from. The
+	// worker stamps it on the result; a Plan's blocks are read (once per
+	// worker) and added to the registry before the scenario is looked up.
+	scenario.Source
+	// Op is what to do: "" (run the seed), OpShrink or OpPlan.
+	Op string `json:"op,omitempty"`
+	// Out and Trace are where a run writes its artifacts and its full
+	// trace (scenario.RunOptions.OutDir and Trace), when set.
+	Out   string `json:"out,omitempty"`
+	Trace string `json:"trace,omitempty"`
+	// NoRerun skips the rerun of a failing seed.
+	NoRerun bool `json:"no_rerun,omitempty"`
+	// MaxRuns bounds a shrink's runs (0: the shrinker's default).
+	MaxRuns int `json:"max_runs,omitempty"`
+	// ShrunkPlan is where the coordinator will write a shrink's plan: the
+	// plan's replay line names it.
+	ShrunkPlan string `json:"shrunk_plan,omitempty"`
+}
+
+// The operations a Request may ask for besides running a seed.
+const (
+	// OpShrink shrinks the failing seed; the answer is a ShrinkReply.
+	OpShrink = "shrink"
+	// OpPlan reads Source.Plan with the worker's registry; the answer is
+	// a PlanReply.
+	OpPlan = "plan"
+)
+
+// ShrinkReply answers an OpShrink request: the shrunk outcome and the
+// text of the plan that reproduces it, or why there is none.
+type ShrinkReply struct {
+	Op         string           `json:"op"`
+	Scenario   string           `json:"scenario"`
+	Seed       uint64           `json:"seed"`
+	Shrunk     *scenario.Shrunk `json:"shrunk,omitempty"`
+	PlanText   string           `json:"plan_text,omitempty"`
+	Error      string           `json:"error,omitempty"`
+	UsageError string           `json:"usage_error,omitempty"`
+}
+
+// PlanReply answers an OpPlan request: every block of the plan, or the
+// file:line errors that make it unusable (UsageError).
+type PlanReply struct {
+	Op         string      `json:"op"`
+	Scenarios  []PlanEntry `json:"scenarios,omitempty"`
+	UsageError string      `json:"usage_error,omitempty"`
+}
+
+// PlanEntry is one block of a plan as a worker read it.
+type PlanEntry struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	ScenarioInfo
+}
+
 // Serve makes the caller a sweep worker: it writes a Hello line to w,
-// then reads jobs from r, one JSON line each ({"scenario":...,"seed":...}),
-// runs each with reg and answers with its result line, as
-// scenario.WriteResult writes it, before reading the next. A job naming
-// an unknown scenario, or one that cannot run as written, is answered with
+// then reads Requests from r, one JSON line each (at least
+// {"scenario":...,"seed":...}), and answers each before reading the next:
+// a run with its result line, as scenario.WriteResult writes it, a
+// shrink with a ShrinkReply, a plan with a PlanReply. A request naming an
+// unknown scenario, or one that cannot run as written, is answered with
 // {"scenario":...,"seed":...,"usage_error":"..."}. Serve returns nil at
-// the end of r, and an error for a malformed job or a failed write.
+// the end of r, and an error for a malformed request or a failed write.
 //
 // The worker runs one job at a time, in the calling goroutine: worlds in
 // one process run one at a time anyway (package sim).
@@ -79,11 +141,12 @@ func Serve(r io.Reader, w io.Writer, reg *scenario.Registry, opts ServeOptions) 
 	bw := bufio.NewWriter(w)
 	hello := Hello{Protocol: ProtocolVersion}
 	for _, s := range reg.Scenarios() {
-		hello.Scenarios = append(hello.Scenarios, ScenarioInfo{Name: s.Name, System: s.System, Model: string(s.Model), Checker: s.Checker, Claims: s.Claim.IDs, Bugs: s.Bugs, Seeds: s.Seeds})
+		hello.Scenarios = append(hello.Scenarios, info(s))
 	}
 	if err := writeJSONLine(bw, hello); err != nil {
 		return err
 	}
+	sv := &server{reg: reg, opts: opts, plans: map[string]loaded{}}
 	br := bufio.NewReaderSize(r, 4096)
 	for {
 		line, err := readLine(br)
@@ -93,29 +156,133 @@ func Serve(r io.Reader, w io.Writer, reg *scenario.Registry, opts ServeOptions) 
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("reading a job: %w", err)
 		}
-		var job Job
-		if err := json.Unmarshal(line, &job); err != nil || job.Scenario == "" {
-			return fmt.Errorf("malformed job line %q: want {\"scenario\":NAME,\"seed\":N}", truncate(string(line), 200))
+		var req Request
+		if err := json.Unmarshal(line, &req); err != nil || (req.Scenario == "" && req.Op != OpPlan) ||
+			(req.Op != "" && req.Op != OpShrink && req.Op != OpPlan) {
+			return fmt.Errorf("malformed job line %q: want {\"scenario\":NAME,\"seed\":N} (op: none, %q or %q)", truncate(string(line), 200), OpShrink, OpPlan)
 		}
-		if err := serveJob(bw, reg, job, opts); err != nil {
+		switch req.Op {
+		case OpShrink:
+			err = writeJSONLine(bw, sv.shrink(req))
+		case OpPlan:
+			err = writeJSONLine(bw, sv.plan(req))
+		default:
+			err = sv.run(bw, req)
+		}
+		if err != nil {
 			return err
 		}
 	}
 }
 
-func serveJob(bw *bufio.Writer, reg *scenario.Registry, job Job, opts ServeOptions) error {
-	s, err := reg.Scenario(job.Scenario)
+func info(s scenario.Scenario) ScenarioInfo {
+	return ScenarioInfo{Name: s.Name, System: s.System, Model: string(s.Model), Checker: s.Checker, Claims: s.Claim.IDs, Bugs: s.Bugs, Seeds: s.Seeds}
+}
+
+// server is a worker's state: its registry and the plans it has read.
+type server struct {
+	reg   *scenario.Registry
+	opts  ServeOptions
+	plans map[string]loaded // by path
+}
+
+// load adds the blocks of a plan to the registry, once per path.
+func (sv *server) load(path string) ([]scenario.PlanScenario, error) {
+	if l, done := sv.plans[path]; done {
+		return l.blocks, l.err
+	}
+	ps, err := sv.reg.ReadPlan(path)
+	if err == nil {
+		for _, p := range ps {
+			if err = sv.reg.AddScenario(p.Scenario); err != nil {
+				err = fmt.Errorf("%s:%d: %w", p.File, p.Line, err)
+				break
+			}
+		}
+	}
+	sv.plans[path] = loaded{ps, err}
+	return ps, err
+}
+
+// loaded is a plan a worker has read.
+type loaded struct {
+	blocks []scenario.PlanScenario
+	err    error
+}
+
+// scenario looks the request's scenario up, after its plan's blocks.
+func (sv *server) scenario(req Request) (scenario.Scenario, error) {
+	if req.Plan != "" {
+		if _, err := sv.load(req.Plan); err != nil {
+			return scenario.Scenario{}, err
+		}
+	}
+	return sv.reg.Scenario(req.Scenario)
+}
+
+func (sv *server) run(bw *bufio.Writer, req Request) error {
+	s, err := sv.scenario(req)
 	var res scenario.Result
 	if err == nil {
-		res, err = reg.Run(s, job.Seed, opts.Run)
+		opts := sv.opts.Run
+		opts.OutDir, opts.NoRerun = req.Out, opts.NoRerun || req.NoRerun
+		var tf *os.File
+		if req.Trace != "" {
+			if tf, err = os.Create(req.Trace); err == nil {
+				opts.Trace = tf
+			}
+		}
+		if err == nil {
+			res, err = sv.reg.Run(s, req.Seed, opts)
+		}
+		if tf != nil {
+			if serr := tf.Sync(); serr != nil && err == nil {
+				err = serr
+			}
+			if cerr := tf.Close(); cerr != nil && err == nil {
+				err = cerr
+			}
+		}
 	}
 	if err != nil {
-		return writeJSONLine(bw, reply{Scenario: job.Scenario, Seed: job.Seed, UsageError: err.Error()})
+		return writeJSONLine(bw, reply{Scenario: req.Scenario, Seed: req.Seed, UsageError: err.Error()})
 	}
+	res.Source = req.Source
 	if err := scenario.WriteResult(bw, res); err != nil {
-		return fmt.Errorf("writing the result of %s: %w", job, err)
+		return fmt.Errorf("writing the result of %s: %w", req.Job, err)
 	}
 	return bw.Flush()
+}
+
+func (sv *server) shrink(req Request) ShrinkReply {
+	out := ShrinkReply{Op: OpShrink, Scenario: req.Scenario, Seed: req.Seed}
+	s, err := sv.scenario(req)
+	if err != nil {
+		out.UsageError = err.Error()
+		return out
+	}
+	sh, _, err := sv.reg.Shrink(s, req.Seed, scenario.ShrinkOptions{MaxRuns: req.MaxRuns, Run: sv.opts.Run})
+	if err != nil {
+		out.Error = err.Error()
+		return out
+	}
+	out.Shrunk = &sh
+	replay := scenario.Source{Package: req.Package}.Command("run", "--plan", req.ShrunkPlan, "--seed", fmt.Sprint(sh.Seed))
+	out.PlanText = scenario.FormatShrunkPlan(s, sh, "faults.json", replay)
+	return out
+}
+
+func (sv *server) plan(req Request) PlanReply {
+	out := PlanReply{Op: OpPlan}
+	ps, err := sv.load(req.Plan)
+	if err != nil {
+		out.UsageError = err.Error()
+		return out
+	}
+	for _, p := range ps {
+		out.Scenarios = append(out.Scenarios, PlanEntry{File: p.File, Line: p.Line, ScenarioInfo: info(p.Scenario)})
+	}
+	return out
 }
 
 // ServeStdio runs Serve on the process's standard input and output, after

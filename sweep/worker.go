@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/faultline-dst/faultline/scenario"
 )
 
 // quitGrace is how long a worker asked for a goroutine dump may take to
@@ -139,7 +141,7 @@ func startWorker(ctx context.Context, newCmd func() *exec.Cmd, stderr io.Writer)
 // With a timeout, a job still running after it makes the coordinator ask
 // the worker for a goroutine dump (SIGQUIT, which also ends it) and kill
 // it after quitGrace: a death whose dump says where the job was.
-func (w *worker) do(job Job, timeout time.Duration) ([]byte, reply, error) {
+func (w *worker) do(job Request, timeout time.Duration) ([]byte, reply, error) {
 	w.stderr.reset()
 	if timeout > 0 {
 		timer := time.AfterFunc(timeout, func() {
@@ -167,6 +169,30 @@ func (w *worker) do(job Job, timeout time.Duration) ([]byte, reply, error) {
 			return line, r, nil
 		}
 		_, _ = fmt.Fprintf(w.stderr, "[stdout] %s\n", truncate(string(line), 1000))
+	}
+}
+
+// plan asks the worker for the blocks of a plan, read with its registry
+// (which then serves them).
+func (w *worker) plan(path string) ([]PlanEntry, error) {
+	req, _ := json.Marshal(Request{Op: OpPlan, Source: scenario.Source{Plan: path}})
+	if _, err := w.in.Write(append(req, '\n')); err != nil {
+		return nil, fmt.Errorf("worker %s died before reading the plan: %w", w.cmd.Path, err)
+	}
+	for {
+		line, err := readLine(w.out)
+		if err != nil {
+			return nil, fmt.Errorf("worker %s died reading the plan %s; its stderr: %s", w.cmd.Path, path, truncate(w.stderr.String(), 2000))
+		}
+		var r PlanReply
+		if json.Unmarshal(line, &r) != nil || r.Op != OpPlan {
+			_, _ = fmt.Fprintf(w.stderr, "[stdout] %s\n", truncate(string(line), 1000))
+			continue
+		}
+		if r.UsageError != "" {
+			return nil, fmt.Errorf("%w: %s", ErrUsage, r.UsageError)
+		}
+		return r.Scenarios, nil
 	}
 }
 

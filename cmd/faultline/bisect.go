@@ -32,12 +32,16 @@ The rule:
         revision is not the system's to judge.
 
 Usage:
-  faultline bisect [--scenario NAME | --plan PLAN.md] [--seed N | --seeds N|A..B]
+  faultline bisect [PKG] [--scenario NAME] [--plan PLAN.md] [--seed N | --seeds N|A..B]
                    [--min-conclusive FRACTION] [--json]
+
+With PKG, the package's test binary is built at this revision and runs
+the seeds (a revision where it does not build is skipped).
 
 Examples:
   git bisect start BAD GOOD
   git bisect run go run ./cmd/faultline bisect --scenario reads_linearizable_under_partition --seeds 20
+  git bisect run faultline bisect ./internal/mystore --scenario mystore_linearizable --seeds 20
 `
 
 // bisectSeed is one seed's outcome in bisect's --json output.
@@ -88,8 +92,8 @@ func bisect(args []string, stdout, stderr io.Writer) int {
 	if math.IsNaN(*minConclusive) || *minConclusive <= 0 || *minConclusive > 1 {
 		return fail(stderr, "bisect", usagef("--min-conclusive %v: want a share above 0 and at most 1, such as 0.5", *minConclusive))
 	}
-	if fs.NArg() > 0 {
-		return fail(stderr, "bisect", usagef("unexpected arguments %q", fs.Args()))
+	if fs.NArg() > 1 {
+		return fail(stderr, "bisect", usagef("want at most one package, got %q", fs.Args()))
 	}
 	list, err := sweep.ParseSeeds(*seeds)
 	if err != nil {
@@ -98,15 +102,20 @@ func bisect(args []string, stdout, stderr io.Writer) int {
 	if fs.Changed("seed") {
 		list = []uint64{*seed}
 	}
-	src, err := loadSource(*plan)
+	src, err := sourceArg(fs.Args(), *plan, stderr)
 	if err != nil {
+		if fs.NArg() == 1 {
+			fmt.Fprintf(stderr, "faultline bisect: %v\n", err)
+			return exitSkip // the package does not build at this revision
+		}
 		return fail(stderr, "bisect", err)
 	}
+	defer src.close()
 	s, err := src.pick(*name)
 	if err != nil {
 		return fail(stderr, "bisect", err)
 	}
-	out := bisectOutput{Scenario: s.Name, MinConclusive: int(math.Ceil(*minConclusive * float64(len(list))))}
+	out := bisectOutput{Scenario: s, MinConclusive: int(math.Ceil(*minConclusive * float64(len(list))))}
 	decide := func(decision string, code int, reason string) int {
 		out.Decision, out.ExitCode, out.Reason = decision, code, reason
 		if *asJSON {
@@ -117,7 +126,7 @@ func bisect(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	for _, sd := range list {
-		res, err := src.reg.Run(s, sd, scenario.RunOptions{})
+		res, err := src.run(s, sd, runOptions{})
 		if err != nil {
 			// This revision cannot even run the scenario: not the system's
 			// to judge.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/faultline-dst/faultline/examples/reference"
 	"github.com/faultline-dst/faultline/scenario"
 	"github.com/faultline-dst/faultline/sweep"
 )
@@ -59,78 +58,6 @@ func fail(stderr io.Writer, name string, err error) int {
 	return exitInconclusive
 }
 
-// source says where scenarios come from: the built-in reference registry,
-// plus a plan's blocks when --plan is given.
-type source struct {
-	reg  *scenario.Registry
-	plan []scenario.PlanScenario
-}
-
-func loadSource(planPath string) (*source, error) {
-	src := &source{reg: reference.Registry()}
-	if planPath == "" {
-		return src, nil
-	}
-	ps, err := readPlan(src.reg, planPath)
-	if err != nil {
-		return nil, usageError{err.Error()} // a plan that cannot be read or parsed is bad input
-	}
-	for _, p := range ps {
-		if err := src.reg.AddScenario(p.Scenario); err != nil {
-			return nil, usagef("%s:%d: %v", p.File, p.Line, err)
-		}
-	}
-	src.plan = ps
-	return src, nil
-}
-
-// pick returns the scenario called name; with no name, the plan's only
-// scenario or the built-in default.
-func (s *source) pick(name string) (scenario.Scenario, error) {
-	if name == "" {
-		switch {
-		case len(s.plan) == 1:
-			return s.plan[0].Scenario, nil
-		case len(s.plan) > 1:
-			var names []string
-			for _, p := range s.plan {
-				names = append(names, p.Scenario.Name)
-			}
-			return scenario.Scenario{}, usagef("the plan declares %d scenarios; name one with --scenario: %s", len(names), strings.Join(names, ", "))
-		}
-		name = reference.Default
-	}
-	sc, err := s.reg.Scenario(name)
-	if err != nil {
-		return sc, usageError{err.Error()}
-	}
-	return sc, nil
-}
-
-// selected returns the scenarios a sweep runs: the named ones, else the
-// plan's, else the built-in default.
-func (s *source) selected(names []string) ([]scenario.Scenario, error) {
-	if len(names) == 0 {
-		if len(s.plan) > 0 {
-			var out []scenario.Scenario
-			for _, p := range s.plan {
-				out = append(out, p.Scenario)
-			}
-			return out, nil
-		}
-		names = []string{reference.Default}
-	}
-	var out []scenario.Scenario
-	for _, n := range names {
-		sc, err := s.reg.Scenario(n)
-		if err != nil {
-			return nil, usageError{err.Error()}
-		}
-		out = append(out, sc)
-	}
-	return out, nil
-}
-
 // exitFor maps a verdict and blame to the command's exit code.
 func exitFor(r scenario.Result) int {
 	switch {
@@ -149,17 +76,7 @@ func printJSON(w io.Writer, v any) error {
 }
 
 // printResult prints one run for people.
-// replayCommand is the command that replays r, naming the plan when the
-// scenario came from one.
-func replayCommand(r scenario.Result, plan string) string {
-	cmd := scenario.ReplayCommand(r.Scenario, r.Seed)
-	if plan != "" {
-		cmd += " --plan " + plan
-	}
-	return cmd
-}
-
-func printResult(w io.Writer, r scenario.Result, plan string) {
+func printResult(w io.Writer, r scenario.Result) {
 	blame := string(r.Blame)
 	if blame == "" {
 		blame = "-"
@@ -211,5 +128,10 @@ func printResult(w io.Writer, r scenario.Result, plan string) {
 	if r.Artifacts.HistoryPage != "" {
 		fmt.Fprintf(w, "pictures    %s %s\n", r.Artifacts.HistoryPage, r.Artifacts.TracePage)
 	}
-	fmt.Fprintf(w, "replay      %s\n", replayCommand(r, plan))
+	fmt.Fprintf(w, "replay      %s\n", r.ReplayCommand())
+	if r.Verdict.IsFail() {
+		seed := fmt.Sprint(r.Seed)
+		fmt.Fprintf(w, "shrink      %s\n", r.Source.Command("shrink", "--scenario", r.Scenario, "--seed", seed))
+		fmt.Fprintf(w, "bisect      git bisect run %s\n", r.Source.Command("bisect", "--scenario", r.Scenario, "--seed", seed))
+	}
 }

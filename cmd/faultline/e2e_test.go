@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -147,9 +148,9 @@ func itoa(n int) string {
 	return string(b)
 }
 
-// TestUserPackage drives a user's package (examples/userpkg) the way a
-// user would: list its scenarios, sweep them through its test binary, and
-// replay the finding.
+// TestUserPackage drives examples/userpkg the way its doc says: list
+// its scenarios and run its known bug; the result line records the
+// package, so replay --result needs nothing else.
 func TestUserPackage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a test binary")
@@ -163,23 +164,159 @@ func TestUserPackage(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, `"name":"userstore_linearizable_under_pauses@forget"`) || !strings.Contains(out, `"known_bug":true`) {
 		t.Fatalf("list: exit %d\n%s", code, out)
 	}
-	code, out = exe(t, dir, "sweep", pkg, "--seeds", "4", "--workers", "2", "--results", "u.jsonl")
-	if code != exitFinding || !strings.Contains(out, "faultline replay "+pkg+" --scenario userstore_linearizable_under_pauses@forget") {
-		t.Fatalf("sweep: exit %d\n%s", code, out)
+	code, out = exe(t, dir, "run", pkg, "--scenario", "userstore_linearizable_under_pauses@forget", "--seed", "1", "--json")
+	if code != exitFinding || !strings.Contains(out, `"package":"`+pkg+`"`) {
+		t.Fatalf("run: exit %d\n%s", code, out)
 	}
-	line := firstFailing(t, filepath.Join(dir, "u.jsonl"))
-	seed := seedOf(t, filepath.Join(dir, "u.jsonl"), line)
-	var r struct {
-		TraceHash string `json:"trace_hash"`
+	if err := os.WriteFile(filepath.Join(dir, "r.json"), []byte(out), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	ls := rawLines(t, filepath.Join(dir, "u.jsonl"))
-	n := 0
-	for _, c := range line {
-		n = n*10 + int(c-'0')
-	}
-	_ = json.Unmarshal([]byte(ls[n-1]), &r)
-	code, out = exe(t, dir, "replay", pkg, "--scenario", "userstore_linearizable_under_pauses@forget", "--seed", seed, "--hash", r.TraceHash)
-	if code != exitFinding || !strings.Contains(out, "reproduced  true") {
+	code, out = exe(t, dir, "replay", "--result", "r.json")
+	if code != exitFinding || !strings.Contains(out, "reproduced  yes") {
 		t.Fatalf("replay: exit %d\n%s", code, out)
 	}
+}
+
+// TestPackagePrintedCommands drives a user's package with a known bug
+// (testdata/lostwrite, outside examples/reference) through sweep, replay
+// from a result line, shrink, the shrunk plan, the report with pages and
+// bisect, running only the commands faultline printed: each is parsed
+// from its output (or file) and run as pasted. The package's test binary
+// is built by go's cache once and relinked per command.
+func TestPackagePrintedCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a package's test binary and runs the binary end to end")
+	}
+	pkg, err := filepath.Abs("testdata/lostwrite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	const bug = "lostwrite_reads_see_writes@lose"
+	// The one command typed by hand.
+	code, out := exe(t, dir, "sweep", pkg, "--seeds", "3", "--workers", "2", "--results", "r.jsonl")
+	if code != exitFinding || !strings.Contains(out, "finding     F1 "+bug) {
+		t.Fatalf("sweep: exit %d\n%s", code, out)
+	}
+	sweepOut := out
+	// Replay from the result line the sweep names: the line alone says
+	// which package.
+	code, out = paste(t, dir, printed(t, sweepOut, "or: ", "faultline replay --result r.jsonl:"))
+	if code != exitFinding || !strings.Contains(out, "reproduced  yes") || !strings.Contains(out, "FAIL-reproducible") {
+		t.Fatalf("replay --result: exit %d\n%s", code, out)
+	}
+	replayOut := out
+	// The finding's seed replay: no recorded hash, nothing to compare.
+	code, out = paste(t, dir, printed(t, sweepOut, "replay: ", "faultline replay "+pkg+" --scenario "+bug))
+	if code != exitFinding || !strings.Contains(out, "reproduced  nothing to compare") {
+		t.Fatalf("finding replay: exit %d\n%s", code, out)
+	}
+	// Shrink, from the command replay printed, then the shrunk plan from
+	// both shrink's output and the plan's own Replay line.
+	code, out = paste(t, dir, printed(t, replayOut, "shrink      ", "faultline shrink "+pkg))
+	if code != exitFinding || !strings.Contains(out, "reproducer  shrunk/shrunk.md") {
+		t.Fatalf("shrink: exit %d\n%s", code, out)
+	}
+	shrunkRun := printed(t, out, "replay      ", "faultline run "+pkg)
+	md, err := os.ReadFile(filepath.Join(dir, "shrunk", "shrunk.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := printed(t, string(md), "Replay: `", "faultline run"); got != shrunkRun {
+		t.Errorf("shrunk.md replays with %q, shrink printed %q", got, shrunkRun)
+	}
+	code, out = paste(t, dir, shrunkRun)
+	if code != exitFinding || !strings.Contains(out, "FAIL-reproducible") || !strings.Contains(out, bug+"-shrunk") {
+		t.Fatalf("shrunk plan: exit %d\n%s", code, out)
+	}
+	code, out = paste(t, dir, printed(t, out, "replay      ", "faultline replay "+pkg))
+	if code != exitFinding || !strings.Contains(out, bug+"-shrunk") {
+		t.Fatalf("shrunk replay: exit %d\n%s", code, out)
+	}
+	// The shrunk plan checks and lists with the package's systems.
+	if code, out = exe(t, dir, "plan", "check", pkg, "shrunk/shrunk.md"); code != exitOK || !strings.Contains(out, "ok: "+bug+"-shrunk") {
+		t.Errorf("plan check: exit %d\n%s", code, out)
+	}
+	// The report with pages, as the sweep printed it, and the replay
+	// command the report shows for the finding.
+	code, out = paste(t, dir, printed(t, sweepOut, "(", "faultline report r.jsonl"))
+	if code != exitFinding {
+		t.Fatalf("report: exit %d\n%s", code, out)
+	}
+	report, err := os.ReadFile(filepath.Join(dir, "r.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(report), "r-pages/"+bug+"-") || !strings.Contains(string(report), "history.html") {
+		t.Errorf("r.md does not link the finding's pages:\n%s", report)
+	}
+	code, out = paste(t, dir, printed(t, string(report), "**Replay:** `", "faultline replay "+pkg))
+	if code != exitFinding || !strings.Contains(out, "FAIL-reproducible") {
+		t.Fatalf("report's replay: exit %d\n%s", code, out)
+	}
+	// Bisect, as replay printed it for git bisect run.
+	code, out = paste(t, dir, printed(t, replayOut, "bisect      git bisect run ", "faultline bisect "+pkg))
+	if code != exitFinding || !strings.Contains(out, "bad: seed") {
+		t.Fatalf("bisect: exit %d\n%s", code, out)
+	}
+	// faultlinetest's failure names the package by import path: pasted
+	// from inside the module.
+	gt := exec.Command("go", "test", "-run", "TestLoseFails", "-args", "-faultline.seeds=3")
+	gt.Dir = "testdata/lostwrite"
+	gtOut, _ := gt.CombinedOutput()
+	code, out = paste(t, ".", printed(t, string(gtOut), "replay: ", "faultline replay github.com/faultline-dst/faultline/cmd/faultline/testdata/lostwrite --scenario "+bug))
+	if code != exitFinding || !strings.Contains(out, "FAIL-reproducible") {
+		t.Fatalf("faultlinetest's replay: exit %d\n%s", code, out)
+	}
+}
+
+// printed returns the command on the first line of out that holds
+// after+prefix: from prefix to the end of the line, without a closing
+// backquote or parenthesis.
+func printed(t *testing.T, out, after, prefix string) string {
+	t.Helper()
+	for _, l := range strings.Split(out, "\n") {
+		i := strings.Index(l, after+prefix)
+		if i < 0 {
+			continue
+		}
+		cmd := l[i+len(after):]
+		if j := strings.IndexAny(cmd, "`)"); j >= 0 {
+			cmd = cmd[:j]
+		}
+		return strings.TrimSpace(cmd)
+	}
+	t.Fatalf("no printed command %q after %q in:\n%s", prefix, after, out)
+	return ""
+}
+
+// paste runs a printed faultline command line in dir, as a shell would
+// split it (single quotes only: the quoting faultline prints).
+func paste(t *testing.T, dir, line string) (int, string) {
+	t.Helper()
+	var args []string
+	var cur strings.Builder
+	quoted, inArg := false, false
+	for _, c := range line {
+		switch {
+		case c == '\'':
+			quoted, inArg = !quoted, true
+		case c == ' ' && !quoted:
+			if inArg {
+				args = append(args, cur.String())
+				cur.Reset()
+				inArg = false
+			}
+		default:
+			cur.WriteRune(c)
+			inArg = true
+		}
+	}
+	if inArg {
+		args = append(args, cur.String())
+	}
+	if len(args) < 2 || args[0] != "faultline" {
+		t.Fatalf("not a faultline command: %q", line)
+	}
+	return exe(t, dir, args[1:]...)
 }

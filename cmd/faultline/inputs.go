@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/faultline-dst/faultline/history"
@@ -17,7 +16,6 @@ import (
 // seems is an error rather than an exhausted memory.
 const (
 	maxPlanBytes  = 16 << 20 // a test plan, Markdown
-	maxTraceLine  = 16 << 20 // one line of a trace
 	maxResultLine = 16 << 20 // one line of a results file
 )
 
@@ -113,50 +111,11 @@ func openTrace(path string) (*os.File, error) {
 	return f, nil
 }
 
-// traceHeader starts every trace file.
-const traceHeader = "# faultline trace v1:"
-
-// checkTrace reads r through and reports the first line that is not part
-// of a faultline trace, as a usage error naming name:line.
+// checkTrace is inputfile.CheckTrace as a usage error that says where
+// traces come from.
 func checkTrace(r io.Reader, name string) error {
-	lines := inputfile.NewLines(r, maxTraceLine)
-	var seq uint64
-	for {
-		line, complete, err := lines.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return usagef("%s:%v", name, err)
-		}
-		n := lines.Line()
-		bad := func(why string) error {
-			return usagef("%s:%d: not a faultline trace (%s): %s; traces are written by run --trace or --out", name, n, why, inputfile.Quote(line, 120))
-		}
-		if n == 1 {
-			if !strings.HasPrefix(string(line), traceHeader) {
-				return bad("the first line is not the header " + strconv.Quote(traceHeader+" ..."))
-			}
-			continue
-		}
-		if !complete {
-			return bad("torn: the last line has no newline")
-		}
-		f := strings.Split(string(line), "\t")
-		if len(f) != 8 {
-			return bad(fmt.Sprintf("%d tab-separated fields, want 8", len(f)))
-		}
-		s, err := strconv.ParseUint(f[0], 10, 64)
-		if err != nil || s != seq+1 {
-			return bad(fmt.Sprintf("sequence number %q, want %d", f[0], seq+1))
-		}
-		seq = s
-		if _, err := strconv.ParseInt(f[1], 10, 64); err != nil {
-			return bad(fmt.Sprintf("time %q is not an integer", f[1]))
-		}
-	}
-	if lines.Line() == 0 {
-		return usagef("%s is empty, not a faultline trace (traces are written by run --trace or --out)", name)
+	if err := inputfile.CheckTrace(r, name); err != nil {
+		return usagef("%v; traces are written by run --trace or --out", err)
 	}
 	return nil
 }

@@ -13,6 +13,9 @@ its test binary).
 Usage:
   faultline list [PKG] [--plan PLAN.md] [--json]
 
+With PKG and --plan, the plan's blocks are read with the package's
+systems and scenarios.
+
 Examples:
   faultline list
   faultline list --json
@@ -38,30 +41,12 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
-	var entries []listEntry
-	switch {
-	case fs.NArg() > 1:
-		return fail(stderr, "list", usagef("want at most one package, got %q", fs.Args()))
-	case fs.NArg() == 1:
-		es, err := listPackage(fs.Arg(0), stderr)
-		if err != nil {
-			return fail(stderr, "list", err)
-		}
-		entries = es
-	default:
-		src, err := loadSource(*plan)
-		if err != nil {
-			return fail(stderr, "list", err)
-		}
-		scs := src.reg.Scenarios()
-		if *plan != "" {
-			scs, _ = src.selected(nil)
-		}
-		for _, s := range scs {
-			entries = append(entries, listEntry{Name: s.Name, System: s.System, Model: string(s.Model), Checker: s.Checker,
-				Claims: s.Claim.IDs, Bugs: s.Bugs, KnownBug: len(s.Bugs) > 0, Seeds: s.Seeds})
-		}
+	src, err := sourceArg(fs.Args(), *plan, stderr)
+	if err != nil {
+		return fail(stderr, "list", err)
 	}
+	defer src.close()
+	entries := src.entries()
 	if *asJSON {
 		for _, e := range entries {
 			_ = printJSON(stdout, e)

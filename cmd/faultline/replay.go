@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -24,7 +26,12 @@ output of run) or from flags.
 Usage:
   faultline replay --scenario NAME --seed N [--hash H] [--trace FILE] [--out DIR]
   faultline replay --result results.jsonl[:LINE] [--out DIR]
-  faultline replay PKG --scenario NAME --seed N [--hash H]
+  faultline replay PKG --scenario NAME --seed N [--hash H] [--plan PLAN.md] [--trace FILE] [--out DIR]
+
+A result line records the package or plan its scenario came from, so
+--result needs nothing else. Without a recorded hash (--hash, or the
+result line's) there is nothing to compare: the seed runs and its verdict
+is reported.
 
 Examples:
   faultline replay --scenario reads_linearizable_under_partition@stale-read --seed 2
@@ -69,6 +76,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	recorded := *hash
+	args = fs.Args()
 	if *from != "" {
 		r, err := readResultLine(*from)
 		if err != nil {
@@ -78,50 +86,39 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 		if recorded == "" {
 			recorded = r.TraceHash
 		}
-	}
-	if fs.NArg() > 1 {
-		return fail(stderr, "replay", usagef("want at most one package, got %q", fs.Args()))
-	}
-	if fs.NArg() == 1 {
-		res, err := runInPackage(fs.Arg(0), *name, *seed, stderr)
-		if err != nil {
-			return fail(stderr, "replay", err)
+		// The result line says where its scenario came from (a package on
+		// the command line wins; --plan cannot be given with --result).
+		if len(args) == 0 && r.Package != "" {
+			args = []string{r.Package}
 		}
-		o := replayOutput{Result: res, RecordedHash: recorded, Reproduced: recorded == "" || recorded == res.TraceHash}
-		if *asJSON {
-			_ = printJSON(stdout, o)
-		} else {
-			printResult(stdout, res, "")
-			fmt.Fprintf(stdout, "reproduced  %v (recorded %q, now %s)\n", o.Reproduced, recorded, res.TraceHash)
+		if *plan == "" {
+			*plan = r.Plan
 		}
-		if !o.Reproduced {
-			return exitInconclusive
-		}
-		return exitFor(res)
 	}
-	src, err := loadSource(*plan)
+	src, err := sourceArg(args, *plan, stderr)
 	if err != nil {
 		return fail(stderr, "replay", err)
 	}
+	defer src.close()
 	s, err := src.pick(*name)
 	if err != nil {
 		return fail(stderr, "replay", err)
 	}
-	res, err := runOne(src.reg, s, *seed, *tracePath, *out)
+	res, err := src.run(s, *seed, runOptions{trace: *tracePath, out: *out})
 	if err != nil {
 		return fail(stderr, "replay", err)
 	}
-	o := replayOutput{Result: res, RecordedHash: recorded, Reproduced: recorded == "" || recorded == res.TraceHash}
-	if !o.Reproduced {
-		o.Divergence = findDivergence(src.reg, s, *seed)
+	o := replayOutput{Result: res, RecordedHash: recorded, Reproduced: recorded != "" && recorded == res.TraceHash}
+	if recorded != "" && !o.Reproduced {
+		o.Divergence = findDivergence(src, s, *seed)
 	}
 	if *asJSON {
 		_ = printJSON(stdout, o)
 	} else {
-		printResult(stdout, res, *plan)
+		printResult(stdout, res)
 		switch {
 		case recorded == "":
-			fmt.Fprintln(stdout, "reproduced  (no recorded hash to compare with)")
+			fmt.Fprintln(stdout, "reproduced  nothing to compare: no recorded trace hash (give --hash, or replay a result line with --result)")
 		case o.Reproduced:
 			fmt.Fprintf(stdout, "reproduced  yes: trace hash %s as recorded\n", recorded)
 		default:
@@ -137,7 +134,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	if !o.Reproduced {
+	if recorded != "" && !o.Reproduced {
 		if o.Divergence != nil && o.Divergence.Blame == string(scenario.BlameSUT) {
 			return exitFinding
 		}
@@ -149,15 +146,29 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 // findDivergence runs the seed twice more with traces. If they differ,
 // the run is nondeterministic now and the first difference says whose
 // code is to blame; if they agree, the recording came from other code.
-func findDivergence(reg *scenario.Registry, s scenario.Scenario, seed uint64) *divergence {
-	var a, b bytes.Buffer
-	if _, err := reg.Run(s, seed, scenario.RunOptions{Trace: &a, NoRerun: true}); err != nil {
+func findDivergence(src *source, name string, seed uint64) *divergence {
+	dir, err := os.MkdirTemp("", "faultline-replay-")
+	if err != nil {
 		return &divergence{Note: "could not run again: " + err.Error()}
 	}
-	if _, err := reg.Run(s, seed, scenario.RunOptions{Trace: &b, NoRerun: true}); err != nil {
-		return &divergence{Note: "could not run again: " + err.Error()}
+	defer os.RemoveAll(dir)
+	a, b := filepath.Join(dir, "a.trace"), filepath.Join(dir, "b.trace")
+	for _, path := range []string{a, b} {
+		if _, err := src.run(name, seed, runOptions{trace: path, noRerun: true}); err != nil {
+			return &divergence{Note: "could not run again: " + err.Error()}
+		}
 	}
-	d, err := sim.DiffTraces(&a, &b)
+	fa, err := os.Open(a)
+	if err != nil {
+		return &divergence{Note: err.Error()}
+	}
+	defer fa.Close()
+	fb, err := os.Open(b)
+	if err != nil {
+		return &divergence{Note: err.Error()}
+	}
+	defer fb.Close()
+	d, err := sim.DiffTraces(fa, fb)
 	if err != nil {
 		return &divergence{Note: err.Error()}
 	}

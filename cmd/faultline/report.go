@@ -62,7 +62,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "report", usageError{err.Error()})
 	}
 	if *pages != "" {
-		if err := findingPages(results, *plan, *pages); err != nil {
+		if err := findingPages(results, *plan, *pages, stderr); err != nil {
 			return fail(stderr, "report", err)
 		}
 	}
@@ -130,26 +130,40 @@ func revision() string {
 	return rev
 }
 
-// findingPages replays the first seed of every finding into dir and
-// records the artifacts and pictures on its result, so that the report
-// links them.
-func findingPages(results []scenario.Result, plan, dir string) error {
-	src, err := loadSource(plan)
-	if err != nil {
-		return err
-	}
+// findingPages replays the first seed of every finding into dir, from
+// the package and plan its result line records (--plan for lines that
+// record none), and records the artifacts and pictures on its result, so
+// that the report links them.
+func findingPages(results []scenario.Result, plan, dir string, stderr io.Writer) error {
+	srcs := map[scenario.Source]*source{}
+	defer func() {
+		for _, s := range srcs {
+			s.close()
+		}
+	}()
 	for _, f := range scenario.Group(results) {
-		s, err := src.reg.Scenario(f.Scenario)
-		if err != nil {
+		at := f.First.Source
+		if at.Plan == "" {
+			at.Plan = plan
+		}
+		src, ok := srcs[at]
+		if !ok {
+			var err error
+			if src, err = openSource(at.Package, at.Plan, stderr); err != nil {
+				return fmt.Errorf("finding %s: %w", f.ID, err)
+			}
+			srcs[at] = src
+		}
+		if err := src.known(f.Scenario); err != nil {
 			return usagef("finding %s: %v (pass the plan the results came from with --plan)", f.ID, err)
 		}
 		out := filepath.Join(dir, fmt.Sprintf("%s-%d", f.Scenario, f.First.Seed))
-		res, err := runOne(src.reg, s, f.First.Seed, "", out)
+		res, err := src.run(f.Scenario, f.First.Seed, runOptions{out: out})
 		if err != nil {
 			return fmt.Errorf("finding %s: %w", f.ID, err)
 		}
 		for i := range results {
-			if results[i].Scenario == f.Scenario && results[i].Seed == f.First.Seed {
+			if results[i].Scenario == f.Scenario && results[i].Seed == f.First.Seed && results[i].Source == f.First.Source {
 				results[i].Artifacts = res.Artifacts
 			}
 		}

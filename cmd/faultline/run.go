@@ -1,11 +1,8 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/report/html"
@@ -18,7 +15,12 @@ figures. The same seed always gives the same run and the same hash.
 Usage:
   faultline run [--scenario NAME | --plan PLAN.md] [--seed N] [--json]
                 [--trace FILE] [--out DIR]
-  faultline run PKG [--scenario NAME] [--seed N] [--json]
+  faultline run PKG [--scenario NAME | --plan PLAN.md] [--seed N] [--json]
+                [--trace FILE] [--out DIR]
+
+PKG is a Go package whose test binary registers the scenarios (its
+TestMain calls sweep.WorkerMain when FAULTLINE_WORKER=1); a plan's blocks
+may then name the package's systems and scenarios.
 
 With no scenario named, runs the built-in reference scenario
 (kv_linearizable_under_partitions_and_crashes: raftkv key-value,
@@ -46,33 +48,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if err := checkScenarioNames(fs, *name); err != nil {
 		return fail(stderr, "run", err)
 	}
-	if fs.NArg() > 1 {
-		return fail(stderr, "run", usagef("want at most one package, got %q", fs.Args()))
-	}
-	if fs.NArg() == 1 {
-		if *plan != "" || *tracePath != "" || *out != "" {
-			return fail(stderr, "run", usagef("a package's scenarios run in its test binary: --plan, --trace and --out do not apply"))
-		}
-		res, err := runInPackage(fs.Arg(0), *name, *seed, stderr)
-		if err != nil {
-			return fail(stderr, "run", err)
-		}
-		if *asJSON {
-			_ = printJSON(stdout, res)
-		} else {
-			printResult(stdout, res, "")
-		}
-		return exitFor(res)
-	}
-	src, err := loadSource(*plan)
+	src, err := sourceArg(fs.Args(), *plan, stderr)
 	if err != nil {
 		return fail(stderr, "run", err)
 	}
-	s, err := src.pick(*name)
+	defer src.close()
+	name2, err := src.pick(*name)
 	if err != nil {
 		return fail(stderr, "run", err)
 	}
-	res, err := runOne(src.reg, s, *seed, *tracePath, *out)
+	res, err := src.run(name2, *seed, runOptions{trace: *tracePath, out: *out})
 	if err != nil {
 		return fail(stderr, "run", err)
 	}
@@ -81,54 +66,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "run", err)
 		}
 	} else {
-		printResult(stdout, res, *plan)
+		printResult(stdout, res)
 	}
 	return exitFor(res)
-}
-
-// runOne runs a seed, writing the trace and the artifacts when asked.
-func runOne(reg *scenario.Registry, s scenario.Scenario, seed uint64, tracePath, out string) (scenario.Result, error) {
-	opts := scenario.RunOptions{OutDir: out}
-	if out != "" {
-		if err := outputDir("--out", out); err != nil {
-			return scenario.Result{}, err
-		}
-	}
-	var tf *os.File
-	if tracePath != "" {
-		f, err := createOutput("--trace", tracePath)
-		if err != nil {
-			return scenario.Result{}, err
-		}
-		tf = f
-		opts.Trace = f
-	}
-	res, err := reg.Run(s, seed, opts)
-	if err != nil {
-		err = usageError{err.Error()} // Run fails only for a scenario that cannot run as written
-	}
-	if tf != nil {
-		serr := tf.Sync()
-		if cerr := tf.Close(); serr == nil {
-			serr = cerr
-		}
-		if err == nil && serr != nil {
-			err = fmt.Errorf("--trace: %w", serr)
-		}
-	}
-	if err != nil {
-		return res, err
-	}
-	if out != "" {
-		if err := writePages(out, &res); err != nil {
-			return res, err
-		}
-		b, _ := json.MarshalIndent(res, "", "  ")
-		if err := os.WriteFile(filepath.Join(out, "result.json"), append(b, '\n'), 0o644); err != nil {
-			return res, err
-		}
-	}
-	return res, nil
 }
 
 // writePages writes the HTML pictures of a run (history.html,

@@ -18,7 +18,10 @@ scenario is checked to reproduce on its own. Reports the sizes before and
 after.
 
 Usage:
-  faultline shrink --scenario NAME --seed N [--out DIR] [--max-runs N] [--json]
+  faultline shrink [PKG] --scenario NAME --seed N [--out DIR] [--max-runs N] [--json]
+
+With PKG, the package's test binary shrinks the seed, and the reproducer
+replays with 'faultline run PKG --plan DIR/shrunk.md --seed N'.
 
 Examples:
   faultline shrink --scenario reads_linearizable_under_partition@stale-read --seed 2 --out shrunk/
@@ -44,15 +47,17 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	if err := outputDir("--out", *out); err != nil {
 		return fail(stderr, "shrink", err)
 	}
-	src, err := loadSource(*plan)
+	src, err := sourceArg(fs.Args(), *plan, stderr)
 	if err != nil {
 		return fail(stderr, "shrink", err)
 	}
+	defer src.close()
 	s, err := src.pick(*name)
 	if err != nil {
 		return fail(stderr, "shrink", err)
 	}
-	sh, _, err := src.reg.Shrink(s, *seed, scenario.ShrinkOptions{MaxRuns: *maxRuns})
+	planPath := filepath.Join(*out, "shrunk.md")
+	sh, text, err := src.shrink(s, *seed, *maxRuns, planPath)
 	if err != nil {
 		return fail(stderr, "shrink", err)
 	}
@@ -60,15 +65,16 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	if err := os.WriteFile(filepath.Join(*out, "faults.json"), append(sched, '\n'), 0o644); err != nil {
 		return fail(stderr, "shrink", err)
 	}
-	planPath := filepath.Join(*out, "shrunk.md")
-	if err := os.WriteFile(planPath, []byte(scenario.FormatShrunkPlan(s, sh, "faults.json")), 0o644); err != nil {
+	if err := os.WriteFile(planPath, []byte(text), 0o644); err != nil {
 		return fail(stderr, "shrink", err)
 	}
+	replay := scenario.Source{Package: src.at.Package}.Command("run", "--plan", planPath, "--seed", fmt.Sprint(sh.Seed))
 	if *asJSON {
 		_ = printJSON(stdout, struct {
 			scenario.Shrunk
-			Plan string `json:"plan"`
-		}{sh, planPath})
+			Plan   string `json:"plan"`
+			Replay string `json:"replay"`
+		}{sh, planPath, replay})
 		return exitFinding
 	}
 	fmt.Fprintf(stdout, "anomaly     %s (seed %d)\n", sh.Anomaly, sh.Seed)
@@ -78,6 +84,6 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "nodes       %d -> %d\n", sh.Before.Nodes, sh.After.Nodes)
 	fmt.Fprintf(stdout, "runs        %d\n", sh.Runs)
 	fmt.Fprintf(stdout, "reproducer  %s (faults in %s)\n", planPath, filepath.Join(*out, "faults.json"))
-	fmt.Fprintf(stdout, "replay      faultline run --plan %s --seed %d\n", planPath, sh.Seed)
+	fmt.Fprintf(stdout, "replay      %s\n", replay)
 	return exitFinding
 }

@@ -3,12 +3,12 @@ package html
 import (
 	"bytes"
 	"fmt"
-	"github.com/faultline-dst/faultline/checkers"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/faultline-dst/faultline/checkers"
 	"github.com/faultline-dst/faultline/examples/memstore"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/nemesis"
@@ -66,7 +66,7 @@ func pictureRun(t testing.TB, model history.Model, checker string, bug memstore.
 		SimTime: 3 * time.Second,
 	}
 	if checkers.NeedsDelivery(checker) {
-		s.Options.Delivery = checkers.ExactlyOnce
+		s.Options.Delivery = checkers.ExactlyOnce // a scenario states its delivery claim
 	}
 	if bug != "" {
 		s.Name += "@" + string(bug)
