@@ -45,6 +45,19 @@
 // datagram network's gaps or duplicates reset a connection rather than
 // corrupt it. UDP is not supported.
 //
+// # Files
+//
+// The node's disk (package disk) is the guest's file system, preopened as
+// "/": "/data/wal.log" is the disk's "data/wal.log". os.File reads,
+// writes (O_APPEND, O_TRUNC, O_EXCL, O_SYNC), Seek, Stat, Truncate, Sync,
+// os.Rename, os.Remove, os.ReadDir and a directory's Sync (the disk's
+// SyncDir) go to the disk, so a guest gets exactly its crash rules and
+// injected faults (EIO, ENOSPC): unsynced writes and unsynced names are
+// lost at a crash as the disk's crash mode says. Directories are implicit
+// on the disk: one exists if it holds a file or this incarnation made it
+// (MkdirAll works; an empty directory does not survive a crash, a
+// directory cannot be renamed). Symbolic and hard links are not supported.
+//
 // # How a guest fails
 //
 // A guest whose program exits with a non-zero code (a Go panic exits with

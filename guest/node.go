@@ -25,6 +25,9 @@ type Config struct {
 	// blame: a guest that spins on the clock never lets time advance.
 	// Deterministic. Default 1,000,000 (about 2s of host time).
 	StepBudget int64
+	// Clients, when set, lets faultline's workload clients reach the
+	// service (see Clients).
+	Clients *Clients
 	// ConnectTimeout is how long, on the node's clock, a dial waits for
 	// its peer to answer before failing with ETIMEDOUT (a peer behind a
 	// partition never answers). Default 2s.
@@ -81,6 +84,7 @@ type node struct {
 	cfg   Config
 	inst  *instance
 	net   *netState
+	files *fileState
 	timer sim.TimerID
 	armed bool
 }
@@ -119,6 +123,7 @@ func (n *node) Start() {
 	in.stderr = lineWriter{n: n, stream: "stderr"}
 	n.inst = in
 	n.net = newNetState(n.env.Incarnation())
+	n.files = newFileState()
 	cfg := wazero.NewModuleConfig().
 		WithName("").
 		WithArgs(append([]string{n.env.Name()}, n.cfg.Args...)...).

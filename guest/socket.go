@@ -75,7 +75,8 @@ type conn struct {
 	sendSeq uint64
 	recvSeq uint64
 	timer   sim.TimerID
-	timed   bool // connect timer armed
+	timed   bool    // connect timer armed
+	gw      *gwConn // a workload client's connection (Config.Clients)
 }
 
 type listener struct {
@@ -98,6 +99,7 @@ type netState struct {
 	listeners map[int]*listener // by port; never iterated
 	nextID    uint64
 	timers    map[sim.TimerID]*conn // connect timeouts; never iterated
+	gateways  map[string]*conn      // by workload client; never iterated
 }
 
 func newNetState(inc int) *netState {
@@ -108,6 +110,7 @@ func newNetState(inc int) *netState {
 		listeners: map[int]*listener{},
 		nextID:    uint64(inc) << 32,
 		timers:    map[sim.TimerID]*conn{},
+		gateways:  map[string]*conn{},
 	}
 }
 
@@ -135,6 +138,10 @@ func (s *netState) forget(c *conn) {
 
 // send writes one connection message to the peer.
 func (n *node) send(c *conn, typ byte, payload []byte) {
+	if c.gw != nil {
+		n.fromGuest(c, typ, payload)
+		return
+	}
 	msg := make([]byte, hdrLen+len(payload))
 	msg[0] = typ
 	if c.key.dialer {
@@ -169,7 +176,14 @@ func (n *node) fail(c *conn, errno uint16) {
 // if that made one of its subscriptions ready.
 func (n *node) Receive(from string, msg []byte) {
 	s := n.net
-	if s == nil || len(msg) < hdrLen {
+	if s == nil || len(msg) == 0 {
+		return
+	}
+	if msg[0] == '{' && n.cfg.Clients != nil {
+		n.gatewayRequest(from, msg)
+		return
+	}
+	if len(msg) < hdrLen {
 		return
 	}
 	typ, fromDialer := msg[0], msg[1]&flagFromDialer != 0

@@ -43,6 +43,7 @@ func exportOverrides(b wazero.HostModuleBuilder) {
 		WithParameterNames("in", "out", "nsubscriptions", "result.nevents").
 		Export("poll_oneoff")
 	exportSockets(b)
+	exportFiles(b)
 }
 
 func instanceOf(ctx context.Context) *instance {
@@ -226,7 +227,7 @@ func loadDefaults(ctx context.Context, rt wazero.Runtime) error {
 			m[name] = g
 		}
 	}
-	for _, name := range []string{"fd_fdstat_get", "fd_fdstat_set_flags", "fd_read", "fd_write", "fd_close", "sock_accept", "sock_shutdown"} {
+	for _, name := range []string{"fd_fdstat_get", "fd_fdstat_set_flags", "fd_read", "fd_write", "fd_close", "sock_accept", "sock_shutdown", "fd_prestat_get"} {
 		if m[name] == nil {
 			return fmt.Errorf("wazero's WASI module has no Go function %s", name)
 		}
@@ -236,7 +237,9 @@ func loadDefaults(ctx context.Context, rt wazero.Runtime) error {
 }
 
 // socketOverride wraps a WASI function taking a descriptor first: a
-// socket descriptor goes to fn, any other to wazero's implementation.
+// socket descriptor goes to fn, a file or directory descriptor (3 and up)
+// to the function of the same name in fileFuncs, any other (stdio) to
+// wazero's implementation.
 func socketOverride(name string, fn func(in *instance, f *sockFD, fd int32, mod api.Module, stack []uint64)) api.GoModuleFunc {
 	return func(ctx context.Context, mod api.Module, stack []uint64) {
 		in := instanceOf(ctx)
@@ -247,9 +250,20 @@ func socketOverride(name string, fn func(in *instance, f *sockFD, fd int32, mod 
 				fn(in, f, fd, mod, stack)
 				return
 			}
+			if ff := fileFuncs[name]; ff != nil && fd >= rootFD && in.n.files != nil {
+				in.step()
+				ff(in, fd, mod, stack)
+				return
+			}
 		}
 		defaults[name].Call(ctx, mod, stack)
 	}
+}
+
+// socketFuncs are the descriptor calls exportSockets exports.
+var socketFuncs = map[string]bool{
+	"fd_fdstat_get": true, "fd_fdstat_set_flags": true, "fd_read": true, "fd_write": true,
+	"fd_close": true, "sock_accept": true, "sock_shutdown": true,
 }
 
 func exportSockets(b wazero.HostModuleBuilder) {

@@ -58,13 +58,21 @@ var planFields = map[string]bool{
 	"scenario": true, "falsifies": true, "system": true, "model": true, "checker": true,
 	"base": false, "claim": false, "kind": false, "bugs": false, "history": false, "nemesis": false, "delivery": false,
 	"workload": false, "topology": false, "run": false, "seeds": false,
+	"network": false, "disk": false, "clocks": false, "checker_options": false,
 }
 
 var sectionFields = map[string][]string{
-	"nemesis":  {"kinds", "max_down", "max_faults", "swarm", "evidence", "schedule", "roles", "jitter", "generate", "drift"},
+	"nemesis": {"kinds", "max_down", "max_faults", "swarm", "evidence", "schedule",
+		"targets", "window", "min_duration", "max_duration", "max_drift_ppm", "max_offset", "max_jump", "max_delay", "max_net_p", "shapes",
+		"roles", "jitter", "generate", "drift"},
 	"workload": {"clients", "operations", "keys", "key_dist", "mix", "timeout", "retries", "targeting"},
 	"topology": {"nodes"},
 	"run":      {"time", "events"},
+	"network":  {"latency", "loss", "duplicate", "reorder", "mode"},
+	"disk":     {"crash", "sector_size", "capacity"},
+	"clocks":   nil, // one line per node: "n1: offset=50ms, drift_ppm=100"
+	"checker_options": {"fifo", "drift_bound", "recovery", "floor", "counter_initial", "real_time_order",
+		"max_partition_ops", "max_steps"},
 }
 
 // PlanScenario is one scenario declared by a plan, with where it was.
@@ -142,6 +150,10 @@ type blockParser struct {
 	file string
 	reg  *Registry
 	errs *planErrors
+	// Where node names were given, to check them against the system.
+	targetsLine int
+	clockLines  map[string]int
+	windowLine  int
 }
 
 func (p *blockParser) fail(line int, format string, args ...any) {
@@ -176,14 +188,21 @@ func (p *blockParser) scenario(b rawBlock) Scenario {
 		have[f.key] = f
 		_, isSection := sectionFields[f.key]
 		if isSection && f.value != "" {
-			p.fail(f.line, "%s is a section: put its fields on the indented lines below it (%s)", f.key, strings.Join(sectionFields[f.key], ", "))
+			fields := strings.Join(sectionFields[f.key], ", ")
+			if f.key == "clocks" {
+				fields = "NODE: offset=DURATION, drift_ppm=N"
+			}
+			p.fail(f.line, "%s is a section: put its fields on the indented lines below it (%s)", f.key, fields)
 			continue
 		}
 		if !isSection && f.value == "" {
 			p.fail(f.line, "field %q has no value", f.key)
 			continue
 		}
-		if isSection {
+		switch {
+		case isSection && f.key == "clocks":
+			p.clocks(&s, f)
+		case isSection:
 			p.section(&s, f)
 		}
 	}
@@ -302,6 +321,8 @@ func (p *blockParser) scenario(b rawBlock) Scenario {
 			p.fail(line, "%v; give run.time more, or workload.timeout less", err)
 		}
 	}
+	p.nodeNames(s, sys)
+	p.window(s)
 	if wf, ok := have["workload"]; ok && s.Model != "" && containsModel(history.Models(), s.Model) {
 		cfg := s.Workload
 		cfg.Model, cfg.Targets = s.Model, []string{"n1"}
@@ -337,6 +358,9 @@ func (p *blockParser) section(s *Scenario, f rawField) {
 }
 
 func (p *blockParser) set(s *Scenario, key, v string, line int) {
+	if p.setMore(s, key, v, line) {
+		return
+	}
 	switch key {
 	case "nemesis.kinds":
 		s.Nemesis.Budget.Kinds, s.Nemesis.None = nil, false

@@ -68,7 +68,7 @@ func TestPlanErrorsNameLineAndChoices(t *testing.T) {
 	tests := []struct {
 		name, edit, want string
 	}{
-		{"unknown field", "seeds: 7\n", "plan.md:35: unknown field \"nemsis\"; valid: base, bugs, checker, claim"},
+		{"unknown field", "seeds: 7\n", "plan.md:35: unknown field \"nemsis\"; valid: base, bugs, checker, checker_options, claim, clocks"},
 		{"missing field", "checker: linearizable\n", "plan.md:11: scenario block lacks required field \"checker\""},
 		{"unknown system", "system: mem\n", "plan.md:15: unknown system \"memz\"; valid: flaky, flaky-once, mem, mem-drop-writes"},
 		{"unknown model", "model: kv\n", "plan.md:16: unknown model \"kvv\""},

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/faultline-dst/faultline/checkers"
@@ -197,6 +199,9 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 	cl, err := sys.Build(Build{Nodes: nodes, Model: s.Model, Bugs: s.Bugs})
 	if err != nil {
 		return a, fmt.Errorf("scenario %s: system %s: %w", s.Name, sys.Name, err)
+	}
+	if cl.Nodes, err = withClocks(cl.Nodes, s.Clocks); err != nil {
+		return a, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
 	targets := nemesis.SUTNodes(cl.Nodes)
 	faultTargets := targets
@@ -546,4 +551,21 @@ func workloadUntil(simTime time.Duration, wcfg workloads.Config) (time.Duration,
 		return 0, fmt.Errorf("run time %v is too short for the workload: it needs its start (%v), a quiet period (%v) and two timeouts (%v) for the final reads", simTime, wcfg.StartAfter, quiet, timeout)
 	}
 	return until, nil
+}
+
+// withClocks returns nodes with the scenario's clocks set; a clock for a
+// node the system did not build is an error.
+func withClocks(nodes []sim.NodeSpec, clocks []NodeClock) ([]sim.NodeSpec, error) {
+	if len(clocks) == 0 {
+		return nodes, nil
+	}
+	out := append([]sim.NodeSpec(nil), nodes...)
+	for _, c := range clocks {
+		i := slices.IndexFunc(out, func(n sim.NodeSpec) bool { return n.Name == c.Node && !n.Harness })
+		if i < 0 {
+			return nil, fmt.Errorf("clock for node %q: the system has no such node; its nodes: %s", c.Node, strings.Join(nemesis.SUTNodes(nodes), ", "))
+		}
+		out[i].ClockOffset, out[i].DriftPPM = c.Offset, c.DriftPPM
+	}
+	return out, nil
 }

@@ -49,6 +49,9 @@ type Scenario struct {
 	Nemesis  NemesisSpec
 	Net      netsim.Config // zero: 1ms fixed links
 	Disk     disk.Config
+	// Clocks set nodes' clocks at boot (offset and drift); a node not
+	// listed keeps the one its system gives it.
+	Clocks []NodeClock
 	// SimTime and MaxEvents are the run's deterministic budgets.
 	SimTime   time.Duration
 	MaxEvents int64
@@ -61,6 +64,14 @@ type Scenario struct {
 	// SelfTest breaks a harness invariant on purpose (sim.Config's
 	// BreakInvariant), to test that faultline then blames itself.
 	SelfTest string
+}
+
+// NodeClock is one node's clock at boot: an offset from true time and a
+// drift rate in parts per million.
+type NodeClock struct {
+	Node     string
+	Offset   time.Duration
+	DriftPPM int64
 }
 
 // NoChecker is the checker name of a scenario that binds no model-level

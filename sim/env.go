@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/faultline-dst/faultline/clock"
@@ -163,7 +164,11 @@ func (e *Env) Logf(format string, args ...any) {
 	if !e.live() {
 		return
 	}
-	e.w.record(Record{Kind: KindLog, Node: e.n.idx, Peer: -1, Detail: fmt.Sprintf(format, args...)})
+	detail := format
+	if len(args) > 0 || strings.IndexByte(format, '%') >= 0 {
+		detail = fmt.Sprintf(format, args...)
+	}
+	e.w.record(Record{Kind: KindLog, Node: e.n.idx, Peer: -1, Detail: detail})
 }
 
 // Fail stops the run because the node found one of its own invariants

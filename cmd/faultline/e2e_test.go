@@ -206,6 +206,11 @@ func TestPackagePrintedCommands(t *testing.T) {
 		t.Fatalf("replay --result: exit %d\n%s", code, out)
 	}
 	replayOut := out
+	// Replay's own replay line.
+	code, out = paste(t, dir, printed(t, replayOut, "replay      ", "faultline replay "+pkg))
+	if code != exitFinding || !strings.Contains(out, "FAIL-reproducible") {
+		t.Fatalf("replay's replay: exit %d\n%s", code, out)
+	}
 	// The finding's seed replay: no recorded hash, nothing to compare.
 	code, out = paste(t, dir, printed(t, sweepOut, "replay: ", "faultline replay "+pkg+" --scenario "+bug))
 	if code != exitFinding || !strings.Contains(out, "reproduced  nothing to compare") {

@@ -3,6 +3,8 @@ package raftkv
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/faultline-dst/faultline/internal/flatjson"
 )
 
 // kv is the key-value model (history.KV, and history.Register, which has
@@ -39,18 +41,18 @@ func (s *kv) check(c *command) error {
 	case "read":
 		return nil
 	case "write":
-		var in kvWrite
-		if err := decodeInput(c, &in); err != nil {
+		in, err := writeInput(c)
+		if err != nil {
 			return err
 		}
 		if in.Value == nil {
 			return fmt.Errorf("%s write: input needs \"value\"", c.Model)
 		}
-		_, err := canonical(in.Value)
+		_, err = canonical(in.Value)
 		return err
 	case "cas":
-		var in kvCAS
-		if err := decodeInput(c, &in); err != nil {
+		in, err := casInput(c)
+		if err != nil {
 			return err
 		}
 		if in.From == nil || in.To == nil {
@@ -59,7 +61,7 @@ func (s *kv) check(c *command) error {
 		if _, err := canonical(in.From); err != nil {
 			return err
 		}
-		_, err := canonical(in.To)
+		_, err = canonical(in.To)
 		return err
 	}
 	return unknownOp(c)
@@ -68,20 +70,18 @@ func (s *kv) check(c *command) error {
 func (s *kv) apply(_ uint64, c *command) result {
 	switch c.Op {
 	case "write":
-		var in kvWrite
-		_ = decodeInput(c, &in) // checked
+		in, _ := writeInput(c) // checked
 		s.set(c.Key, in.Value)
 		return okWith(nil)
 	case "cas":
-		var in kvCAS
-		_ = decodeInput(c, &in) // checked
+		in, _ := casInput(c) // checked
 		from, _ := canonical(in.From)
 		cur, _ := canonical(s.values[c.Key])
 		if cur != from {
-			return okWith(mustJSON(map[string]bool{"ok": false}))
+			return okWith(casFalse)
 		}
 		s.set(c.Key, in.To)
-		return okWith(mustJSON(map[string]bool{"ok": true}))
+		return okWith(casTrue)
 	}
 	return refuse("%v", unknownOp(c))
 }
@@ -101,7 +101,39 @@ func (s *kv) read(c *command) result {
 	if v == nil {
 		v = json.RawMessage("null")
 	}
-	return okWith(mustJSON(map[string]json.RawMessage{"value": v}))
+	// v is canonical JSON (see set), so this is what json.Marshal would
+	// write for {"value": v}.
+	out := make(json.RawMessage, 0, len(`{"value":}`)+len(v))
+	out = append(append(append(out, `{"value":`...), v...), '}')
+	return okWith(out)
+}
+
+// The outputs of cas. They are shared: nothing writes into an output.
+var (
+	casTrue  = json.RawMessage(`{"ok":true}`)
+	casFalse = json.RawMessage(`{"ok":false}`)
+)
+
+// writeInput and casInput decode a write's or a cas's input. Inputs as the
+// workloads write them (a flat object of canonical values with exactly the
+// expected keys) are read without decoding; anything else goes through
+// encoding/json, which also words the errors.
+func writeInput(c *command) (kvWrite, error) {
+	if v, ok := flatjson.Members(c.Input, "value"); ok {
+		return kvWrite{Value: json.RawMessage(v[0])}, nil
+	}
+	var in kvWrite
+	err := decodeInput(c, &in)
+	return in, err
+}
+
+func casInput(c *command) (kvCAS, error) {
+	if v, ok := flatjson.Members(c.Input, "from", "to"); ok {
+		return kvCAS{From: json.RawMessage(v[0]), To: json.RawMessage(v[1])}, nil
+	}
+	var in kvCAS
+	err := decodeInput(c, &in)
+	return in, err
 }
 
 func (s *kv) snapshot() (json.RawMessage, error) { return json.Marshal(s.values) }

@@ -2,6 +2,7 @@ package raftkv
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/faultline-dst/faultline/clock"
@@ -130,5 +131,29 @@ func TestModels(t *testing.T) {
 	}
 	if r := m2.do(t, 30, history.Lock, "use", "L", "p1", `{"token":7}`); r.status != workloads.StatusFail {
 		t.Errorf("fencing state lost in the snapshot")
+	}
+}
+
+// TestCommandEncoding round-trips commands through the log form and
+// refuses damaged ones.
+func TestCommandEncoding(t *testing.T) {
+	gen := uint64(7)
+	for _, c := range []command{
+		{},
+		{Node: 3, Inc: 2, Seq: 99, Client: "client0", Model: history.KV, Op: "cas", Key: "k1", Input: json.RawMessage(`{"from":null,"to":1000001}`)},
+		{Node: 1, Seq: 1 << 40, Model: history.Lock, Op: "acquire", Key: "l0", Expect: &gen},
+		{Node: 2, Model: history.Queue, Op: "remove", Key: "q", Input: json.RawMessage(`{}`), Internal: true},
+		{Input: json.RawMessage{}},
+	} {
+		b := encodeCommand(nil, &c)
+		got, err := decodeCommand(b)
+		if err != nil || !reflect.DeepEqual(got, c) {
+			t.Errorf("round trip of %+v: %+v, %v", c, got, err)
+		}
+		for n := 0; n < len(b); n++ {
+			if _, err := decodeCommand(b[:n]); err == nil {
+				t.Errorf("%+v truncated to %d bytes decoded without error", c, n)
+			}
+		}
 	}
 }

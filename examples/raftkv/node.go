@@ -2,8 +2,8 @@ package raftkv
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"sort"
 
@@ -315,9 +315,9 @@ func (n *node) apply(ents []raftpb.Entry) {
 			if len(e.Data) == 0 {
 				break // a new leader's empty entry
 			}
-			var c command
-			if err := json.Unmarshal(e.Data, &c); err != nil {
-				panic("raftkv: undecodable committed entry " + string(e.Data) + ": " + err.Error())
+			c, err := decodeCommand(e.Data)
+			if err != nil {
+				panic(fmt.Sprintf("raftkv: undecodable committed entry %q: %v", e.Data, err))
 			}
 			res := n.sm.apply(e.Index, &c)
 			if c.Internal && c.Node == n.id && c.Inc == n.env.Incarnation() {

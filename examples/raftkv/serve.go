@@ -69,12 +69,7 @@ func (n *node) request(from string, msg []byte) {
 		n.rn.ReadIndex(ctx[:])
 		return
 	}
-	data, err := json.Marshal(&p.cmd)
-	if err != nil {
-		n.reply(p, workloads.Reply{Status: workloads.StatusFail, Error: err.Error()})
-		return
-	}
-	if err := n.rn.Propose(data); err != nil {
+	if err := n.rn.Propose(encodeCommand(nil, &p.cmd)); err != nil {
 		if errors.Is(err, raft.ErrProposalDropped) {
 			n.redirect(p) // leadership transfer in progress, or too much uncommitted
 			return
@@ -118,11 +113,7 @@ func (n *node) dequeueNow(p pending, q *queue) {
 	n.seq++
 	rm := command{Node: n.id, Inc: n.env.Incarnation(), Seq: n.seq, Client: p.cmd.Client, Model: history.Queue, Op: "remove",
 		Key: key, Input: mustJSON(map[string]json.RawMessage{"value": v}), Internal: true}
-	data, err := json.Marshal(&rm)
-	if err == nil {
-		err = n.rn.Propose(data)
-	}
-	if err != nil {
+	if err := n.rn.Propose(encodeCommand(nil, &rm)); err != nil {
 		n.env.Logf("dequeue-before-commit: removal of %s from %s not proposed: %v", v, key, err)
 	}
 }

@@ -72,6 +72,9 @@ func pictureRun(t testing.TB, model history.Model, checker string, bug memstore.
 		s.Name += "@" + string(bug)
 		s.Bugs = []string{string(bug)}
 	}
+	if checkers.NeedsDelivery(checker) {
+		s.Options.Delivery = checkers.ExactlyOnce
+	}
 	if err := r.AddScenario(s); err != nil {
 		t.Fatal(err)
 	}

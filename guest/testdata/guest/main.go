@@ -3,7 +3,10 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -58,6 +61,16 @@ func main() {
 		httpClient(os.Args[2], 4, 3)
 	case "httppoll":
 		httpPoll(os.Args[2])
+	case "wal":
+		wal(os.Args[2] == "sync", os.Args[3] == "dirsync")
+	case "snapshot":
+		snapshot()
+	case "kvserver":
+		kvServer(os.Args[2])
+	case "echo":
+		echo()
+	case "ping":
+		ping(os.Args[2], os.Args[3])
 	case "dialrefused":
 		_, err := gnet.Dial(os.Args[2])
 		fmt.Println("dial:", err)
@@ -191,4 +204,223 @@ func httpPoll(server string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// wal recovers /data/wal.log (one line per record), then appends a record
+// every 10ms, syncing the file (and, for a new file, its directory) if told.
+func wal(sync, dirsync bool) {
+	if err := os.MkdirAll("/data", 0o755); err != nil {
+		fmt.Println("mkdir:", err)
+	}
+	b, err := os.ReadFile("/data/wal.log")
+	fmt.Println("recovered", strings.Count(string(b), "\n"), "records; err:", err)
+	_, statErr := os.Stat("/data/wal.log")
+	f, err := os.OpenFile("/data/wal.log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "open:", err)
+		os.Exit(1)
+	}
+	if os.IsNotExist(statErr) && dirsync {
+		d, err := os.Open("/data")
+		if err == nil {
+			err = d.Sync()
+			d.Close()
+		}
+		fmt.Println("dir sync:", err)
+	}
+	for i := 0; ; i++ {
+		if _, err := fmt.Fprintf(f, "rec %d\n", i); err != nil {
+			fmt.Fprintln(os.Stderr, "write:", err)
+			os.Exit(1)
+		}
+		if sync {
+			if err := f.Sync(); err != nil {
+				fmt.Fprintln(os.Stderr, "sync:", err)
+				os.Exit(1)
+			}
+		}
+		fmt.Println("wrote", i)
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// snapshot replaces /data/snap atomically (write, sync, rename, sync the
+// directory) with a counter one higher than what it finds, and lists /data.
+func snapshot() {
+	_ = os.MkdirAll("/data", 0o755)
+	b, err := os.ReadFile("/data/snap")
+	n := 0
+	if err == nil {
+		fmt.Sscan(string(b), &n)
+	}
+	fmt.Println("found", n, "err:", err != nil)
+	if err := os.WriteFile("/data/snap.tmp", []byte(fmt.Sprint(n+1)), 0o644); err != nil {
+		fmt.Println("write:", err)
+	}
+	f, _ := os.OpenFile("/data/snap.tmp", os.O_RDWR, 0)
+	f.Sync()
+	st, _ := f.Stat()
+	fmt.Println("size", st.Size(), "mode", st.Mode().IsRegular())
+	f.Close()
+	if err := os.Rename("/data/snap.tmp", "/data/snap"); err != nil {
+		fmt.Println("rename:", err)
+	}
+	d, _ := os.Open("/data")
+	fmt.Println("dirsync:", d.Sync())
+	d.Close()
+	ents, err := os.ReadDir("/data")
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	fmt.Println("ls /data:", strings.Join(names, " "), err)
+	_, err = os.Stat("/data/missing")
+	fmt.Println("missing:", os.IsNotExist(err))
+	time.Sleep(time.Hour)
+}
+
+// kv is a register per key answering workloads requests.
+type kv struct {
+	mu   sync.Mutex
+	regs map[string]json.RawMessage
+}
+
+type request struct {
+	ID    uint64          `json:"id"`
+	Op    string          `json:"op"`
+	Key   string          `json:"key"`
+	Input json.RawMessage `json:"input"`
+}
+
+type reply struct {
+	ID     uint64 `json:"id"`
+	Status string `json:"status"`
+	Output any    `json:"output,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+func compact(m json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, m) != nil {
+		return string(m)
+	}
+	return b.String()
+}
+
+func (s *kv) apply(line []byte) []byte {
+	var req request
+	if err := json.Unmarshal(line, &req); err != nil {
+		return []byte(`{"id":0,"status":"fail","error":"bad request"}`)
+	}
+	s.mu.Lock()
+	cur, ok := s.regs[req.Key]
+	if !ok {
+		cur = json.RawMessage("null")
+	}
+	rep := reply{ID: req.ID, Status: "ok"}
+	switch req.Op {
+	case "read":
+		rep.Output = map[string]json.RawMessage{"value": cur}
+	case "write":
+		var in struct{ Value json.RawMessage }
+		_ = json.Unmarshal(req.Input, &in)
+		s.regs[req.Key] = in.Value
+	case "cas":
+		var in struct{ From, To json.RawMessage }
+		_ = json.Unmarshal(req.Input, &in)
+		if in.From == nil {
+			in.From = json.RawMessage("null")
+		}
+		swapped := compact(cur) == compact(in.From)
+		if swapped {
+			s.regs[req.Key] = in.To
+		}
+		rep.Output = map[string]bool{"ok": swapped}
+	default:
+		rep.Status, rep.Error = "fail", "unsupported op "+req.Op
+	}
+	s.mu.Unlock()
+	b, _ := json.Marshal(rep)
+	return b
+}
+
+// kvServer serves the kv over newline-delimited JSON or HTTP on :7000.
+func kvServer(wire string) {
+	l, err := gnet.Listen(":7000")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "listen:", err)
+		os.Exit(1)
+	}
+	s := &kv{regs: map[string]json.RawMessage{}}
+	if wire == "http" {
+		http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			time.Sleep(time.Millisecond)
+			w.Write(s.apply(body))
+		}))
+		return
+	}
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "accept:", err)
+			os.Exit(1)
+		}
+		go func() {
+			defer c.Close()
+			sc := bufio.NewScanner(c)
+			for sc.Scan() {
+				out := append(s.apply(sc.Bytes()), '\n')
+				if _, err := c.Write(out); err != nil {
+					return
+				}
+			}
+		}()
+	}
+}
+
+// echo echoes lines on :9000.
+func echo() {
+	l, err := gnet.Listen(":9000")
+	if err != nil {
+		os.Exit(1)
+	}
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			os.Exit(1)
+		}
+		go func() {
+			defer c.Close()
+			r := bufio.NewReader(c)
+			for {
+				line, err := r.ReadBytes('\n')
+				if err != nil {
+					return
+				}
+				c.Write(line)
+			}
+		}()
+	}
+}
+
+// ping sends n lines to server and waits for each echo.
+func ping(n, server string) {
+	var k int
+	fmt.Sscan(n, &k)
+	c, err := gnet.Dial(server)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dial:", err)
+		os.Exit(1)
+	}
+	r := bufio.NewReader(c)
+	for i := 0; i < k; i++ {
+		fmt.Fprintf(c, "ping %d\n", i)
+		if _, err := r.ReadBytes('\n'); err != nil {
+			fmt.Fprintln(os.Stderr, "read:", err)
+			os.Exit(1)
+		}
+	}
+	fmt.Println("pinged", k)
+	os.Exit(0)
 }
