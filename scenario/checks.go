@@ -67,7 +67,11 @@ func greenButBroken(s Scenario, a attempt) []Check {
 		detail += "; " + strings.Join(why, "; ")
 	}
 	add("faults-landed", landed == len(a.landings), InconclusiveFaultNotProven, "%s", detail)
-	add("planned-duration", a.sim.Stop == sim.StopTimeLimit || (a.sim.Stop == sim.StopQuiescent && st.Pending == 0), PartialModel,
+	// StopDone: the run ended early because its work was finished (the
+	// final reads done, nothing pending, every fault healed), which is
+	// checked again here rather than trusted.
+	done := a.sim.Stop == sim.StopDone && st.FinalsDone && st.Pending == 0 && a.healed
+	add("planned-duration", a.sim.Stop == sim.StopTimeLimit || (a.sim.Stop == sim.StopQuiescent && st.Pending == 0) || done, PartialModel,
 		"run stopped by %s at %v of %v", a.sim.Stop, a.sim.SimTime, s.SimTime)
 	add("no-swallowed-errors", a.runErr == nil && st.BadReplies == 0, PartialModel,
 		"run error: %v; bad replies: %d", a.runErr, st.BadReplies)

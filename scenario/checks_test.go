@@ -231,3 +231,20 @@ func TestFailoversCounted(t *testing.T) {
 		t.Errorf("Failovers = %d, want 1", n)
 	}
 }
+
+// TestShrunkRunIsCrossChecked: the shrinker's final run cross-checks the
+// shrunk history, and the reproducer carries the outcome.
+func TestShrunkRunIsCrossChecked(t *testing.T) {
+	r := registry(t)
+	s := base("drop-writes")
+	s.System = "mem-drop-writes"
+	s.Workload.OpsPerClient = 20
+	s.Nemesis = pause()
+	sh, _, err := r.Shrink(s, 3, scenario.ShrinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cc := sh.CrossCheck; cc == nil || !cc.Ran || !cc.Agrees || cc.Name != "brute-force" {
+		t.Fatalf("shrunk cross-check %+v", cc)
+	}
+}

@@ -11,7 +11,10 @@ import (
 	"github.com/faultline-dst/faultline/sim"
 )
 
-// FaultLanding is one scheduled fault and whether it provably landed.
+// FaultLanding is one scheduled fault and whether it provably landed: it
+// started, the nemesis saw it act on the system, and a client operation
+// was in flight during its window or its recovery (see landings). Detail
+// names the window and what was missing.
 type FaultLanding struct {
 	ID     string `json:"id"`
 	Kind   string `json:"kind"`

@@ -45,7 +45,9 @@ type Result struct {
 	// CrossCheck is the independent re-judgement of the checker's anomaly
 	// (nil when there was none): whether it ran, agrees, and why.
 	CrossCheck *CrossCheck `json:"cross_check,omitempty"`
-	// Faults is the landing evidence of every scheduled fault, and
+	// Faults is the landing evidence of every scheduled fault (Landed and
+	// Detail as the verdict judged them: with a client operation in
+	// flight in the fault's window or recovery), and
 	// Schedule the schedule itself (an explicit fault list that replays).
 	Faults   []nemesis.Evidence `json:"faults"`
 	Schedule nemesis.Schedule   `json:"schedule"`

@@ -57,6 +57,7 @@ type attempt struct {
 	wcfg      workloads.Config // the workload as it ran, defaults applied
 	failovers *int             // set for a failover scenario
 	lastHeal  clock.Time
+	healed    bool // every fault healed or was refused by the end of the run
 	checks    []Check
 	obs       Observation
 }
@@ -258,6 +259,14 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		Watchdog:       opts.Watchdog,
 		Trace:          trace,
 		BreakInvariant: s.SelfTest,
+		// End the run once nothing it is for remains: the final reads are
+		// done and every fault has healed. After that no client issues an
+		// operation and no fault changes anything, so the history is the
+		// one the run would have recorded idling on to SimTime.
+		Done: func() bool {
+			st := wl.Stats()
+			return st.FinalsDone && st.Pending == 0 && (s.Nemesis.None || (nem != nil && nem.Healed()))
+		},
 	})
 	if err != nil {
 		return a, fmt.Errorf("scenario %s: %w", s.Name, err)
@@ -286,6 +295,9 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		}
 		a.evidence = nem.Evidence()
 		a.lastHeal = nem.LastHeal()
+		a.healed = nem.Healed()
+	} else {
+		a.healed = true
 	}
 	if bad := wl.BadReplies(); len(bad) > 0 && a.runErr == nil {
 		a.runErr = &SUTError{Kind: "bad-reply", Detail: fmt.Sprintf("%d replies the adapter could not use; first from %s to %s at %v: %v", len(bad), bad[0].From, bad[0].Client, bad[0].At, bad[0].Err)}

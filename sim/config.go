@@ -30,6 +30,11 @@ type Config struct {
 	MaxTime time.Duration
 	// MaxEvents stops the run after this many events (default 50 million).
 	MaxEvents int64
+	// Done, when set, is asked after every event; when it returns true
+	// the run ends there (StopDone). It is how a harness ends a run whose
+	// work is finished (the workload done, every fault healed) instead of
+	// idling to MaxTime. It must be a pure function of the run's state.
+	Done func() bool
 	// Watchdog is a host-time limit for the whole run, only to catch a
 	// runaway SUT loop; 0 disables it. It never changes a run's trace.
 	Watchdog time.Duration

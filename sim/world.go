@@ -22,6 +22,7 @@ const (
 	StopTimeLimit  StopReason = "time-limit"  // reached Config.MaxTime
 	StopEventLimit StopReason = "event-limit" // reached Config.MaxEvents
 	StopError      StopReason = "error"       // harness breach, node panic or watchdog
+	StopDone       StopReason = "done"        // Config.Done said the run's work is finished
 )
 
 // Result summarises a run. Everything but HostTime is a pure function of
@@ -301,6 +302,10 @@ func (w *World) run(limit clock.Time) {
 		}
 		_, _, ev, _ := w.agenda.Pop()
 		w.dispatch(at, ev)
+		if w.cfg.Done != nil && w.err == nil && w.cfg.Done() {
+			w.res.Stop = StopDone
+			break
+		}
 		if w.cfg.BreakInvariant != "" && w.res.Events == 100 {
 			w.breakInvariant()
 		}

@@ -131,7 +131,9 @@ func printResult(w io.Writer, r scenario.Result) {
 	fmt.Fprintf(w, "replay      %s\n", r.ReplayCommand())
 	if r.Verdict.IsFail() {
 		seed := fmt.Sprint(r.Seed)
-		fmt.Fprintf(w, "shrink      %s\n", r.Source.Command("shrink", "--scenario", r.Scenario, "--seed", seed))
+		if r.Stop != "worker-died" { // a process that dies cannot be shrunk in it
+			fmt.Fprintf(w, "shrink      %s\n", r.Source.Command("shrink", "--scenario", r.Scenario, "--seed", seed))
+		}
 		fmt.Fprintf(w, "bisect      git bisect run %s\n", r.Source.Command("bisect", "--scenario", r.Scenario, "--seed", seed))
 	}
 }

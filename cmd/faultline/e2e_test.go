@@ -194,7 +194,7 @@ func TestPackagePrintedCommands(t *testing.T) {
 	dir := t.TempDir()
 	const bug = "lostwrite_reads_see_writes@lose"
 	// The one command typed by hand.
-	code, out := exe(t, dir, "sweep", pkg, "--seeds", "3", "--workers", "2", "--results", "r.jsonl")
+	code, out := exe(t, dir, "sweep", pkg, "--scenario", "lostwrite_reads_see_writes", "--scenario", bug, "--seeds", "3", "--workers", "2", "--results", "r.jsonl")
 	if code != exitFinding || !strings.Contains(out, "finding     F1 "+bug) {
 		t.Fatalf("sweep: exit %d\n%s", code, out)
 	}
@@ -263,6 +263,12 @@ func TestPackagePrintedCommands(t *testing.T) {
 	code, out = paste(t, dir, printed(t, replayOut, "bisect      git bisect run ", "faultline bisect "+pkg))
 	if code != exitFinding || !strings.Contains(out, "bad: seed") {
 		t.Fatalf("bisect: exit %d\n%s", code, out)
+	}
+	// A system that ends its process: run and bisect blame it, as a
+	// sweep would (the seed reruns in a fresh worker).
+	code, out = exe(t, dir, "run", pkg, "--scenario", "lostwrite_reads_see_writes@exit", "--seed", "1")
+	if code != exitFinding || !strings.Contains(out, "FAIL-reproducible") || !strings.Contains(out, "exited with status 7") || strings.Contains(out, "shrink      ") {
+		t.Fatalf("a worker death: exit %d\n%s", code, out)
 	}
 	// faultlinetest's failure names the package by import path: pasted
 	// from inside the module.

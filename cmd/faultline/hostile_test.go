@@ -371,3 +371,42 @@ func checkKeys(t *testing.T, args []string, path string, v any) {
 }
 
 const planWithBlock = "# Plan\n\n```faultline\nscenario: kv_under_pauses\nfalsifies: C1\nsystem: memstore\nmodel: kv\nchecker: linearizable\nnemesis:\n  kinds: pause\nrun:\n  time: 3s\nworkload:\n  timeout: 200ms\n```\n"
+
+// TestSignalsStopEveryCommand: a long-running command of any kind stops
+// within seconds of SIGTERM or SIGINT.
+func TestSignalsStopEveryCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary end to end")
+	}
+	long := [][]string{
+		{"bisect", "--scenario", memKV, "--seeds", "100000"},
+		{"shrink", "--scenario", "reads_linearizable_under_partition@stale-read", "--seed", "2", "--max-runs", "100000", "--out", "sh"},
+		{"sweep", "--scenario", memKV, "--seeds", "100000", "--workers", "2", "--results", "r.jsonl"},
+	}
+	for _, args := range long {
+		for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+			t.Run(args[0]+"/"+sig.String(), func(t *testing.T) {
+				cmd := exec.Command(bin, args...)
+				cmd.Dir = t.TempDir()
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				defer cmd.Process.Kill()
+				time.Sleep(700 * time.Millisecond)
+				if err := cmd.Process.Signal(sig); err != nil {
+					t.Fatal(err)
+				}
+				done := make(chan error, 1)
+				go func() { done <- cmd.Wait() }()
+				select {
+				case <-done:
+				case <-time.After(20 * time.Second):
+					t.Fatalf("%q did not stop within 20s of %v", args, sig)
+				}
+				if cmd.ProcessState.Success() {
+					t.Errorf("%q exited 0 after %v, as if it had finished", args, sig)
+				}
+			})
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -33,7 +35,8 @@ type source struct {
 	cleanup func()
 	w       *pkgWorker
 	infos   []sweep.ScenarioInfo
-	fromPln bool // infos are a plan's blocks
+	fromPln bool      // infos are a plan's blocks
+	stderr  io.Writer // the worker's standard error goes here
 }
 
 // openSource opens the source a command names: pkg (a package argument,
@@ -50,7 +53,7 @@ func openSource(pkg, plan string, stderr io.Writer) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &source{at: scenario.Source{Package: record, Plan: plan}, bin: bin, cleanup: cleanup}
+	s := &source{at: scenario.Source{Package: record, Plan: plan}, bin: bin, cleanup: cleanup, stderr: stderr}
 	if s.w, err = startPkgWorker(s.workerCmd(), pkg, stderr); err != nil {
 		s.close()
 		return nil, err
@@ -79,7 +82,11 @@ func loadSource(planPath string) (*source, error) {
 	}
 	ps, err := readPlan(src.reg, planPath)
 	if err != nil {
-		return nil, usageError{err.Error()} // a plan that cannot be read or parsed is bad input
+		msg := err.Error()
+		if strings.Contains(msg, "unknown scenario") || strings.Contains(msg, "unknown system") {
+			msg += "\n(a plan whose blocks name a Go package's systems or scenarios is read with the package: faultline COMMAND PKG --plan " + planPath + ")"
+		}
+		return nil, usageError{msg} // a plan that cannot be read or parsed is bad input
 	}
 	for _, p := range ps {
 		if err := src.reg.AddScenario(p.Scenario); err != nil {
@@ -247,6 +254,9 @@ func (s *source) run(name string, seed uint64, o runOptions) (scenario.Result, e
 		res, err = s.runHere(name, seed, o)
 	} else {
 		res, err = s.w.run(sweep.Request{Job: sweep.Job{Scenario: name, Seed: seed}, Source: s.at, Out: o.out, Trace: o.trace, NoRerun: o.noRerun})
+		if errors.Is(err, errDied) {
+			res, err = s.died(name, seed)
+		}
 	}
 	if err != nil {
 		return res, err
@@ -289,6 +299,35 @@ func (s *source) runHere(name string, seed uint64, o runOptions) (scenario.Resul
 		}
 	}
 	return res, err
+}
+
+// died answers for a seed whose worker process died (os.Exit, a fatal
+// error, a stack overflow in the system under test): the seed runs again
+// in a one-worker sweep, which blames the death from how the process
+// ended and reruns it in a fresh worker, as every sweep does; then a new
+// worker takes the source's next requests.
+func (s *source) died(name string, seed uint64) (scenario.Result, error) {
+	s.w.close()
+	s.w = nil
+	dir, err := os.MkdirTemp("", "faultline-death-")
+	if err != nil {
+		return scenario.Result{}, err
+	}
+	defer os.RemoveAll(dir)
+	results := filepath.Join(dir, "results.jsonl")
+	_, err = sweep.Run(context.Background(), sweep.Plan{Scenarios: []string{name}, Seeds: []uint64{seed}},
+		sweep.Options{Command: s.workerCmd(), Workers: 1, Results: results, Source: s.at})
+	if err != nil {
+		return scenario.Result{}, fmt.Errorf("%w running %s seed %d, and so did its rerun: %v", errDied, name, seed, err)
+	}
+	rs, err := sweep.ReadResults(results)
+	if err != nil || len(rs) != 1 {
+		return scenario.Result{}, fmt.Errorf("%w running %s seed %d; its rerun left %d results (%v)", errDied, name, seed, len(rs), err)
+	}
+	if s.w, err = startPkgWorker(s.workerCmd(), s.at.Package, s.stderr); err != nil {
+		return rs[0], err
+	}
+	return rs[0], nil
 }
 
 // shrink shrinks a failing seed and returns the outcome and the text of

@@ -137,7 +137,9 @@ func printSummary(w io.Writer, sum sweep.Summary, results string) {
 		if n := lines[sweep.Job{Scenario: f.Scenario, Seed: f.First.Seed}]; n > 0 {
 			fmt.Fprintf(w, "            or: %s\n", scenario.Source{}.Command("replay", "--result", fmt.Sprintf("%s:%d", results, n)))
 		}
-		fmt.Fprintf(w, "            shrink: %s\n", f.First.Source.Command("shrink", "--scenario", f.Scenario, "--seed", fmt.Sprint(f.First.Seed)))
+		if f.First.Stop != "worker-died" { // a process that dies cannot be shrunk in it
+			fmt.Fprintf(w, "            shrink: %s\n", f.First.Source.Command("shrink", "--scenario", f.Scenario, "--seed", fmt.Sprint(f.First.Seed)))
+		}
 	}
 	base := strings.TrimSuffix(results, filepath.Ext(results))
 	fmt.Fprintf(w, "results     %s (%s)\n", results, scenario.Source{}.Command("report", results, "--md", base+".md", "--pages", base+"-pages"))

@@ -1,13 +1,14 @@
 // Package lostwrite is a user's package with a known bug, for the
 // faultline command's end-to-end test: a one-node key-value register
-// that, with Lose set, acknowledges every third write without keeping
-// it. Its test files register the system and its scenarios, serve as a
+// that, with its lose bug, acknowledges every third write without
+// keeping it, and with its exit bug ends its process. Its test files register the system and its scenarios, serve as a
 // faultline worker, and hold a faultlinetest test that fails on purpose
 // (the end-to-end test pastes the replay command it prints).
 package lostwrite
 
 import (
 	"encoding/json"
+	"os"
 
 	"github.com/faultline-dst/faultline/sim"
 	"github.com/faultline-dst/faultline/workloads"
@@ -18,13 +19,15 @@ type Register struct {
 	env    *sim.Env
 	values map[string]json.RawMessage
 	lose   bool
+	exit   bool
 	writes int
 }
 
-// New returns the node's factory; lose switches the bug on.
-func New(lose bool) sim.Factory {
+// New returns the node's factory; lose switches the lost writes on, exit
+// the other bug: the process exits on the third write.
+func New(lose, exit bool) sim.Factory {
 	return func(env *sim.Env) sim.Node {
-		return &Register{env: env, values: map[string]json.RawMessage{}, lose: lose}
+		return &Register{env: env, values: map[string]json.RawMessage{}, lose: lose, exit: exit}
 	}
 }
 
@@ -55,6 +58,9 @@ func (r *Register) Receive(from string, msg []byte) {
 		rep.Output, _ = json.Marshal(map[string]json.RawMessage{"value": cur})
 	case "write":
 		r.writes++
+		if r.exit && r.writes == 3 {
+			os.Exit(7)
+		}
 		if !r.lose || r.writes%3 != 0 {
 			r.values[req.Key] = in.Value
 		}

@@ -14,19 +14,32 @@ import (
 	"github.com/faultline-dst/faultline/workloads"
 )
 
-// Name is the scenario with the bug switched on.
-const Name = "lostwrite_reads_see_writes@lose"
+// The scenarios with a bug switched on.
+const (
+	Name     = "lostwrite_reads_see_writes@lose"
+	ExitName = "lostwrite_reads_see_writes@exit"
+)
+
+func has(bugs []string, name string) bool {
+	for _, b := range bugs {
+		if b == name {
+			return true
+		}
+	}
+	return false
+}
 
 func registry() *scenario.Registry {
 	var r scenario.Registry
 	must(r.AddSystem(scenario.System{
-		Name:         "lostwrite",
-		Models:       []history.Model{history.KV},
-		Faults:       []nemesis.Kind{nemesis.Pause},
-		Bugs:         []scenario.Bug{{Name: "lose", Claim: "acknowledged writes are visible", Fault: "none needed"}},
+		Name:   "lostwrite",
+		Models: []history.Model{history.KV},
+		Faults: []nemesis.Kind{nemesis.Pause},
+		Bugs: []scenario.Bug{{Name: "lose", Claim: "acknowledged writes are visible", Fault: "none needed"},
+			{Name: "exit", Claim: "the register serves", Fault: "none needed"}},
 		DefaultNodes: 1,
 		Build: func(b scenario.Build) (scenario.Cluster, error) {
-			return scenario.Cluster{Nodes: []sim.NodeSpec{{Name: "r1", Factory: New(len(b.Bugs) > 0)}}}, nil
+			return scenario.Cluster{Nodes: []sim.NodeSpec{{Name: "r1", Factory: New(has(b.Bugs, "lose"), has(b.Bugs, "exit"))}}}, nil
 		},
 	}))
 	s := scenario.Scenario{
@@ -42,6 +55,8 @@ func registry() *scenario.Registry {
 	}
 	must(r.AddScenario(s))
 	s.Name, s.Bugs = Name, []string{"lose"}
+	must(r.AddScenario(s))
+	s.Name, s.Bugs = ExitName, []string{"exit"}
 	must(r.AddScenario(s))
 	return &r
 }
