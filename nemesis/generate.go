@@ -420,16 +420,38 @@ func (g *generator) draw0(f Fault) (Fault, bool) {
 // drift draws a clock-drift rate within the budget's bound, in the
 // budget's direction: fast (positive), slow (negative, never at or below
 // clock.MinDriftPPM, a stopped clock) or either.
+//
+// Small bounds (up to 10% off true rate) are drawn uniformly in ppm.
+// Larger ones are drawn by the logarithm of the rate, so that a bound of
+// 10x gives clocks 2x, 5x and 10x off as often as 1.2x: a clock 10x slow
+// is as much a thing real machines do as one 20% slow.
 func (g *generator) drift() int64 {
-	ppm := g.r.Int64Range(1, g.b.MaxDriftPPM)
-	switch g.b.DriftDirection {
-	case DriftFast:
-		return ppm
-	case DriftSlow:
-		return max(-ppm, clock.MinDriftPPM)
+	slow := g.b.DriftDirection == DriftSlow || (g.b.DriftDirection != DriftFast && g.r.Intn(2) == 0)
+	bound := g.b.MaxDriftPPM
+	if slow {
+		bound = min(bound, -clock.MinDriftPPM)
 	}
-	if g.r.Intn(2) == 0 {
-		return max(-ppm, clock.MinDriftPPM)
+	if bound <= 100_000 {
+		ppm := g.r.Int64Range(1, bound)
+		if slow {
+			return -ppm
+		}
+		return ppm
+	}
+	// The rate factor f in (1, fmax], log-uniform; fast: 1+ppm/1e6 = f,
+	// slow: 1+ppm/1e6 = 1/f.
+	fmax := 1 + float64(bound)/1e6
+	if slow {
+		fmax = 1 / (1 - float64(bound)/1e6)
+	}
+	f := math.Exp(g.r.Float64() * math.Log(fmax))
+	var ppm int64
+	if slow {
+		ppm = -int64(math.Round((1 - 1/f) * 1e6))
+		ppm = min(max(ppm, -bound), -1)
+	} else {
+		ppm = int64(math.Round((f - 1) * 1e6))
+		ppm = max(min(ppm, bound), 1)
 	}
 	return ppm
 }

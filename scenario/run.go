@@ -420,9 +420,7 @@ func opsSpan(w workloads.Config) (from, to time.Duration) {
 // does not fix its window gets one from the workload's plan: faults start
 // once a tenth of the planned operations have run and heal before the
 // last fifth, so that every fault window has client operations in flight
-// and operations follow the last heal. A generated fault lasts at least
-// a client timeout plus two think times, so that every client invokes or
-// completes an operation inside it.
+// and operations follow the last heal.
 func (s Scenario) budget(targets []string, w workloads.Config) nemesis.Budget {
 	b := s.Nemesis.Budget
 	def := nemesis.DefaultBudget(targets, s.SimTime)
@@ -445,14 +443,7 @@ func (s Scenario) budget(targets []string, w workloads.Config) nemesis.Budget {
 			b.WarmUp = min(b.WarmUp, f.Start)
 			b.HealBy = min(max(b.HealBy, f.End), clock.Time(s.SimTime))
 		}
-		if b.MinDuration == 0 && !(b.MaxDuration > 0) {
-			timeout := w.Timeout
-			if timeout == 0 {
-				timeout = time.Second // workloads' default
-			}
-			window := time.Duration(b.HealBy - b.WarmUp)
-			b.MinDuration = min(max(window/20, timeout+2*w.ThinkTime), window/4)
-		}
+
 	}
 	if b.MaxFaults == 0 {
 		b.MaxFaults = def.MaxFaults

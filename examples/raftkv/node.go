@@ -66,7 +66,7 @@ func newNode(env *sim.Env, cfg *resolved) sim.Node {
 	if id == 0 {
 		panic("raftkv: the replica factory was used for node " + env.Name() + "; replicas are named " + NodeName(1) + ".." + NodeName(uint64(cfg.Nodes)))
 	}
-	return &node{
+	n := &node{
 		env:       env,
 		cfg:       cfg,
 		id:        id,
@@ -74,6 +74,8 @@ func newNode(env *sim.Env, cfg *resolved) sim.Node {
 		proposals: map[uint64]pending{},
 		reads:     map[uint64]pending{},
 	}
+	n.sm.wall = env.Now
+	return n
 }
 
 // errInconsistent marks a disk whose checksummed contents are intact but

@@ -265,6 +265,25 @@ func Scenarios() []scenario.Scenario {
 		model("set_adds_survive_partitions_and_crashes", c12, history.Set, "set", other, mixed),
 		model("counter_reads_in_bounds_under_partitions_and_crashes", c13, history.Counter, "counter", other, mixed),
 	)
+	// Faults that must aim: bugs only a fault on the leader (or on its
+	// clock) exposes, under generated faults. Partitions around the
+	// leader that leave clients reaching it, with its clock running up to
+	// 10x slow.
+	isolation := scenario.NemesisSpec{Budget: nemesis.Budget{Kinds: []nemesis.Kind{nemesis.Partition, nemesis.ClockDrift}, MaxDown: 1, MaxFaults: 8,
+		MinDuration: time.Second, MaxDuration: 3 * time.Second,
+		MaxDriftPPM: 900_000, DriftDirection: nemesis.DriftSlow,
+		Shapes: []nemesis.Shape{nemesis.Isolate, nemesis.Minority, nemesis.Halves, nemesis.MajorityMinority}}}
+	// Wall clocks stepped forward and back by up to 2s.
+	steps := scenario.NemesisSpec{Budget: nemesis.Budget{Kinds: []nemesis.Kind{nemesis.ClockJump, nemesis.ClockOffset}, MaxDown: 1, MaxFaults: 6,
+		MaxJump: 2 * time.Second, MaxOffset: 2 * time.Second, MaxDriftPPM: int64(referenceDriftBound * 1e6)}}
+	c14 := scenario.Claim{IDs: []string{"C14"}, Text: "reads are linearizable while the leader is cut off from its peers and its clock runs slow", Kind: "safety"}
+	c15 := scenario.Claim{IDs: []string{"C15"}, Text: "no two clients hold a lease at once while wall clocks are stepped", Kind: "safety"}
+	out = append(out,
+		kv("reads_linearizable_under_leader_isolation", c14, isolation),
+		model("leases_never_overlap_under_clock_steps", c15, history.Lease, "lease", leaseW, steps),
+		model("leases_never_overlap_under_clock_steps@"+raftkv.BugLeaseWallClock, c15, history.Lease, "lease", leaseW, steps, raftkv.BugLeaseWallClock),
+		kv(Default+"@"+raftkv.BugAckOnAppend, c1, budget(1, nemesis.Partition, nemesis.Crash), raftkv.BugAckOnAppend),
+	)
 	pb := func(name string, bugs ...string) scenario.Scenario {
 		s := kv(name, c10, budget(1, nemesis.Crash, nemesis.Partition), bugs...)
 		s.System = "pbkv"
