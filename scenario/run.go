@@ -420,7 +420,8 @@ func opsSpan(w workloads.Config) (from, to time.Duration) {
 // does not fix its window gets one from the workload's plan: faults start
 // once a tenth of the planned operations have run and heal before the
 // last fifth, so that every fault window has client operations in flight
-// and operations follow the last heal.
+// and operations follow the last heal; a generated fault lasts at least
+// two mean think times.
 func (s Scenario) budget(targets []string, w workloads.Config) nemesis.Budget {
 	b := s.Nemesis.Budget
 	def := nemesis.DefaultBudget(targets, s.SimTime)
@@ -436,6 +437,13 @@ func (s Scenario) budget(targets []string, w workloads.Config) nemesis.Budget {
 		b.WarmUp, b.HealBy = clock.Time(from+span/10), clock.Time(from+span*8/10)
 		if b.HealBy <= b.WarmUp {
 			b.WarmUp, b.HealBy = clock.Time(s.SimTime/10), clock.Time(s.SimTime/2)
+		}
+		if b.MinDuration == 0 && b.MaxDuration == 0 {
+			// Long enough that each client probably issues an operation
+			// inside a fault (two mean think times), so that the fault
+			// meets the workload.
+			window := time.Duration(b.HealBy - b.WarmUp)
+			b.MinDuration = min(max(window/20, 2*w.ThinkTime), window/4)
 		}
 		// An explicit fault list says where its faults go: the window
 		// covers it (a shrunk list replayed with fewer operations too).
