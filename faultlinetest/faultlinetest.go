@@ -12,7 +12,12 @@
 //	-faultline.seed N     run only seed N
 //	-faultline.seeds N    run seeds 1..N (default 10)
 //
-// Only PASS-smoke and PASS-hardening pass by default. Each weaker outcome
+// ExpectBug is the other way round, for known-bug scenarios: it passes
+// when the bug is found with its expected anomaly, and fails, with the
+// replay command, when it is not; a corpus of known bugs stays green in
+// `go test ./...` only while faultline keeps finding them.
+//
+// Only PASS-smoke and PASS-hardening pass Run by default. Each weaker outcome
 // fails the test unless its option says otherwise (AllowInconclusive,
 // AllowPartialSurface, AllowPartialModel, AllowNotRun); FAIL verdicts
 // always fail it. The log names the verdict, the blame, the reason and the

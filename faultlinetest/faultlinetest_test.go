@@ -123,3 +123,49 @@ func TestOnlyPassPassesByDefault(t *testing.T) {
 		})
 	}
 }
+
+// TestExpectBug keeps known bugs found: it passes when the bug shows with
+// its anomaly kind, and fails, naming the replay command, when it does
+// not or when another failure shows instead.
+func TestExpectBug(t *testing.T) {
+	reg := reference.Registry()
+	tests := []struct {
+		name      string
+		scenario  string
+		bug       faultlinetest.Bug
+		wantError []string // substrings of the first error; none: the test passes
+	}{
+		{"drop-writes found by kind", "memstore_kv_linearizable_under_pauses@drop-writes", faultlinetest.Bug{Anomaly: "not-linearizable", Seeds: 3, MinFound: 3}, nil},
+		{"lose-enqueue found by signature", "memstore_queue_delivers_under_pauses@lose-enqueue", faultlinetest.Bug{Anomaly: "anomaly:queue:lost-write", Seeds: 3}, nil},
+		{"stale-token found", "memstore_fencing_tokens_increase_under_pauses@stale-token", faultlinetest.Bug{Anomaly: "duplicate-token", Seeds: 3}, nil},
+		{"a correct system does not show the bug", "memstore_kv_linearizable_under_pauses", faultlinetest.Bug{Anomaly: "not-linearizable", Seeds: 2},
+			[]string{"the known bug (not-linearizable) was found on 0 of 2 seeds, want at least 1", "verdicts: PASS-hardening 2",
+				"replay: faultline replay --scenario memstore_kv_linearizable_under_pauses --seed 1", "-faultline.seed=1"}},
+		{"another anomaly is another finding", "memstore_kv_linearizable_under_pauses@drop-writes", faultlinetest.Bug{Anomaly: "lost-write", Seeds: 1},
+			[]string{"seed 1: FAIL-reproducible (blame SUT, anomaly \"anomaly:linearizable:not-linearizable\"), but the expected bug is lost-write",
+				"replay: faultline replay --scenario memstore_kv_linearizable_under_pauses@drop-writes --seed 1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{TB: t}
+			res := faultlinetest.ExpectBug(rec, reg, tt.scenario, tt.bug)
+			if len(res) != tt.bug.Seeds {
+				t.Errorf("%d results, want %d", len(res), tt.bug.Seeds)
+			}
+			if len(tt.wantError) == 0 {
+				if len(rec.errors) > 0 {
+					t.Fatalf("errors: %q", rec.errors)
+				}
+				return
+			}
+			if len(rec.errors) == 0 {
+				t.Fatal("passed; want a failure")
+			}
+			for _, w := range tt.wantError {
+				if !strings.Contains(rec.errors[0], w) {
+					t.Errorf("error lacks %q:\n%s", w, rec.errors[0])
+				}
+			}
+		})
+	}
+}

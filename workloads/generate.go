@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/faultline-dst/faultline/history"
+	"github.com/faultline-dst/faultline/internal/flatjson"
 	"github.com/faultline-dst/faultline/rng"
 )
 
@@ -184,16 +185,34 @@ func (g *generator) observe(c call, t history.Type, output json.RawMessage) {
 		}
 		switch c.opType {
 		case "write":
+			if v, ok := flatjson.Members(c.input, "value"); ok {
+				g.last[c.key] = json.RawMessage(v[0])
+				break
+			}
 			var in struct{ Value json.RawMessage }
 			if json.Unmarshal(c.input, &in) == nil {
 				g.last[c.key] = in.Value
 			}
 		case "read":
+			if v, ok := flatjson.Members(output, "value"); ok {
+				g.last[c.key] = json.RawMessage(v[0])
+				break
+			}
 			var out struct{ Value json.RawMessage }
 			if json.Unmarshal(output, &out) == nil && out.Value != nil {
 				g.last[c.key] = out.Value
 			}
 		case "cas":
+			if v, ok := flatjson.Members(output, "ok"); ok {
+				if v[0] == "true" {
+					if in, ok := flatjson.Members(c.input, "from", "to"); ok {
+						g.last[c.key] = json.RawMessage(in[1])
+						break
+					}
+				} else if v[0] == "false" {
+					break
+				}
+			}
 			var in struct{ To json.RawMessage }
 			var out struct{ OK bool }
 			if json.Unmarshal(output, &out) == nil && out.OK && json.Unmarshal(c.input, &in) == nil {

@@ -78,6 +78,12 @@ func New(cfg Config) (*Workload, error) {
 	cfg.Targets = append([]string(nil), cfg.Targets...)
 	cfg.Mix = copyMix(cfg.Mix)
 	w := &Workload{cfg: cfg, running: cfg.Clients}
+	// Room for every regular operation and the final reads, so that the
+	// history is not copied as it grows (retries may still add some).
+	if n := cfg.Clients*cfg.OpsPerClient + cfg.Keys; n <= 1<<20 {
+		w.ops = make([]history.Op, 0, n)
+		w.pending = make([]bool, 0, n)
+	}
 	for i := 0; i < cfg.Clients; i++ {
 		w.names = append(w.names, cfg.ClientPrefix+strconv.Itoa(i))
 	}
