@@ -11,6 +11,7 @@ import (
 
 	"github.com/faultline-dst/faultline/checkers"
 	"github.com/faultline-dst/faultline/clock"
+	"github.com/faultline-dst/faultline/examples/reference"
 	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/scenario"
 )
@@ -466,4 +467,38 @@ func TestFailoverSweepCheck(t *testing.T) {
 		t.Errorf("status %s, want INCONCLUSIVE", rep.Summary.Status)
 	}
 	golden.Check(t, "failover.md.golden", rep.Markdown())
+}
+
+// TestFailoverSweepCheckRealRuns: pbkv's failover scenario, run for real
+// on seeds whose histories show no failover, is not a PASS over that
+// sweep; on seeds that show one each, it is.
+func TestFailoverSweepCheckRealRuns(t *testing.T) {
+	reg := reference.Registry()
+	s, err := reg.Scenario("acked_writes_survive_primary_failover")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		seeds []uint64
+		want  scenario.Verdict
+	}{
+		{[]uint64{1, 2}, scenario.InconclusiveFaultNotProven}, // no failover in either
+		{[]uint64{3, 7}, scenario.PassHardening},              // one in each
+	} {
+		var rs []scenario.Result
+		for _, seed := range tt.seeds {
+			r, err := reg.Run(s, seed, scenario.RunOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Verdict != scenario.PassHardening || r.Failovers == nil {
+				t.Fatalf("seed %d: %s, failovers %v: %s", seed, r.Verdict, r.Failovers, r.Reason)
+			}
+			rs = append(rs, r)
+		}
+		rep := Build(meta(), rs, nil, nil)
+		if got := rep.Scenarios[0].Verdict; got != tt.want {
+			t.Errorf("seeds %v: %s (%s), want %s", tt.seeds, got, rep.Scenarios[0].Reason, tt.want)
+		}
+	}
 }
