@@ -171,21 +171,34 @@ func workerServes(name string) bool {
 // (an external test package's without its _test suffix): the package
 // `faultline replay PKG` builds, whose TestMain serves as a worker.
 func callerPackage() string {
-	pc, _, _, ok := runtime.Caller(2)
-	if !ok {
-		return ""
+	// The first caller outside this package and the front door (package
+	// fl, whose Test and ExpectBug call in here for the user's test).
+	for skip := 2; ; skip++ {
+		pc, _, _, ok := runtime.Caller(skip)
+		if !ok {
+			return ""
+		}
+		fn := runtime.FuncForPC(pc)
+		if fn == nil {
+			return ""
+		}
+		name := fn.Name() // path/to/pkg.TestX, path/to/pkg.TestX.func1
+		dot := strings.LastIndexByte(name, '/') + 1
+		if i := strings.IndexByte(name[dot:], '.'); i >= 0 {
+			name = name[:dot+i]
+		}
+		if name == frontDoor || name == thisPackage {
+			continue
+		}
+		return strings.TrimSuffix(name, "_test")
 	}
-	fn := runtime.FuncForPC(pc)
-	if fn == nil {
-		return ""
-	}
-	name := fn.Name() // path/to/pkg.TestX, path/to/pkg.TestX.func1
-	dot := strings.LastIndexByte(name, '/') + 1
-	if i := strings.IndexByte(name[dot:], '.'); i >= 0 {
-		name = name[:dot+i]
-	}
-	return strings.TrimSuffix(name, "_test")
 }
+
+// The packages callerPackage looks past.
+const (
+	thisPackage = "github.com/faultline-dst/faultline/faultlinetest"
+	frontDoor   = "github.com/faultline-dst/faultline/fl"
+)
 
 func blameText(b scenario.Blame) string {
 	if b == "" {

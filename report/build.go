@@ -178,6 +178,9 @@ type Finding struct {
 	Stop       string               `json:"stop,omitempty"`
 	Error      string               `json:"error,omitempty"`
 	Divergence *scenario.Divergence `json:"divergence,omitempty"`
+	// Panic is the panic that stopped that seed's run: its node, message
+	// and first frames.
+	Panic *scenario.PanicInfo `json:"panic,omitempty"`
 	// CrossCheck is the independent re-judgement of the checker's anomaly
 	// on the lowest failing seed (nil when no checker found one).
 	CrossCheck *scenario.CrossCheck `json:"cross_check,omitempty"`
@@ -499,7 +502,7 @@ func finding(f scenario.Finding, rows []ScenarioRow, claims []Claim, shrunk map[
 	out := Finding{ID: f.ID, Scenario: f.Scenario, System: f.System, Bugs: f.Bugs, Verdict: f.Verdict,
 		Seeds: f.Seeds, Anomaly: f.Anomaly, Checker: f.Checker, Faults: []Fault{},
 		Ops:  Ops{Total: r.Operations, OK: r.OpsOK, Fail: r.OpsFail, Info: r.OpsInfo},
-		Stop: r.Stop, Error: r.Error, Divergence: r.Divergence, CrossCheck: r.CrossCheck,
+		Stop: r.Stop, Error: r.Error, Divergence: r.Divergence, Panic: r.Panic, CrossCheck: r.CrossCheck,
 		Blame: f.Blame, Reason: r.Reason, BugType: f.BugType, Tags: f.Tags, Severity: f.Severity,
 		Artifacts: artifacts(r.Artifacts), Page: r.Artifacts.HistoryPage, Replay: f.Replay}
 	for _, row := range rows {

@@ -199,7 +199,16 @@ func (r Report) mdFindings(b *bytes.Buffer) {
 			}
 			fmt.Fprintf(b, "  - %s%s%s: %s\n", esc(v.Kind), where, ops, esc(v.Explanation))
 		}
-		if f.Error != "" {
+		if p := f.Panic; p != nil {
+			where := "a harness action"
+			if p.Node != "" {
+				where = "node " + esc(p.Node)
+			}
+			fmt.Fprintf(b, "  - panic in %s during %s: %s\n", where, esc(p.Event), code(p.Message))
+			for _, fr := range p.Frames {
+				fmt.Fprintf(b, "    - %s\n", code(fr))
+			}
+		} else if f.Error != "" {
 			fmt.Fprintf(b, "  - run error: %s\n", esc(f.Error))
 		}
 		if d := f.Divergence; d != nil {

@@ -107,7 +107,9 @@ func TestBlameFromRealRuns(t *testing.T) {
 		{"true time on an SUT node", "true-time", nil, scenario.BlameSUT, "misuse:true-time-on-sut-node:n2", "TrueNow called by SUT node n2"},
 		{"a factory that returns nil", "nil-node", nil, scenario.BlameSUT, "misuse:factory-returned-nil:n2", "returned a nil Node"},
 		{"acting through another node's Env", "foreign-env", nil, scenario.BlameSUT, "misuse:env-of-another-node:n3", "node n3 acted through the Env of node n2"},
-		{"a reference SUT panics in its own code", "raftkv-misnamed", nil, scenario.BlameSUT, "panic:x9", "examples/raftkv.newNode is code of the system under test"},
+		{"a reference SUT panics in its own code", "raftkv-misnamed", nil, scenario.BlameSUT,
+			"panic:github.com/faultline-dst/faultline/examples/raftkv.newNode: raftkv: the replica factory was used for node xN; replicas are named nN..nN",
+			"examples/raftkv.newNode is code of the system under test"},
 		{"a checker panics", "mem", func(s *scenario.Scenario) { s.Checker = "panicky" }, scenario.BlameChecker, "checker-panic:panicky", "index out of range"},
 		{"a harness action panics", "mem", func(s *scenario.Scenario) { s.SelfTest = "action-panic" }, scenario.BlameHarness, "panic:harness", "is faultline code"},
 	}

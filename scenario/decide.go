@@ -49,6 +49,11 @@ type Divergence struct {
 	First   string `json:"first"`   // the record in the first run
 	Second  string `json:"second"`  // the record in the rerun
 	Harness bool   `json:"harness"` // produced by faultline code, not the SUT
+	// Producer is whose code made the differing records: "sut" (both
+	// were what SUT nodes did through their Env), "harness" (neither:
+	// the World, the nemesis or a workload client), or "mixed" (one
+	// each: who parted first is not known).
+	Producer string `json:"producer,omitempty"`
 }
 
 // Observation is everything one run of one seed established; Decide turns
@@ -63,6 +68,14 @@ type Observation struct {
 	// CheckerErr is a checker that failed to judge the history
 	// (*CheckerPanicError).
 	CheckerErr error
+	// ArtifactErr is a trace or artifact the host could not write (a
+	// *sim.TraceWriteError, a failed write of --out's files): the run is
+	// then no evidence, whatever else it shows.
+	ArtifactErr error
+	// EnvHazard says what outside the simulation touched the run while it
+	// ran (another goroutine reading the world's crypto/rand stream), or
+	// "".
+	EnvHazard  string
 	TraceHash  uint64
 	Check      *checkers.Result // nil when no model-level checker ran
 	CrossCheck *CrossCheck      // set when the checker found an anomaly: its re-judgement, or why there is none
@@ -95,6 +108,16 @@ func Decide(o Observation) Decision {
 	}
 	if o.EnvMissing != "" {
 		return Decision{Verdict: InconclusiveEnv, Blame: BlameEnvironment, Reason: o.EnvMissing}
+	}
+	if o.ArtifactErr != nil {
+		inner := o
+		inner.ArtifactErr = nil
+		d := Decide(inner)
+		return Decision{Verdict: InconclusiveEnv, Blame: BlameEnvironment, Anomaly: "env:artifact-write",
+			Reason: fmt.Sprintf("the host could not write the run's trace or artifacts (%v), so the run is no evidence; without that, it gave %s: %s", o.ArtifactErr, d.Verdict, d.Reason)}
+	}
+	if o.EnvHazard != "" {
+		return Decision{Verdict: InconclusiveEnv, Blame: BlameEnvironment, Anomaly: "env:outside-the-simulation", Reason: o.EnvHazard}
 	}
 	var wd *sim.WatchdogError
 	if errors.As(o.RunErr, &wd) {
@@ -226,10 +249,13 @@ func divergenceBlame(o Observation) (Blame, string) {
 	}
 	d := o.Divergence
 	who, blame := "SUT code (a determinism hazard: host time, global randomness, map order or goroutines)", BlameSUT
-	if d.Harness {
+	switch {
+	case d.Producer == "mixed":
+		who, blame = "SUT code in one run and faultline code in the other, so who parted first is not known", BlameUnknown
+	case d.Harness:
 		who, blame = "faultline code", BlameHarness
 	}
-	return blame, fmt.Sprintf("the rerun of the same seed diverged at trace record %d, produced by %s: first %q, rerun %q", d.Seq, who, d.First, d.Second)
+	return blame, fmt.Sprintf("the first run and its rerun diverged at trace record %d, produced by %s: first %q, rerun %q", d.Seq, who, d.First, d.Second)
 }
 
 // panicBlame blames a panic by the owner of its first frame that has one
@@ -249,12 +275,50 @@ func panicBlame(pe *sim.PanicError) (sig string, b Blame, reason string) {
 	}
 	b = Blame(owner)
 	switch {
-	case b == BlameSUT && pe.Node != "":
-		sig = "panic:" + pe.Node
+	case b == BlameSUT:
+		sig = PanicSignature(pe)
 	default:
 		sig = "panic:" + string(owner)
 	}
 	return sig, b, fmt.Sprintf("%v (%s)", pe, why)
+}
+
+// PanicSignature is an SUT panic's signature: "panic:" + its site (the
+// first frame of the stack that has an owner, else the innermost) + ": "
+// + its message with every run of digits written "N" and cut to 100
+// bytes. It names the bug, not the node that happened to hit it or the
+// numbers of the moment: one bug that panics on n1, n2 and n3, or with
+// index 5 and index 7, is one finding, and the shrinker may move it to
+// another node.
+func PanicSignature(pe *sim.PanicError) string {
+	site, _ := blame.First(pe.Frames)
+	if site == "" && len(pe.Frames) > 0 {
+		site = pe.Frames[0]
+	}
+	if site == "" {
+		site = "unknown-site"
+	}
+	var msg strings.Builder
+	digits := false
+	for _, r := range fmt.Sprint(pe.Value) {
+		switch {
+		case r >= '0' && r <= '9':
+			if !digits {
+				msg.WriteByte('N')
+			}
+			digits = true
+			continue
+		case r == '\n' || r == '\t':
+			r = ' '
+		}
+		digits = false
+		msg.WriteRune(r)
+	}
+	m := msg.String()
+	if len(m) > 100 {
+		m = m[:100]
+	}
+	return "panic:" + site + ": " + m
 }
 
 func nodeOwner(harness bool) string {

@@ -33,7 +33,7 @@ func TestDecideOrder(t *testing.T) {
 		{"anomaly, divergence unknown", Observation{TraceHash: 7, Check: anomaly, Rerun: &Rerun{TraceHash: 8}}, FailNondeterministic, BlameUnknown},
 		{"harness invariant", Observation{TraceHash: 1, RunErr: &sim.HarnessError{Invariant: "time-backwards"}, Rerun: &Rerun{TraceHash: 1, Anomaly: "harness:time-backwards"}}, FailReproducible, BlameHarness},
 		{"budget breach", Observation{TraceHash: 1, RunErr: &BudgetError{Detail: "2 down"}, Rerun: &Rerun{TraceHash: 1, Anomaly: "harness:fault-outside-budget"}}, FailReproducible, BlameHarness},
-		{"SUT panic", Observation{TraceHash: 1, RunErr: sutPanic, Rerun: &Rerun{TraceHash: 1, Anomaly: "panic:n1"}}, FailReproducible, BlameSUT},
+		{"SUT panic", Observation{TraceHash: 1, RunErr: sutPanic, Rerun: &Rerun{TraceHash: 1, Anomaly: PanicSignature(sutPanic)}}, FailReproducible, BlameSUT},
 		{"panic in faultline", Observation{TraceHash: 1, RunErr: ourPanic, Rerun: &Rerun{TraceHash: 1, Anomaly: "panic:harness"}}, FailReproducible, BlameHarness},
 		{"fault not proven", Observation{Check: ok, Faults: []FaultLanding{{ID: "f1", Kind: "partition"}}}, InconclusiveFaultNotProven, BlameHarness},
 		{"surface", Observation{Faults: landed}, PartialSurface, BlameNone},

@@ -58,18 +58,19 @@ var planFields = map[string]bool{
 	"scenario": true, "falsifies": true, "system": true, "model": true, "checker": true,
 	"base": false, "claim": false, "kind": false, "bugs": false, "history": false, "nemesis": false, "delivery": false,
 	"workload": false, "topology": false, "run": false, "seeds": false,
-	"network": false, "disk": false, "clocks": false, "checker_options": false,
+	"network": false, "disk": false, "clocks": false, "checker_options": false, "system_options": false,
 }
 
 var sectionFields = map[string][]string{
 	"nemesis": {"kinds", "max_down", "max_faults", "swarm", "evidence", "schedule",
 		"targets", "window", "min_duration", "max_duration", "max_drift_ppm", "max_offset", "max_jump", "max_delay", "max_net_p", "shapes"},
-	"workload": {"clients", "operations", "keys", "key_dist", "mix", "timeout", "retries", "targeting"},
-	"topology": {"nodes"},
-	"run":      {"time", "events"},
-	"network":  {"latency", "loss", "duplicate", "reorder", "mode"},
-	"disk":     {"crash", "sector_size", "capacity"},
-	"clocks":   nil, // one line per node: "n1: offset=50ms, drift_ppm=100"
+	"workload":       {"clients", "operations", "keys", "key_dist", "mix", "timeout", "retries", "targeting"},
+	"topology":       {"nodes"},
+	"run":            {"time", "events"},
+	"network":        {"latency", "loss", "duplicate", "reorder", "mode"},
+	"disk":           {"crash", "sector_size", "capacity"},
+	"clocks":         nil, // one line per node: "n1: offset=50ms, drift_ppm=100"
+	"system_options": nil, // the system's own options (System.Options)
 	"checker_options": {"fifo", "drift_bound", "recovery", "floor", "counter_initial", "real_time_order",
 		"max_partition_ops", "max_steps"},
 }
@@ -153,6 +154,7 @@ type blockParser struct {
 	targetsLine int
 	clockLines  map[string]int
 	windowLine  int
+	optionLines map[string]int
 }
 
 func (p *blockParser) fail(line int, format string, args ...any) {
@@ -201,6 +203,8 @@ func (p *blockParser) scenario(b rawBlock) Scenario {
 		switch {
 		case isSection && f.key == "clocks":
 			p.clocks(&s, f)
+		case isSection && f.key == "system_options":
+			p.systemOptions(&s, f)
 		case isSection:
 			p.section(&s, f)
 		}
@@ -320,6 +324,7 @@ func (p *blockParser) scenario(b rawBlock) Scenario {
 			p.fail(line, "%v; give run.time more, or workload.timeout less", err)
 		}
 	}
+	p.checkSystemOptions(s, sys)
 	p.nodeNames(s, sys)
 	p.window(s)
 	if wf, ok := have["workload"]; ok && s.Model != "" && containsModel(history.Models(), s.Model) {

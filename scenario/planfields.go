@@ -230,7 +230,7 @@ func (p *blockParser) nodeNames(s Scenario, sys System) {
 	if nodes == 0 {
 		nodes = sys.DefaultNodes
 	}
-	cl, err := sys.Build(Build{Nodes: nodes, Model: s.Model, Bugs: s.Bugs})
+	cl, err := sys.Build(Build{Nodes: nodes, Model: s.Model, Bugs: s.Bugs, Options: s.SystemOptions})
 	if err != nil {
 		return // the run reports it
 	}
@@ -322,4 +322,39 @@ func containsShape(ss []nemesis.Shape, s nemesis.Shape) bool {
 		}
 	}
 	return false
+}
+
+// systemOptions reads the system_options section: "NAME: VALUE" lines,
+// each NAME one of the system's options (checked once the system is
+// known, in checkSystemOptions).
+func (p *blockParser) systemOptions(s *Scenario, f rawField) {
+	if len(f.sub) == 0 {
+		p.fail(f.line, "section system_options is empty; its lines: NAME: VALUE, NAME one of the system's options")
+	}
+	s.SystemOptions = map[string]string{}
+	p.optionLines = map[string]int{}
+	for _, sf := range f.sub {
+		if prev, dup := p.optionLines[sf.key]; dup {
+			p.fail(sf.line, "system_options.%s given twice (also line %d)", sf.key, prev)
+			continue
+		}
+		p.optionLines[sf.key] = sf.line
+		if sf.value == "" {
+			p.fail(sf.line, "system_options.%s has no value", sf.key)
+		}
+		s.SystemOptions[sf.key] = sf.value
+	}
+}
+
+// checkSystemOptions checks the block's system options against the
+// system's declared ones.
+func (p *blockParser) checkSystemOptions(s Scenario, sys System) {
+	if sys.Name == "" {
+		return
+	}
+	for _, k := range sortedKeys(p.optionLines) {
+		if _, ok := sys.Options[k]; !ok {
+			p.fail(p.optionLines[k], "system_options: system %s has no option %q; valid: %s", sys.Name, k, strings.Join(sys.optionNames(), ", "))
+		}
+	}
 }

@@ -1,11 +1,13 @@
 package scenario
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/faultline-dst/faultline/checkers"
 	"github.com/faultline-dst/faultline/nemesis"
+	"github.com/faultline-dst/faultline/sim"
 )
 
 // Result is the outcome of one scenario on one seed: the verdict, its blame
@@ -25,7 +27,8 @@ type Result struct {
 	Blame   Blame    `json:"blame"`
 	Reason  string   `json:"reason"`
 	// Anomaly is the failure's signature ("anomaly:linearizable:
-	// not-linearizable", "panic:n2", "harness:time-backwards"); findings
+	// not-linearizable", "panic:SITE: MESSAGE" (see PanicSignature),
+	// "harness:time-backwards"); findings
 	// group by it.
 	Anomaly   string `json:"anomaly,omitempty"`
 	TraceHash string `json:"trace_hash"`
@@ -60,7 +63,9 @@ type Result struct {
 	Rerun      string      `json:"rerun_hash,omitempty"` // the rerun's trace hash, when failed
 	Divergence *Divergence `json:"divergence,omitempty"`
 	Error      string      `json:"error,omitempty"`
-	Artifacts  Artifacts   `json:"artifacts,omitempty"`
+	// Panic is the panic that stopped the run, when one did.
+	Panic     *PanicInfo `json:"panic,omitempty"`
+	Artifacts Artifacts  `json:"artifacts,omitempty"`
 }
 
 // Artifacts are files a run wrote, when asked to.
@@ -117,4 +122,43 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// PanicInfo is what a reader of a finding needs of a panic: where, its
+// message and the first frames of its stack.
+type PanicInfo struct {
+	Node    string `json:"node,omitempty"` // "" for a harness action
+	Event   string `json:"event"`          // what the node was doing: "receive from c1", "timer tick", ...
+	Message string `json:"message"`
+	// Frames are the innermost frames of the panicking stack (at most
+	// maxPanicFrames), "function (file:line)" when the stack names the
+	// line.
+	Frames []string `json:"frames"`
+}
+
+// maxPanicFrames bounds PanicInfo.Frames.
+const maxPanicFrames = 6
+
+// panicInfo summarises pe for a Result.
+func panicInfo(pe *sim.PanicError) *PanicInfo {
+	p := &PanicInfo{Node: pe.Node, Event: pe.Event, Message: fmt.Sprint(pe.Value)}
+	lines := strings.Split(pe.Stack, "\n")
+	for _, fn := range pe.Frames {
+		if len(p.Frames) == maxPanicFrames {
+			break
+		}
+		frame := fn
+		for i, l := range lines {
+			if strings.HasPrefix(l, fn+"(") && i+1 < len(lines) {
+				loc := strings.TrimSpace(lines[i+1])
+				if j := strings.LastIndex(loc, " +0x"); j >= 0 {
+					loc = loc[:j]
+				}
+				frame += " (" + loc + ")"
+				break
+			}
+		}
+		p.Frames = append(p.Frames, frame)
+	}
+	return p
 }

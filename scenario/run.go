@@ -60,6 +60,8 @@ type attempt struct {
 	healed    bool // every fault healed or was refused by the end of the run
 	checks    []Check
 	obs       Observation
+	// artifactErr is the trace the host could not write.
+	artifactErr error
 }
 
 // Run runs scenario s on seed and decides its verdict. A failing seed is
@@ -89,13 +91,16 @@ func (r *Registry) Run(s Scenario, seed uint64, opts RunOptions) (Result, error)
 		}
 		traceTo = teeWriter(traceTo, &trace)
 	}
-	a, err := r.attempt(s, sys, seed, traceTo, opts)
+	// Every record of the first run is fingerprinted, so that when the
+	// rerun differs, the first two runs themselves are compared (a third
+	// and fourth run would miss rare nondeterminism).
+	a, err := r.attempt(s, sys, seed, traceTo, opts, !opts.NoRerun)
 	if err != nil {
 		return Result{}, err
 	}
 	obs := a.obs
 	if sig, _, _ := failure(obs); sig != "" && !opts.NoRerun {
-		b, err := r.attempt(s, sys, seed, nil, opts)
+		b, err := r.attempt(s, sys, seed, nil, opts, true)
 		if err != nil {
 			return Result{}, err
 		}
@@ -103,14 +108,16 @@ func (r *Registry) Run(s Scenario, seed uint64, opts RunOptions) (Result, error)
 		obs.Rerun = &Rerun{TraceHash: b.sim.TraceHash, Anomaly: bsig}
 		res.Rerun = sim.FormatHash(b.sim.TraceHash)
 		if b.sim.TraceHash != a.sim.TraceHash {
-			obs.Divergence = r.divergence(s, sys, seed, opts)
+			obs.Divergence = divergence(a.sim, b.sim)
 			res.Divergence = obs.Divergence
 		}
 	}
+	a.sim.Fingerprints = nil
 	res = decorate(res, Decide(obs), &a)
 	if opts.OutDir != "" {
 		if err := writeArtifacts(opts.OutDir, &res, trace.Bytes(), a.hist); err != nil {
-			return res, err
+			obs.ArtifactErr = err
+			res = decorate(res, Decide(obs), &a)
 		}
 	}
 	return res, nil
@@ -147,6 +154,13 @@ func decorate(res Result, d Decision, a *attempt) Result {
 	res.Failovers = a.failovers
 	if a.runErr != nil {
 		res.Error = a.runErr.Error()
+	}
+	if a.artifactErr != nil && res.Error == "" {
+		res.Error = a.artifactErr.Error()
+	}
+	var pe *sim.PanicError
+	if errors.As(a.runErr, &pe) {
+		res.Panic = panicInfo(pe)
 	}
 	var ce *CheckerPanicError
 	if errors.As(a.obs.CheckerErr, &ce) && res.Error == "" {
@@ -191,13 +205,15 @@ func withDefaults(s Scenario) Scenario {
 }
 
 // attempt runs s once on seed. Its error is a usage error.
-func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer, opts RunOptions) (attempt, error) {
+// With fingerprint, every trace record is fingerprinted
+// (sim.Config.Fingerprint).
+func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer, opts RunOptions, fingerprint bool) (attempt, error) {
 	var a attempt
 	nodes := s.Nodes
 	if nodes == 0 {
 		nodes = sys.DefaultNodes
 	}
-	cl, err := sys.Build(Build{Nodes: nodes, Model: s.Model, Bugs: s.Bugs})
+	cl, err := sys.Build(Build{Nodes: nodes, Model: s.Model, Bugs: s.Bugs, Options: s.SystemOptions})
 	if err != nil {
 		return a, fmt.Errorf("scenario %s: system %s: %w", s.Name, sys.Name, err)
 	}
@@ -250,6 +266,7 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		MaxEvents:      s.MaxEvents,
 		Watchdog:       opts.Watchdog,
 		Trace:          trace,
+		Fingerprint:    fingerprint,
 		BreakInvariant: s.SelfTest,
 		// End the run once nothing it is for remains: the final reads are
 		// done and every fault has healed. After that no client issues an
@@ -280,6 +297,10 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		a.schedule = sched
 	}
 	a.sim, a.runErr = w.Run()
+	var twe *sim.TraceWriteError
+	if errors.As(a.runErr, &twe) {
+		a.runErr, a.artifactErr = nil, twe
+	}
 	if nem != nil {
 		if err := nem.Err(); err != nil && a.runErr == nil {
 			a.runErr = err
@@ -320,17 +341,28 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		a.failovers = &n
 	}
 	a.obs = Observation{
-		RunErr:     a.runErr,
-		CheckerErr: checkErr,
-		TraceHash:  a.sim.TraceHash,
-		Check:      a.check,
-		Checks:     a.checks,
-		Faults:     a.landings,
+		RunErr:      a.runErr,
+		CheckerErr:  checkErr,
+		ArtifactErr: a.artifactErr,
+		EnvHazard:   cryptoHazard(a.sim.ForeignCryptoReads),
+		TraceHash:   a.sim.TraceHash,
+		Check:       a.check,
+		Checks:      a.checks,
+		Faults:      a.landings,
 	}
 	if err := guardChecker("cross-check", func() { a.obs.CrossCheck = crossCheck(a.hist, s.Model, a.check) }); err != nil {
 		a.obs.CheckerErr = err
 	}
 	return a, nil
+}
+
+// cryptoHazard explains reads of crypto/rand.Reader that came from
+// outside the running world, or returns "" when there were none.
+func cryptoHazard(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d read(s) of crypto/rand.Reader came from a goroutine other than the world's while it ran: another test or goroutine in this process (TLS, UUIDs, a parallel test) or one the system under test started. They were served from the host's reader, so the world's streams did not shift, but something outside the simulation ran alongside it; run worlds alone in their process (faultline's sweeps do)", n)
 }
 
 // guardChecker runs fn, a checker judging a history, and turns a panic in
@@ -439,21 +471,31 @@ func strip(h history.History, keep history.FieldSet) history.History {
 	return out
 }
 
-// divergence runs the seed twice more with traces and finds where they
-// part.
-func (r *Registry) divergence(s Scenario, sys System, seed uint64, opts RunOptions) *Divergence {
-	var t1, t2 bytes.Buffer
-	if _, err := r.attempt(s, sys, seed, &t1, opts); err != nil {
+// divergence finds the first record where two runs of a seed part, from
+// their fingerprints, and says whose code made it: the SUT when both
+// records are what SUT nodes did, the harness when neither is, nobody
+// known when they disagree. Nil when the runs do not differ.
+func divergence(a, b sim.Result) *Divergence {
+	i := sim.FirstDifference(a.Fingerprints, b.Fingerprints)
+	if i < 0 {
 		return nil
 	}
-	if _, err := r.attempt(s, sys, seed, &t2, opts); err != nil {
-		return nil
+	d := &Divergence{Seq: uint64(i + 1), First: a.Describe(i), Second: b.Describe(i)}
+	var producers []bool
+	for _, r := range []sim.Result{a, b} {
+		if i < len(r.Fingerprints) {
+			producers = append(producers, r.Fingerprints[i].SUT)
+		}
 	}
-	d, err := sim.DiffTraces(&t1, &t2)
-	if err != nil || d == nil {
-		return nil
+	switch {
+	case len(producers) == 2 && producers[0] != producers[1]:
+		d.Producer = "mixed"
+	case producers[0]:
+		d.Producer = "sut"
+	default:
+		d.Producer, d.Harness = "harness", true
 	}
-	return &Divergence{Seq: uint64(d.Line - 1), First: d.A, Second: d.B, Harness: d.Producer == "harness"}
+	return d
 }
 
 func writeArtifacts(dir string, res *Result, trace []byte, h history.History) error {

@@ -42,6 +42,9 @@ type Scenario struct {
 	// means every field.
 	History history.FieldSet
 	Nodes   int // topology: SUT nodes (default: the system's)
+	// SystemOptions configure the system for this scenario (Build.Options);
+	// each key must be one of System.Options.
+	SystemOptions map[string]string
 	// Workload configures the clients; Targets, Adapter and Epoch are
 	// filled in by the run. A zero ThinkTime is paced so that each client's
 	// operations span the run up to a little past the fault window.
@@ -98,6 +101,9 @@ type Build struct {
 	Nodes int
 	Model history.Model
 	Bugs  []string
+	// Options are the scenario's system options (Scenario.SystemOptions),
+	// each one the system declared in System.Options.
+	Options map[string]string
 }
 
 // Cluster is a built system: its nodes and how clients talk to them.
@@ -136,7 +142,15 @@ type System struct {
 	Bugs   []Bug
 	// DefaultNodes is the topology when a scenario does not say.
 	DefaultNodes int
-	Build        func(Build) (Cluster, error)
+	// FixedTopology says the system runs only on its topology: the
+	// shrinker never drops a node (a scenario's topology.nodes still
+	// chooses it).
+	FixedTopology bool
+	// Options are the system options a scenario may set beyond the bug
+	// switches, by name, with what each means (e.g. "replicas": "the
+	// number of replicas per shard"); Build receives the values.
+	Options map[string]string
+	Build   func(Build) (Cluster, error)
 }
 
 // Registry holds the systems, checkers and scenarios a run can name. It
@@ -192,6 +206,11 @@ func (r *Registry) check(s Scenario) error {
 	for _, b := range s.Bugs {
 		if !sys.hasBug(b) {
 			return fmt.Errorf("system %s has no bug %q; valid: %s", sys.Name, b, strings.Join(sys.bugNames(), ", "))
+		}
+	}
+	for k := range s.SystemOptions {
+		if _, ok := sys.Options[k]; !ok {
+			return fmt.Errorf("system %s has no option %q; valid: %s", sys.Name, k, strings.Join(sys.optionNames(), ", "))
 		}
 	}
 	if s.Checker == NoChecker {
@@ -304,4 +323,14 @@ func containsModel(ms []history.Model, m history.Model) bool {
 		}
 	}
 	return false
+}
+
+// optionNames returns the system's option names, sorted ("none" when it
+// has none).
+func (s System) optionNames() []string {
+	out := sortedKeys(s.Options)
+	if len(out) == 0 {
+		return []string{"none"}
+	}
+	return out
 }

@@ -228,11 +228,11 @@ func TestEveryVerdictAndBlameFromRealRuns(t *testing.T) {
 			s.System = "flaky"
 			return s
 		}, scenario.FailNondeterministic, scenario.BlameSUT, "SUT code"},
-		{"fail nondeterministic, divergence not found: only the first run differs", func() scenario.Scenario {
+		{"fail nondeterministic: only the first run differs, and runs 1 and 2 are compared", func() scenario.Scenario {
 			s := base("flaky-once")
 			s.System = "flaky-once"
 			return s
-		}, scenario.FailNondeterministic, scenario.BlameUnknown, "not found"},
+		}, scenario.FailNondeterministic, scenario.BlameSUT, "the first run and its rerun diverged"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,6 +40,11 @@ type Config struct {
 	Watchdog time.Duration
 	// Trace, when set, receives the full trace as lines.
 	Trace io.Writer
+	// Fingerprint keeps a Fingerprint of every trace record in
+	// Result.Fingerprints (24 bytes a record), so that two runs of
+	// a seed can be compared record by record (FirstDifference) without
+	// writing either trace. It never changes the trace.
+	Fingerprint bool
 	// Buggify enables Env.Buggify sites (off: Buggify always returns false).
 	Buggify bool
 	// BuggifySiteP is the chance a site is active in a run (default 0.25)

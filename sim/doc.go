@@ -34,7 +34,12 @@
 // current node's "crypto/<name>" stream, and it is restored afterwards.
 // Because that variable is process-wide, worlds in one process run one at
 // a time (Run holds a process-wide lock); to run worlds concurrently, run
-// them in separate processes, as faultline's sweeps do.
+// them in separate processes, as faultline's sweeps do. A read from any
+// goroutine but the world's while it runs (another test in the process, a
+// goroutine the SUT started) is served from the host's reader, so it
+// cannot shift the world's streams, and counted in
+// Result.ForeignCryptoReads: the scenario layer makes such a run
+// INCONCLUSIVE-env.
 //
 // Only reads through crypto/rand.Reader (crypto/rand.Read, Int, and APIs
 // given rand.Reader explicitly) are seeded. Since Go 1.26 key generation

@@ -95,3 +95,14 @@ type WatchdogError struct {
 func (e *WatchdogError) Error() string {
 	return fmt.Sprintf("sim: host-time watchdog (%s) expired at simulated %v after %d events", e.Limit, e.At, e.Events)
 }
+
+// TraceWriteError reports that the trace could not be written: the writer
+// given as Config.Trace failed (a full disk, a closed pipe). The run went
+// on and its hash covers every record; only the written trace is lost.
+// It is the host's failure, not the run's.
+type TraceWriteError struct{ Err error }
+
+func (e *TraceWriteError) Error() string { return "sim: writing the trace: " + e.Err.Error() }
+
+// Unwrap returns the writer's error.
+func (e *TraceWriteError) Unwrap() error { return e.Err }

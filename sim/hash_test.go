@@ -1,6 +1,9 @@
 package sim_test
 
 import (
+	cryptorand "crypto/rand"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/faultline-dst/faultline/netsim"
@@ -28,5 +31,81 @@ func TestTraceHashCoversMessagePayloads(t *testing.T) {
 	}
 	if a, b := hash("value=1"), hash("value=1"); a != b {
 		t.Errorf("the same payload gives two hashes %016x %016x", a, b)
+	}
+}
+
+// Two runs that part at a send are blamed by who sent: a node of the SUT,
+// or a harness node (a workload client), which is faultline's code.
+func TestDivergenceIsLabelledByTheProducingNode(t *testing.T) {
+	for _, harness := range []bool{false, true} {
+		run := func(payload string) (sim.Result, string) {
+			on := func(p *probe, what string) {
+				if what == "start" && p.env.Name() == "a" {
+					p.env.Send("b", []byte(payload))
+				}
+			}
+			var trace strings.Builder
+			w := newWorld(t, sim.Config{Seed: 1, Fingerprint: true, Trace: &trace, Net: fixedNet(netsim.Datagram),
+				Nodes: []sim.NodeSpec{{Name: "a", Factory: probes(new([]string), on), Harness: harness}, {Name: "b", Factory: probes(new([]string), nil)}}})
+			res, err := w.Run()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res, trace.String()
+		}
+		r1, t1 := run("x")
+		r2, t2 := run("y")
+		want := "sut"
+		if harness {
+			want = "harness"
+		}
+		i := sim.FirstDifference(r1.Fingerprints, r2.Fingerprints)
+		if i < 0 || r1.Fingerprints[i].Kind != sim.KindSend || r1.Fingerprints[i].SUT == harness || !strings.Contains(r1.Describe(i), "send\ta\tb") {
+			t.Errorf("harness=%v: first difference %d: %s", harness, i, r1.Describe(i))
+		}
+		d, err := sim.DiffTraces(strings.NewReader(t1), strings.NewReader(t2))
+		if err != nil || d == nil || d.Producer != want || !strings.Contains(d.A, "send") {
+			t.Errorf("harness=%v: DiffTraces %+v, %v; want producer %s", harness, d, err, want)
+		}
+	}
+}
+
+// A read of crypto/rand.Reader from another goroutine while a world runs
+// is counted and served from the host's reader: the world's own draws do
+// not shift.
+func TestCryptoRandReadsFromOtherGoroutinesAreCountedNotServed(t *testing.T) {
+	run := func(neighbour bool) (sim.Result, []byte) {
+		var drawn []byte
+		on := func(p *probe, what string) {
+			if what != "start" {
+				return
+			}
+			if neighbour {
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					var b [32]byte
+					_, _ = io.ReadFull(cryptorand.Reader, b[:])
+				}()
+				<-done
+			}
+			b := make([]byte, 8)
+			_, _ = io.ReadFull(cryptorand.Reader, b)
+			drawn = b
+		}
+		w := newWorld(t, sim.Config{Seed: 3, Nodes: []sim.NodeSpec{{Name: "a", Factory: probes(new([]string), on)}}})
+		res, err := w.Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, drawn
+	}
+	clean, want := run(false)
+	spied, got := run(true)
+	if clean.ForeignCryptoReads != 0 || spied.ForeignCryptoReads != 1 {
+		t.Errorf("foreign reads %d and %d, want 0 and 1", clean.ForeignCryptoReads, spied.ForeignCryptoReads)
+	}
+	if string(got) != string(want) {
+		t.Errorf("the node drew %x with a neighbour reading, %x without", got, want)
 	}
 }

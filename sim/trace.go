@@ -3,9 +3,11 @@ package sim
 import (
 	"bufio"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"math/bits"
 	"strconv"
+	"strings"
 
 	"github.com/faultline-dst/faultline/clock"
 )
@@ -109,24 +111,100 @@ func digestString(s string) uint64 {
 	return round(h, w)
 }
 
-// tracer hashes every record and, when asked, writes it as a line.
+// tracer hashes every record and, when asked, writes it as a line and
+// keeps its fingerprint.
 type tracer struct {
-	h     uint64
-	n     uint64
-	names []string
-	w     *bufio.Writer
-	buf   []byte
-	err   error
+	h       uint64
+	n       uint64
+	names   []string
+	harness []bool // by node index: a harness node (NodeSpec.Harness)
+	w       *bufio.Writer
+	buf     []byte
+	err     error
+	prints  []Fingerprint // when keep
+	keep    bool
 }
 
-func (t *tracer) init(names []string, w io.Writer) {
+// harnessHeader starts the trace comment line that names the harness
+// nodes, so that DiffTraces can tell their records from the SUT's.
+const harnessHeader = "# harness nodes:"
+
+func (t *tracer) init(names []string, harness []bool, w io.Writer, keep bool) {
 	t.h = prime5
 	t.names = names
+	t.harness = harness
+	t.keep = keep
 	if w != nil {
 		t.w = bufio.NewWriterSize(w, 64<<10)
 		t.buf = make([]byte, 0, 256)
 		_, t.err = t.w.WriteString("# faultline trace v1: seq\tt_ns\tkind\tnode\tpeer\tlen\tdigest\tdetail\n")
+		var hn []string
+		for i, h := range harness {
+			if h {
+				hn = append(hn, names[i])
+			}
+		}
+		if len(hn) > 0 && t.err == nil {
+			_, t.err = t.w.WriteString(harnessHeader + " " + strings.Join(hn, " ") + "\n")
+		}
 	}
+}
+
+// Fingerprint is what a run keeps of one trace record when
+// Config.Fingerprint is set: enough to find the first record where two
+// runs part (FirstDifference) and to say whose code made it, in 24 bytes.
+// Its sequence number is its index in Result.Fingerprints plus one.
+type Fingerprint struct {
+	Chain uint64 // the trace hash accumulator after this record
+	Node  int32  // node index, -1 for none
+	Peer  int32  // node index, -1 for none
+	Kind  Kind
+	// SUT says the record is what a node of the system under test did
+	// through its Env: a send, a log line, a timer set, a buggify firing,
+	// a panic. Everything else the World decided, or a harness node (a
+	// workload client) did.
+	SUT bool
+}
+
+// Describe renders fingerprint i of r for people: sequence number, kind
+// and nodes (the instant, payload and detail are not kept).
+func (r Result) Describe(i int) string {
+	if i < 0 || i >= len(r.Fingerprints) {
+		return "(the run ended)"
+	}
+	f := r.Fingerprints[i]
+	name := func(n int32) string {
+		if n < 0 || int(n) >= len(r.Nodes) {
+			return "-"
+		}
+		return r.Nodes[n]
+	}
+	return fmt.Sprintf("record %d: %s\t%s\t%s", i+1, f.Kind, name(f.Node), name(f.Peer))
+}
+
+// sutKind reports whether records of kind k are made by a node's own
+// code through its Env (as opposed to decided by the World).
+func sutKind(k Kind) bool {
+	switch k {
+	case KindSend, KindLog, KindBuggify, KindPanic, KindSetTimer:
+		return true
+	}
+	return false
+}
+
+// FirstDifference returns the index of the first record where two runs'
+// fingerprints differ (one run ending first counts), or -1 when they are
+// equal.
+func FirstDifference(a, b []Fingerprint) int {
+	for i := range min(len(a), len(b)) {
+		if a[i].Chain != b[i].Chain {
+			return i
+		}
+	}
+	if len(a) != len(b) {
+		return min(len(a), len(b))
+	}
+	return -1
 }
 
 func (t *tracer) add(r *Record) {
@@ -142,6 +220,13 @@ func (t *tracer) add(r *Record) {
 		h = round(h, digestString(r.Detail))
 	}
 	t.h = h
+	if t.keep {
+		f := Fingerprint{Chain: h, Node: r.Node, Peer: r.Peer, Kind: r.Kind}
+		if r.Node >= 0 && int(r.Node) < len(t.harness) {
+			f.SUT = sutKind(r.Kind) && !t.harness[r.Node]
+		}
+		t.prints = append(t.prints, f)
+	}
 	if t.w != nil && t.err == nil {
 		t.buf = AppendRecord(t.buf[:0], r, t.names)
 		_, t.err = t.w.Write(t.buf)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/faultline-dst/faultline/clock"
@@ -16,7 +17,8 @@ import (
 // StopReason says why a run ended.
 type StopReason string
 
-// Why a run stopped. Only StopError carries an error.
+// Why a run stopped. Only StopError carries an error, but for a
+// *TraceWriteError, which leaves the run whole.
 const (
 	StopQuiescent  StopReason = "quiescent"   // nothing left on the agenda
 	StopTimeLimit  StopReason = "time-limit"  // reached Config.MaxTime
@@ -38,6 +40,16 @@ type Result struct {
 	Delivered int64 // messages delivered
 	Dropped   int64 // messages lost, for any reason
 	HostTime  time.Duration
+	// Fingerprints has one entry per trace record when
+	// Config.Fingerprint is set, and Nodes the node names its indices
+	// refer to.
+	Fingerprints []Fingerprint
+	Nodes        []string
+	// ForeignCryptoReads counts reads of crypto/rand.Reader from
+	// goroutines other than the world's while it ran (see package doc):
+	// served from the host's reader, but a sign that something outside
+	// the simulation ran alongside it.
+	ForeignCryptoReads int64
 }
 
 type evKind uint8
@@ -117,6 +129,7 @@ type World struct {
 	crypto  *rng.Stream
 	sites   map[string]bool
 	cur     *nodeState
+	foreign atomic.Int64 // crypto/rand reads from other goroutines
 	res     Result
 	err     error
 	done    bool
@@ -180,7 +193,11 @@ func New(cfg Config) (*World, error) {
 			w.agenda.Push(0, event{kind: evStart, node: n.idx, gen: n.inc})
 		}
 	}
-	w.trace.init(w.names, cfg.Trace)
+	harness := make([]bool, len(cfg.Nodes))
+	for i, spec := range cfg.Nodes {
+		harness[i] = spec.Harness
+	}
+	w.trace.init(w.names, harness, cfg.Trace, cfg.Fingerprint)
 	return w, nil
 }
 
@@ -238,11 +255,14 @@ func (w *World) Run() (Result, error) {
 	reason := w.res.Stop
 	w.record(Record{Kind: KindStop, Node: -1, Peer: -1, Detail: string(reason)})
 	if err := w.trace.flush(); err != nil && w.err == nil {
-		w.err = fmt.Errorf("sim: writing trace: %w", err)
-		w.res.Stop = StopError
+		w.err = &TraceWriteError{Err: err} // the run itself ran to its end: Stop stands
 	}
 	w.res.TraceHash = w.trace.sum()
 	w.res.Records = w.trace.n
+	w.res.Fingerprints = w.trace.prints
+	if w.trace.keep {
+		w.res.Nodes = w.names
+	}
 	return w.res, w.err
 }
 
@@ -256,7 +276,7 @@ func (w *World) RunUntil(t clock.Time) (Result, error) {
 		w.run(t)
 	}
 	if err := w.trace.flush(); err != nil && w.err == nil {
-		w.err = fmt.Errorf("sim: writing trace: %w", err)
+		w.err = &TraceWriteError{Err: err}
 	}
 	r := w.res
 	r.TraceHash = w.trace.sum()
@@ -312,6 +332,7 @@ func (w *World) run(limit clock.Time) {
 		w.res.Stop = StopError
 	}
 	w.res.SimTime = w.now
+	w.res.ForeignCryptoReads = w.foreign.Load()
 }
 
 func (w *World) fail(err error) {

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/faultline-dst/faultline/internal/blame"
@@ -24,6 +25,16 @@ type death struct {
 	blame   scenario.Blame
 	what    string // one line: what happened and why this blame
 	trace   string // the fatal trace, or the end of stderr
+	// external says the death is an environment event, not the job's
+	// doing as far as one death shows: the host-time limit expired
+	// (timedOut) or a signal came from outside. Such a seed is re-run in
+	// a fresh worker, and the rerun decides.
+	external bool
+	timedOut bool
+	// stack is the job's goroutine at a timeout, innermost first, down to
+	// the worker loop: two timeouts are the same runaway loop only when
+	// their stacks are equal and the SUT's.
+	stack []string
 }
 
 // traceSize bounds the stderr kept in a result's Error.
@@ -97,7 +108,7 @@ func classifyTail(e exit) death {
 		}
 	}
 	if e.signal != "" {
-		return death{anomaly: "fatal:signal:" + e.signal, blame: scenario.BlameEnvironment,
+		return death{anomaly: "fatal:signal:" + e.signal, blame: scenario.BlameEnvironment, external: true,
 			what: fmt.Sprintf("the worker was killed by signal %q from outside, with no fatal trace (out of memory, an operator, a host limit)", e.signal)}
 	}
 	last := lastNonEmpty(lines)
@@ -108,17 +119,20 @@ func classifyTail(e exit) death {
 	return death{anomaly: fmt.Sprintf("fatal:exit-%d", e.code), blame: scenario.BlameSUT, what: what}
 }
 
-// classifyTimeout blames a job that ran past the host-time limit by where
-// its goroutine was in the dump the worker wrote on SIGQUIT: in code of
-// the system under test, a runaway loop or a block there (SUT); anywhere
-// else, a slow host (environment, as METHOD.md has it for a host-time
-// watchdog with no runaway SUT loop in the stack).
+// classifyTimeout describes a job that ran past the host-time limit by
+// where its goroutine was in the dump the worker wrote on SIGQUIT. One
+// timeout is an environment event whatever the dump shows (a slow or
+// overloaded host stops a job anywhere, often in code of the system under
+// test); only a rerun that times out in the same SUT code makes it the
+// SUT's (runawayLoop), as METHOD.md has it: environment for a host-time
+// watchdog with no runaway SUT loop in the stack.
 func classifyTimeout(lines []string) death {
 	var frames []string
 	for _, g := range goroutines(lines) {
-		for _, fn := range g {
+		for i, fn := range g {
 			if strings.HasPrefix(fn, blame.Module+"sweep.Serve") {
-				frames = g
+				frames = g[:i]
+				break
 			}
 		}
 	}
@@ -126,17 +140,26 @@ func classifyTimeout(lines []string) death {
 	if i := strings.Index(strings.Join(lines, "\n"), "SIGQUIT"); i >= 0 {
 		trace = truncate(strings.Join(lines, "\n")[i:], traceSize)
 	}
+	d := death{anomaly: "fatal:timeout", blame: scenario.BlameEnvironment, trace: trace, external: true, timedOut: true, stack: frames}
 	frame := firstFrame(frames)
-	if frame != "" && owner(frame) == scenario.BlameSUT {
-		return death{anomaly: "fatal:timeout:" + frame, blame: scenario.BlameSUT, trace: trace,
-			what: fmt.Sprintf("no answer within the host-time limit; the job was in %s, code of the system under test: a runaway loop or a block there", frame)}
-	}
 	where := "not found in the goroutine dump"
 	if frame != "" {
 		where = "in " + frame + ", " + whose(owner(frame))
 	}
-	return death{anomaly: "fatal:timeout", blame: scenario.BlameEnvironment, trace: trace,
-		what: fmt.Sprintf("no answer within the host-time limit, and the job was %s, not in code of the system under test: a slow or overloaded host", where)}
+	d.what = fmt.Sprintf("no answer within the host-time limit; the job was %s", where)
+	return d
+}
+
+// runawayLoop reports whether two timeouts of one seed stopped the job in
+// the same code of the system under test (the same stack, down to the
+// worker loop): a runaway loop or a block there, not a slow host; and
+// names its first frame.
+func runawayLoop(a, b death) (string, bool) {
+	if !a.timedOut || !b.timedOut || !slices.Equal(a.stack, b.stack) {
+		return "", false
+	}
+	frame := firstFrame(a.stack)
+	return frame, frame != "" && owner(frame) == scenario.BlameSUT
 }
 
 // fatalHeader finds the first line of a Go fatal trace.

@@ -78,7 +78,7 @@ github.com/faultline-dst/faultline/sim.(*World).deliver(0xc0002)
 github.com/faultline-dst/faultline/sweep.Serve({0x1, 0x2}, {0x3, 0x4}, 0xc0003, {0x0})
 	/src/sweep/serve.go:90 +0x3
 main.main()
-`}, scenario.BlameSUT, "fatal:timeout:example.com/sut.(*node).Receive", "runaway loop or a block"},
+`}, scenario.BlameEnvironment, "fatal:timeout", "in example.com/sut.(*node).Receive, code of the system under test"},
 		{"timeout in faultline code", exit{code: 2, timedOut: true, tail: `SIGQUIT: quit
 
 goroutine 1 [running]:
@@ -86,7 +86,7 @@ github.com/faultline-dst/faultline/checkers.linearizable(0xc0001)
 	/src/checkers/lin.go:10
 github.com/faultline-dst/faultline/sweep.Serve({0x1, 0x2}, {0x3, 0x4}, 0xc0003, {0x0})
 	/src/sweep/serve.go:90 +0x3
-`}, scenario.BlameEnvironment, "fatal:timeout", "slow or overloaded host"},
+`}, scenario.BlameEnvironment, "fatal:timeout", "checkers.linearizable, checker code"},
 		{"only runtime frames", exit{code: 2, tail: "fatal error: out of memory\n\nruntime stack:\nruntime.throw({0x1, 0x2})\n\t/x.go:1\n"},
 			scenario.BlameUnknown, "fatal:fatal-error:out of memory", "no frame outside the Go runtime"},
 		{"the worker loop failed", exit{code: 3, tail: WorkerErrorPrefix + "malformed job line\n"}, scenario.BlameHarness, "fatal:worker-error", "worker loop failed"},
@@ -103,5 +103,34 @@ github.com/faultline-dst/faultline/sweep.Serve({0x1, 0x2}, {0x3, 0x4}, 0xc0003, 
 				t.Error("no trace kept")
 			}
 		})
+	}
+}
+
+func TestRunawayLoopNeedsTheSameSUTStackTwice(t *testing.T) {
+	dump := func(frames ...string) exit {
+		tail := "SIGQUIT: quit\n\ngoroutine 1 [running]:\n"
+		for _, f := range append(frames, "github.com/faultline-dst/faultline/sweep.Serve", "main.main") {
+			tail += f + "(0x1)\n\t/src/x.go:1 +0x1\n"
+		}
+		return exit{code: 2, timedOut: true, tail: tail}
+	}
+	loop := dump("example.com/sut.(*node).spin", "example.com/sut.(*node).Receive", "github.com/faultline-dst/faultline/sim.(*World).call")
+	other := dump("example.com/sut.(*node).apply", "example.com/sut.(*node).Receive", "github.com/faultline-dst/faultline/sim.(*World).call")
+	harness := dump("github.com/faultline-dst/faultline/checkers.linearizable")
+	tests := []struct {
+		name string
+		a, b exit
+		want bool
+	}{
+		{"the same SUT stack twice", loop, loop, true},
+		{"SUT code, in two places", loop, other, false},
+		{"the same harness stack twice", harness, harness, false},
+		{"a timeout and a kill", loop, exit{code: -1, signal: "killed"}, false},
+	}
+	for _, tt := range tests {
+		frame, ok := runawayLoop(classify(tt.a), classify(tt.b))
+		if ok != tt.want || (ok && frame != "example.com/sut.(*node).spin") {
+			t.Errorf("%s: got %q %v, want %v", tt.name, frame, ok, tt.want)
+		}
 	}
 }

@@ -58,28 +58,35 @@
 //
 // When a worker's process ends before it answers, the coordinator decides
 // from how it ended and from the end of its standard error (METHOD.md,
-// "Blame"). A Go fatal trace (panic, fatal error, stack overflow) is
-// charged to whoever owns the first frame of the failing goroutine
-// outside the Go runtime, the standard library and the main package:
-// faultline's checkers and porcupine are the checker's, the rest of
-// faultline is the harness's, and everything else, faultline's examples/
+// "Blame"), by internal/blame's rules, the ones scenario.Decide applies to
+// an in-process panic. A Go fatal trace (panic, fatal error, stack
+// overflow) is charged to whoever owns the first frame of the failing
+// goroutine outside the Go runtime, the standard library and the main
+// package: faultline's checkers and porcupine are the checker's, the rest
+// of faultline is the harness's, and everything else, faultline's examples/
 // included, is the system under test's; with no such frame, nobody known
-// (unknown). A signal from outside with no trace (the out-of-memory
-// killer, an operator's SIGKILL) is the environment's; a line starting
-// with WorkerErrorPrefix (the worker loop itself failed) the harness's;
-// a plain exit with no trace the system under test's, because
-// faultline's packages never call os.Exit while a job runs (os.Exit and
-// log.Fatal in the system under test are what exit that way). A job past
-// Options.JobTimeout is stopped with SIGQUIT, whose goroutine dump shows
-// where the job was: in code of the system under test, a runaway loop or
-// a block there (SUT); elsewhere, a slow host (environment).
+// (unknown). A line starting with WorkerErrorPrefix (the worker loop itself
+// failed) is the harness's; a plain exit with no trace the system under
+// test's, because faultline's packages never call os.Exit while a job runs
+// (os.Exit and log.Fatal in the system under test are what exit that way).
 //
-// The seed is then run once more in a fresh worker: dying the same way
-// (same anomaly and blame) makes it FAIL-reproducible, anything else
-// FAIL-nondeterministic (with the rerun's verdict and trace hash in
-// Reason and rerun_hash). The result keeps the blame decided from the
-// first death, the anomaly "fatal:<kind>[:<frame>]" (findings group by
-// it), stop "worker-died", and the fatal trace (at most 8 KiB) in Error.
+// The seed is then run once more in a fresh worker. For a death the job
+// caused, dying the same way (same anomaly and blame) makes it
+// FAIL-reproducible, anything else FAIL-nondeterministic (with the rerun's
+// verdict and trace hash in Reason and rerun_hash); the result keeps the
+// blame decided from the first death, the anomaly "fatal:<kind>[:<frame>]"
+// (findings group by it), stop "worker-died", and the fatal trace (at most
+// 8 KiB) in Error.
+//
+// A death from outside is an environment event, not a finding: a signal
+// with no trace (the out-of-memory killer, an operator's kill -9) or a job
+// past Options.JobTimeout (stopped with SIGQUIT, whose goroutine dump shows
+// where the job was). The rerun, given twice the time limit, decides: its
+// answer is recorded as the seed's result (its Reason says the first
+// worker died); a second death from outside is INCONCLUSIVE-env, blamed on
+// the environment, unless both timeouts stopped the job with the same
+// stack in code of the system under test, a runaway loop there
+// (FAIL-reproducible, SUT).
 // The sweep goes on with a fresh worker. Workers sit in their own
 // process group, so a terminal's interrupt reaches only the coordinator,
 // which stops them itself and records nothing for the jobs they were

@@ -32,9 +32,10 @@ import (
 //
 //	SWEEP_TEST_DIE    mode@seed,...: on that seed, exit (os.Exit(3)),
 //	                  overflow (a stack overflow), kill (SIGKILL itself)
-//	                  hang (sleep an hour) or flaky (os.Exit(4) the
-//	                  first time only)
-//	SWEEP_TEST_MARKER the file that makes flaky die only once
+//	                  hang (sleep an hour), flaky (os.Exit(4) the
+//	                  first time only) or killonce (SIGKILL itself the
+//	                  first time only, as a kill -9 from outside would)
+//	SWEEP_TEST_MARKER the file that makes flaky and killonce die only once
 //	SWEEP_TEST_SLOW   a host-time pause per seed, so a sweep lasts
 const (
 	dieEnv         = "SWEEP_TEST_DIE"
@@ -116,10 +117,14 @@ func dieIfAsked(env *sim.Env) {
 		case "kill":
 			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			time.Sleep(time.Minute)
-		case "flaky":
+		case "flaky", "killonce":
 			marker := os.Getenv(markerEnv)
 			if _, err := os.Stat(marker); err != nil {
 				_ = os.WriteFile(marker, nil, 0o644)
+				if mode == "killonce" {
+					_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+					time.Sleep(time.Minute)
+				}
 				os.Exit(4)
 			}
 		}

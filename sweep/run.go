@@ -42,10 +42,12 @@ type Options struct {
 	Progress *Progress
 	// JobTimeout, when positive, is a host-time limit per job: a worker
 	// still running a job after it is asked for a goroutine dump and
-	// stopped, and the job recorded as a death (SUT blame when the dump
-	// shows the job in code of the system under test, environment
-	// otherwise). Set it well above the slowest seed; the simulation's
-	// own budgets are deterministic, this is only the last resort.
+	// stopped. That is an environment event, like a worker killed from
+	// outside: the job is re-run once in a fresh worker with twice the
+	// limit, and the rerun decides (see afterDeath); only a rerun that
+	// times out in the same code of the system under test is SUT blame.
+	// Set it well above the slowest seed; the simulation's own budgets
+	// are deterministic, this is only the last resort.
 	JobTimeout time.Duration
 	// WorkerStderr, when set, receives everything the workers write on
 	// standard error (the system's logs), from several goroutines at
@@ -258,10 +260,18 @@ func (c *coordinator) loop(ctx context.Context, w *worker, feed <-chan Job) (err
 	return nil
 }
 
-// afterDeath handles a worker that died running job: it decides the
-// blame from how it died, reruns the job once in a fresh worker, and
-// returns the job's result with the worker to go on with (nil when the
-// rerun's died too).
+// afterDeath handles a worker that died running job: it reruns the job
+// once in a fresh worker and returns the job's result with the worker to
+// go on with (nil when the rerun's died too).
+//
+// A death the job caused (a fatal trace, an exit) is FAIL-reproducible
+// when the rerun dies the same way, FAIL-nondeterministic otherwise, with
+// the blame of its trace. A death from outside (a signal with no trace,
+// the host-time limit) is an environment event: the rerun, given twice
+// the time limit, decides. Its answer is the job's result; a second
+// outside death is INCONCLUSIVE-env, unless both timeouts stopped the
+// job in the same code of the system under test (a runaway loop there:
+// FAIL-reproducible, SUT).
 func (c *coordinator) afterDeath(ctx context.Context, job Job, dead *worker) (scenario.Result, *worker, error) {
 	first := classify(dead.exit())
 	c.countDeath()
@@ -273,7 +283,11 @@ func (c *coordinator) afterDeath(ctx context.Context, job Job, dead *worker) (sc
 	res := scenario.Result{Scenario: job.Scenario, Claims: info.Claims, System: info.System, Bugs: info.Bugs, Seed: job.Seed,
 		Blame: first.blame, Anomaly: first.anomaly, Stop: "worker-died", Error: first.trace}
 	what := "the worker process died running this seed: " + first.what
-	line, rep, err := fresh.do(c.request(job), c.opts.JobTimeout)
+	timeout := c.opts.JobTimeout
+	if first.external {
+		timeout *= 2
+	}
+	line, rep, err := fresh.do(c.request(job), timeout)
 	switch {
 	case errors.Is(err, errWorkerDied):
 		if fresh.stopping.Load() || ctx.Err() != nil {
@@ -282,10 +296,23 @@ func (c *coordinator) afterDeath(ctx context.Context, job Job, dead *worker) (sc
 		second := classify(fresh.exit())
 		c.countDeath()
 		fresh = nil
-		if second.anomaly == first.anomaly && second.blame == first.blame {
+		frame, runaway := runawayLoop(first, second)
+		switch {
+		case runaway:
+			res.Verdict, res.Blame, res.Anomaly = scenario.FailReproducible, scenario.BlameSUT, "fatal:timeout:"+frame
+			res.Reason = fmt.Sprintf("no answer within the host-time limit, twice (the rerun in a fresh worker had twice the time), and both times the job was in the same code of the system under test, %s: a runaway loop or a block there", frame)
+		case first.external && second.external:
+			res.Verdict, res.Blame = scenario.InconclusiveEnv, scenario.BlameEnvironment
+			res.Reason = what + "; the rerun in a fresh worker died from outside too: " + second.what + "; not a runaway loop in the system under test as far as the stacks show (a slow or overloaded host, or a limit too tight for this seed)"
+		case first.external:
+			// The rerun is the first run that tells something: it died
+			// by itself, once.
+			res.Verdict, res.Blame, res.Anomaly, res.Error = scenario.FailNondeterministic, second.blame, second.anomaly, second.trace
+			res.Reason = what + "; the rerun in a fresh worker died by itself: " + second.what + "; not shown reproducible"
+		case second.anomaly == first.anomaly && second.blame == first.blame:
 			res.Verdict = scenario.FailReproducible
 			res.Reason = what + "; the rerun in a fresh worker died the same way"
-		} else {
+		default:
 			res.Verdict = scenario.FailNondeterministic
 			res.Reason = what + "; the rerun in a fresh worker died differently: " + second.what
 		}
@@ -298,9 +325,15 @@ func (c *coordinator) afterDeath(ctx context.Context, job Job, dead *worker) (sc
 			fresh.kill()
 			return scenario.Result{}, nil, fmt.Errorf("worker answered %s with a line that is not a result: %w", job, err)
 		}
-		res.Verdict = scenario.FailNondeterministic
-		res.Rerun = again.TraceHash
-		res.Reason = fmt.Sprintf("%s; the rerun in a fresh worker did not die: it gave %s (trace %s), so the death does not reproduce", what, again.Verdict, again.TraceHash)
+		if first.external {
+			// An environment event: the rerun's answer is the seed's.
+			res = again
+			res.Reason += " (this is the rerun in a fresh worker: the first attempt's worker died from outside: " + first.what + ")"
+		} else {
+			res.Verdict = scenario.FailNondeterministic
+			res.Rerun = again.TraceHash
+			res.Reason = fmt.Sprintf("%s; the rerun in a fresh worker did not die: it gave %s (trace %s), so the death does not reproduce", what, again.Verdict, again.TraceHash)
+		}
 		if fresh.retire {
 			fresh.kill()
 			fresh = nil

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline-dst/faultline/examples/reference"
 	"github.com/faultline-dst/faultline/scenario"
 	"github.com/faultline-dst/faultline/sweep"
 )
@@ -134,7 +135,7 @@ func TestADyingWorkerCostsOneSeedWithItsBlame(t *testing.T) {
 		3: {scenario.FailReproducible, scenario.BlameSUT, "fatal:exit-3", "os.Exit"},
 		5: {scenario.FailReproducible, scenario.BlameHarness, "fatal:stack-overflow:github.com/faultline-dst/faultline/sweep_test.recurse", "faultline code"},
 		6: {scenario.FailNondeterministic, scenario.BlameSUT, "fatal:exit-4", "did not die"},
-		7: {scenario.FailReproducible, scenario.BlameEnvironment, "fatal:signal:killed", "from outside"},
+		7: {scenario.InconclusiveEnv, scenario.BlameEnvironment, "fatal:signal:killed", "died from outside too"},
 	}
 	for _, r := range rs {
 		w, ok := want[r.Seed]
@@ -171,9 +172,9 @@ func TestAJobPastTheHostTimeLimitIsStoppedAndBlamed(t *testing.T) {
 			}
 			continue
 		}
-		// The hang is in this test's code, which is faultline's: a slow
-		// host, not a runaway SUT loop, as far as the dump can tell.
-		if r.Verdict != scenario.FailReproducible || r.Blame != scenario.BlameEnvironment || r.Anomaly != "fatal:timeout" ||
+		// Timed out twice, in this test's code, which is faultline's: a
+		// slow host, not a runaway SUT loop, as far as the dumps tell.
+		if r.Verdict != scenario.InconclusiveEnv || r.Blame != scenario.BlameEnvironment || r.Anomaly != "fatal:timeout" ||
 			!strings.Contains(r.Reason, "sweep_test.dieIfAsked") || !strings.Contains(r.Error, "SIGQUIT") {
 			t.Errorf("seed 2: %s/%s %q: %s\n%s", r.Verdict, r.Blame, r.Anomaly, r.Reason, r.Error)
 		}
@@ -181,6 +182,44 @@ func TestAJobPastTheHostTimeLimitIsStoppedAndBlamed(t *testing.T) {
 	if sum.WorkerDeaths != 2 || sum.ExitCode != sweep.ExitInconclusive {
 		t.Errorf("%d deaths, exit %d; want 2 and 3", sum.WorkerDeaths, sum.ExitCode)
 	}
+}
+
+// A worker killed from outside once (kill -9) costs nothing: the seed is
+// re-run in a fresh worker and recorded as the rerun decides.
+func TestAWorkerKilledOnceIsRerun(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "killed-once")
+	plan := sweep.Plan{Scenarios: []string{dieScen}, Seeds: scenarioSeeds(3)}
+	sum, rs := run(t, plan, sweep.Options{Workers: 1, Command: workerCommand(dieEnv+"=killonce@2", markerEnv+"="+marker)})
+	onceEach(t, plan, rs)
+	for _, r := range rs {
+		if r.Verdict != scenario.PassSmoke || r.Stop == "worker-died" {
+			t.Errorf("seed %d: %s/%s (stop %s): %s", r.Seed, r.Verdict, r.Blame, r.Stop, r.Reason)
+		}
+		if r.Seed == 2 && !strings.Contains(r.Reason, `killed by signal "killed" from outside`) {
+			t.Errorf("seed 2: the reason does not say the first worker was killed: %s", r.Reason)
+		}
+	}
+	if sum.WorkerDeaths != 1 || sum.ExitCode != sweep.ExitOK {
+		t.Errorf("%d deaths, exit %d; want 1 and 0", sum.WorkerDeaths, sum.ExitCode)
+	}
+}
+
+// A job time limit far too short for a correct system stops its seeds
+// wherever they are, often in the SUT's code: that is the host's doing,
+// never a finding against the SUT.
+func TestATooShortJobTimeoutBlamesNoSUT(t *testing.T) {
+	plan := sweep.Plan{Scenarios: []string{reference.Default}, Seeds: scenarioSeeds(3)}
+	sum, rs := run(t, plan, sweep.Options{Workers: 2, JobTimeout: 10 * time.Millisecond})
+	onceEach(t, plan, rs)
+	for _, r := range rs {
+		if r.Blame == scenario.BlameSUT || r.Verdict.IsFail() {
+			t.Errorf("seed %d: %s/%s %q: %s", r.Seed, r.Verdict, r.Blame, r.Anomaly, r.Reason)
+		}
+	}
+	if sum.ExitCode == sweep.ExitFinding {
+		t.Errorf("exit %d: a finding against the SUT", sum.ExitCode)
+	}
+	t.Logf("verdicts %v, %d worker deaths; %s", sum.Verdicts, sum.WorkerDeaths, rs[0].Reason)
 }
 
 func TestKilledSweepResumesWithEverySeedOnce(t *testing.T) {

@@ -177,8 +177,11 @@ func findDivergence(src *source, name string, seed uint64) *divergence {
 	}
 	blame := scenario.BlameSUT
 	who := "SUT code (a determinism hazard: host time, global randomness, map order or goroutines)"
-	if d.Producer == "harness" {
+	switch d.Producer {
+	case "harness":
 		blame, who = scenario.BlameHarness, "faultline code"
+	case "mixed":
+		blame, who = scenario.BlameUnknown, "SUT code in one run and faultline code in the other (who parted first is not known)"
 	}
 	return &divergence{Line: d.Line, First: d.A, Second: d.B, Context: d.Context, Producer: d.Producer, Blame: string(blame),
 		Note: fmt.Sprintf("the seed is not deterministic: two runs part at trace line %d, written by %s", d.Line, who)}

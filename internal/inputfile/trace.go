@@ -47,6 +47,9 @@ func CheckTrace(r io.Reader, name string) error {
 		if !complete {
 			return bad("torn: the last line has no newline")
 		}
+		if len(line) > 0 && line[0] == '#' {
+			continue // a comment, such as the line naming the harness nodes
+		}
 		f := strings.Split(string(line), "\t")
 		if len(f) != 8 {
 			return bad(fmt.Sprintf("%d tab-separated fields, want 8", len(f)))
