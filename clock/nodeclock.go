@@ -6,8 +6,21 @@ import (
 	"time"
 )
 
-// MaxDriftPPM bounds the drift of a node clock: the rate must stay positive.
-const MaxDriftPPM = 500_000
+// The bounds on a node clock's drift, in parts per million: the clock runs
+// at 1+ppm/1e6 times true rate, so from 100 times slower (MinDriftPPM) to
+// 100 times faster (MaxDriftPPM) than true time. Real machines reach 10x
+// both ways (a VM starved of CPU, a throttled or mis-calibrated TSC, a
+// guest clock catching up after a migration); the bounds leave room past
+// that. They stop there because the rate must stay positive (a stopped
+// clock is a pause, its own fault), because a 100x clock already turns a
+// 10ms tick into 100µs of true time (a faster one only multiplies the
+// events of a run without exposing anything new), and because monotonic
+// readings must stay far from int64 overflow: 100x over 24 hours of true
+// time is under 2^53 nanoseconds.
+const (
+	MinDriftPPM = -990_000
+	MaxDriftPPM = 99_000_000
+)
 
 // Clock is one node's view of time. Its monotonic reading runs at
 // 1+ppm/1e6 times true rate; its wall reading adds an offset and any jumps
@@ -38,10 +51,11 @@ func (c *Clock) Offset() time.Duration { return c.offset }
 func (c *Clock) SetOffset(d time.Duration) { c.offset = d }
 
 // SetDrift changes the drift rate from true instant now on. now must not be
-// before the previous change, and |ppm| must not exceed MaxDriftPPM.
+// before the previous change, and ppm must be within [MinDriftPPM,
+// MaxDriftPPM].
 func (c *Clock) SetDrift(now Time, ppm int64) error {
-	if ppm > MaxDriftPPM || ppm < -MaxDriftPPM {
-		return fmt.Errorf("clock: drift %d ppm out of range [-%d, %d]", ppm, MaxDriftPPM, MaxDriftPPM)
+	if ppm > MaxDriftPPM || ppm < MinDriftPPM {
+		return fmt.Errorf("clock: drift %d ppm out of range [%d, %d] (100x slow to 100x fast)", ppm, MinDriftPPM, MaxDriftPPM)
 	}
 	if now < c.segTrue {
 		return fmt.Errorf("clock: drift change at %v is before the previous change at %v", now, c.segTrue)
@@ -115,7 +129,7 @@ func (c *Clock) TrueAtMono(now Time, mono Time) Time {
 }
 
 // scalePPM returns e*ppm/1e6 without overflow for e < 2^62, rounding
-// toward zero. e + scalePPM(e, ppm) is non-decreasing in e for |ppm| < 1e6.
+// toward zero. e + scalePPM(e, ppm) is non-decreasing in e for ppm > -1e6.
 func scalePPM(e, ppm int64) int64 {
 	q, r := e/1_000_000, e%1_000_000
 	return q*ppm + r*ppm/1_000_000

@@ -50,6 +50,9 @@ func TestSetDriftRejectsBadInput(t *testing.T) {
 	if err := c.SetDrift(0, MaxDriftPPM+1); err == nil {
 		t.Error("accepted drift beyond the bound")
 	}
+	if err := c.SetDrift(0, MinDriftPPM-1); err == nil {
+		t.Error("accepted a slow drift beyond the bound")
+	}
 	if err := c.SetDrift(100, 5); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +72,7 @@ func TestDriftMovesTimersAsComputed(t *testing.T) {
 		var now Time
 		for step := 0; step < 20; step++ {
 			now += Time(r.Intn(1_000_000_000))
-			if err := c.SetDrift(now, r.Int64Range(-MaxDriftPPM, MaxDriftPPM)); err != nil {
+			if err := c.SetDrift(now, r.Int64Range(MinDriftPPM, MaxDriftPPM)); err != nil {
 				t.Fatal(err)
 			}
 			d := Time(r.Int64Range(0, int64(time.Hour)))
@@ -84,10 +87,13 @@ func TestDriftMovesTimersAsComputed(t *testing.T) {
 			if fire > now && c.Mono(fire-1) >= start+d {
 				t.Fatalf("seed %d: timer could have fired at %v", seed, fire-1)
 			}
-			// Compare with the ideal real-valued rate within 2ns.
+			// Compare with the ideal real-valued rate within 2ns of the
+			// node's clock (on a slow clock, one of its ns is several true
+			// ns).
 			ppm := c.DriftPPM()
 			ideal := float64(d) * 1e6 / float64(1e6+ppm)
-			if diff := float64(fire-now) - ideal; diff > 2 || diff < -2 {
+			tol := 2 * max(1, 1e6/float64(1e6+ppm))
+			if diff := float64(fire-now) - ideal; diff > tol || diff < -tol {
 				t.Fatalf("seed %d: ppm %d d %v: fired after %v, ideal %.1f", seed, ppm, d, fire-now, ideal)
 			}
 		}
@@ -95,7 +101,7 @@ func TestDriftMovesTimersAsComputed(t *testing.T) {
 }
 
 func TestMonoIsMonotone(t *testing.T) {
-	for _, ppm := range []int64{-MaxDriftPPM, -999, -1, 0, 1, 37, MaxDriftPPM} {
+	for _, ppm := range []int64{MinDriftPPM, -999, -1, 0, 1, 37, MaxDriftPPM} {
 		var c Clock
 		_ = c.SetDrift(0, ppm)
 		prev := c.Mono(0)

@@ -36,6 +36,13 @@ const (
 	Active  State = "active"  // started, not healed
 	Healed  State = "healed"  // started and healed
 	Refused State = "refused" // its start would have left the budget; never applied
+	// Unresolved: a role-aimed fault whose role had no free holder from
+	// its Start to its End; never applied.
+	Unresolved State = "unresolved"
+	// NotReached: the run stopped (on a finding, or its event budget)
+	// before the fault's start. It is not evidence against the fault:
+	// the run never got there.
+	NotReached State = "not-reached"
 )
 
 // Harness invariants the Nemesis reports through Err.
@@ -47,13 +54,18 @@ const (
 // Nemesis is a schedule applied to a world: it knows which faults are
 // active, the evidence that each landed, and any breach of its budget.
 type Nemesis struct {
-	w     *sim.World
-	sched Schedule
-	opts  Options
-	st    []faultState
-	held  []span // nodes down or paused by the nemesis now
-	errs  []error
-	last  clock.Time // instant of the latest heal
+	w        *sim.World
+	sched    Schedule
+	opts     Options
+	st       []faultState
+	held     []span // nodes down or paused by the nemesis now
+	errs     []error
+	lastHeal clock.Time // instant of the latest heal
+	// waiting are role-aimed faults whose start found no free holder;
+	// they are tried again when a role changes or a fault heals.
+	waiting []int
+	watched bool              // registered with World.OnRoleChange
+	last    map[string]string // role -> the node that claimed it last
 }
 
 // faultState is the run-time record of one fault.
@@ -67,8 +79,10 @@ type faultState struct {
 	netBefore     netsim.Counters // network counters under the id at start
 	diskBefore    []disk.FaultCounter
 	diskAfter     []disk.FaultCounter
-	restarted     int // upgrade: nodes restarted from the new factory
-	up            int // upgrade: nodes up at the end
+	restarted     int  // upgrade: nodes restarted from the new factory
+	up            int  // upgrade: nodes up at the end
+	waits         int  // role-aimed: start attempts that found no free holder
+	fellBack      bool // role-aimed: no holder by mid-window; aimed at a non-holder
 	err           error
 }
 
@@ -117,6 +131,9 @@ func Apply(w *sim.World, s Schedule, opts Options) (*Nemesis, error) {
 	for i := range n.st {
 		n.st[i].state = Pending
 	}
+	if slices.ContainsFunc(norm, func(f Fault) bool { return f.Role != "" }) {
+		n.watch()
+	}
 	var acts []action
 	for i := range norm {
 		acts = append(acts, n.actions(i)...)
@@ -150,7 +167,9 @@ func label(f *Fault) string {
 	if f.Kind == Disk {
 		s += " " + f.DiskKind.String()
 	}
-	if len(f.Nodes) > 0 {
+	if f.Role != "" {
+		s += " role=" + f.Role
+	} else if len(f.Nodes) > 0 {
 		s += " " + strings.Join(f.Nodes, ",")
 	}
 	return s
@@ -163,8 +182,18 @@ func (n *Nemesis) actions(i int) []action {
 	endHeals := !(f.Kind == Disk && f.CrashAtEnd)
 	acts := []action{
 		{at: f.Start, label: f.ID + " start " + label(f), fn: func() { n.start(i) }},
-		{at: f.End, heal: endHeals, label: f.ID + " end " + label(f), fn: func() { n.end(i) }},
 	}
+	if f.Role != "" && !strings.HasPrefix(f.Role, NotPrefix) && f.Role != AnyRole {
+		mid := f.Start + (f.End-f.Start)/2
+		acts = append(acts, action{at: mid, label: f.ID + " mid-window " + label(f), fn: func() {
+			if n.st[i].state == Pending && slices.Contains(n.waiting, i) {
+				n.start(i)
+			}
+		}})
+	}
+	acts = append(acts, []action{
+		{at: f.End, heal: endHeals, label: f.ID + " end " + label(f), fn: func() { n.end(i) }},
+	}...)
 	if f.Kind == Upgrade {
 		at, down := upgradeSteps(f)
 		for j, node := range f.Nodes {
@@ -247,10 +276,30 @@ func (n *Nemesis) netFault(f *Fault) netsim.Fault {
 	return nf
 }
 
-// start applies fault i, after checking the budget once more.
+// start applies fault i, after checking the budget once more. A
+// role-aimed fault is first resolved to its role's holder; with none free
+// it waits. A crash or pause of a node restarted at this very instant
+// waits for the node's Start to run first: crashing code that never ran
+// would test nothing.
 func (n *Nemesis) start(i int) {
 	f, st, w, b := &n.sched[i], &n.st[i], n.w, &n.opts.Budget
 	now := w.Now()
+	if st.state != Pending {
+		return
+	}
+	if f.Role != "" && len(f.Resolved) == 0 && st.err == nil && b.Allows(f.Kind) && now >= b.WarmUp && now < b.HealBy {
+		if !n.resolve(i) {
+			return
+		}
+	}
+	if f.Kind == Crash || f.Kind == Pause {
+		for _, node := range f.Nodes {
+			if w.IsUp(node) && !w.Booted(node) {
+				w.At(now, f.ID+" start "+label(f)+" (after "+node+" has started)", func(*sim.World) { n.start(i) })
+				return
+			}
+		}
+	}
 	switch {
 	case !b.Allows(f.Kind):
 		n.breach(i, InvariantOutsideBudget, "kind %s not allowed by the budget", f.Kind)
@@ -317,9 +366,15 @@ func (n *Nemesis) start(i int) {
 func (n *Nemesis) end(i int) {
 	f, st, w, b := &n.sched[i], &n.st[i], n.w, &n.opts.Budget
 	now := w.Now()
+	if st.state == Pending && f.Role != "" {
+		st.state = Unresolved // its role never had a free holder
+		n.waiting = slices.DeleteFunc(n.waiting, func(j int) bool { return j == i })
+		return
+	}
 	if st.state != Active {
 		return
 	}
+	defer n.retry()
 	if now > b.HealBy {
 		n.breach(i, InvariantOutsideBudget, "heals at %v, after HealBy %v", now, b.HealBy)
 	}
@@ -362,7 +417,7 @@ func (n *Nemesis) end(i int) {
 	}
 	st.after = n.stats(f.Nodes)
 	st.state, st.healed = Healed, now
-	n.last = now
+	n.lastHeal = now
 }
 
 // endDisk clears a disk fault; with CrashAtEnd it crashes the node first
@@ -434,7 +489,7 @@ func (n *Nemesis) Err() error { return errors.Join(n.errs...) }
 
 // LastHeal returns the instant the latest fault healed (0 if none has);
 // once Healed reports true, liveness is judged from it.
-func (n *Nemesis) LastHeal() clock.Time { return n.last }
+func (n *Nemesis) LastHeal() clock.Time { return n.lastHeal }
 
 // Healed reports whether every fault has healed or was refused.
 func (n *Nemesis) Healed() bool {

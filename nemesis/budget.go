@@ -22,7 +22,8 @@ type Budget struct {
 	Kinds []Kind
 	// Targets are the nodes faults may target: the SUT's nodes, never
 	// workload clients (see SUTNodes). Network faults act only on links
-	// between targets.
+	// between targets, except an isolate-all partition, which also cuts
+	// its node from the world's other nodes (the clients).
 	Targets []string
 	// MaxDown bounds the nodes down or paused at once (crash, pause, an
 	// upgrade's restarts and a disk fault's CrashAtEnd count together).
@@ -38,8 +39,13 @@ type Budget struct {
 	// not apply them to explicit schedules.
 	MinDuration, MaxDuration time.Duration
 	// MaxDriftPPM bounds |PPM| of clock-drift faults (at most
-	// clock.MaxDriftPPM); it is the drift bound lease checkers are told.
+	// clock.MaxDriftPPM: 9,000,000 is a clock 10x fast; a slow drift
+	// stops at clock.MinDriftPPM, 100x slow, whatever the bound); it is
+	// the drift bound lease checkers are told.
 	MaxDriftPPM int64
+	// DriftDirection is the way generated clock-drift faults run: fast,
+	// slow, or both ("" means both).
+	DriftDirection DriftDirection
 	// MaxOffset and MaxJump bound |Offset| and |Jump| of clock faults.
 	MaxOffset, MaxJump time.Duration
 	// MaxDelay bounds the Delay of clog and reorder faults (at most
@@ -55,7 +61,24 @@ type Budget struct {
 	// Upgrades are the factory names an upgrade may restart nodes from
 	// (keys of Options.Factories).
 	Upgrades []string
+	// Roles are the roles the system's nodes declare (Env.SetRole) that
+	// generated faults may aim at: with any, every generated partition is
+	// placed around a role's holder and half the other faults (in a
+	// swarm, a share drawn per seed) aim at a role's holder or at a node
+	// that does not hold it, resolved when the fault starts. Empty: every
+	// target is drawn blind, as before roles existed.
+	Roles []string
 }
+
+// DriftDirection is the way generated clock drift runs.
+type DriftDirection string
+
+// The drift directions.
+const (
+	DriftBoth DriftDirection = "both" // fast or slow, even odds
+	DriftFast DriftDirection = "fast" // clocks run fast (leases expire early at their holder)
+	DriftSlow DriftDirection = "slow" // clocks run slow (timeouts fire late)
+)
 
 // SUTNodes returns the names of the nodes that belong to the system under
 // test (not NodeSpec.Harness), in order: the usual Budget.Targets.
@@ -184,6 +207,16 @@ func (b *Budget) Validate(nodes []string) error {
 	for i, k := range b.DiskKinds {
 		if k < disk.ReadError || k > disk.Misdirect {
 			bad(fmt.Sprintf("DiskKinds[%d]", i), k.String(), "unknown disk fault kind", diskKindChoices())
+		}
+	}
+	switch b.DriftDirection {
+	case "", DriftBoth, DriftFast, DriftSlow:
+	default:
+		bad("DriftDirection", strconv.Quote(string(b.DriftDirection)), "unknown drift direction", "fast, slow, both")
+	}
+	for i, r := range b.Roles {
+		if r == "" || r == AnyRole || strings.HasPrefix(r, NotPrefix) || strings.ContainsAny(r, " \t\n") {
+			bad(fmt.Sprintf("Roles[%d]", i), strconv.Quote(r), "not a role name", `a role the nodes declare, such as "leader"`)
 		}
 	}
 	for i, s := range b.Shapes {

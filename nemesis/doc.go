@@ -69,6 +69,31 @@
 //     half a step later from the factory Options.Factories[Factory],
 //     keeping its disk. A rollback is an upgrade to the old factory.
 //
+// # Roles
+//
+// A fault may name a role instead of nodes (Fault.Role): "leader",
+// "primary" or any role the nodes declare with sim.Env.SetRole;
+// "not-leader" for a node that does not hold it; "any" for any target.
+// It is resolved when the fault starts, to the latest claimant among
+// running targets that no other fault holds down (or, with no holder, to
+// the role's last holder), written into the trace ("f3 role leader -> n2
+// {n2} | {n1,n3}") and into the schedule (Fault.Resolved, ResolvedAt). A
+// fault that finds no free holder waits for a role change or a heal; by
+// mid-window it aims at a node that does not hold the role (the evidence
+// says so), and a role no node ever declared leaves it unresolved
+// (INCONCLUSIVE). Partitions aimed at a role take the shapes isolate (cut
+// from its peers, reachable by clients), isolate-all (cut from every node,
+// clients too) and minority (in the minority side), or any other shape's
+// links as a layout into which the holder is moved where the layout cuts
+// most. A shrunk fault list keeps the role, not the node it resolved to.
+// With Budget.Roles set, the generators place every partition around a
+// role's holder and aim half the other faults (a per-seed share in a
+// swarm) at a role or at a node without it.
+//
+// Crash, pause and clock faults never strike a node restarted at that
+// very instant before its Start has run (they wait for it), and a clock
+// fault never overlaps a crash or pause of its node.
+//
 // # Fault epochs and evidence
 //
 // Nemesis.Epoch returns the ids of the faults active now; workloads stamp
@@ -77,8 +102,13 @@
 // counters under the fault's id, for node faults the deltas of the
 // nodes' sim.NodeStats over the fault's window, for disk faults the disk's
 // counter under the fault's id. A fault without evidence makes a run
-// INCONCLUSIVE-fault-not-proven, never PASS. Nemesis.LastHeal says when
-// the last fault healed, for liveness checks.
+// INCONCLUSIVE-fault-not-proven, never PASS. A crash lands when its node
+// was running (its volatile memory is lost); its evidence also counts the
+// timers, messages (in flight, or sent to it while down), client requests
+// and unsynced disk state it cost. A fault the run never reached (it
+// stopped first, on a finding) is NotReached: no evidence either way, and
+// not held against the run. Nemesis.LastHeal says when the last fault
+// healed, for liveness checks.
 //
 // # Determinism
 //

@@ -19,11 +19,14 @@ type Counter struct {
 // the system under test did. A fault that did not land tested nothing; a
 // run with one is INCONCLUSIVE-fault-not-proven, never PASS.
 type Evidence struct {
-	ID     string   `json:"id"`
-	Kind   Kind     `json:"kind"`
-	Nodes  []string `json:"nodes,omitempty"`
-	State  State    `json:"state"`
-	Landed bool     `json:"landed"`
+	ID    string   `json:"id"`
+	Kind  Kind     `json:"kind"`
+	Nodes []string `json:"nodes,omitempty"`
+	// Role is a role-aimed fault's role; Nodes is then the holder it
+	// resolved to (empty if it never did).
+	Role   string `json:"role,omitempty"`
+	State  State  `json:"state"`
+	Landed bool   `json:"landed"`
 	// Counters are the numbers Landed is decided from, in a fixed order
 	// per kind:
 	//
@@ -33,9 +36,13 @@ type Evidence struct {
 	//     stream link delays instead), a clog if it delayed one, a
 	//     duplicate if it duplicated one, a reorder if it held one back.
 	//   - crash: sums over the nodes of the sim.NodeStats deltas over the
-	//     window: timers_discarded, messages_lost and the disk's losses
+	//     window: running (crashes of a node whose Start had run, so its
+	//     volatile memory was lost), timers_discarded, messages_lost
+	//     (in flight to it, or sent to it while down), requests_lost
+	//     (the client requests among them) and the disk's losses
 	//     (writes_lost, writes_torn, bytes_lost, truncates_lost,
-	//     names_lost, files_lost, sectors_corrupted); landed if any is > 0.
+	//     names_lost, files_lost, sectors_corrupted); landed if any is
+	//     > 0: a node crashed while it ran lost its memory.
 	//   - pause: parked, the events held back; landed if > 0.
 	//   - clock-offset, clock-drift, clock-jump: clock_reads and
 	//     timers_fired on the nodes over the window; landed if either > 0.
@@ -81,6 +88,8 @@ func (n *Nemesis) statsDelta(i int) sim.NodeStats {
 		a, b := after[j], st.before[j]
 		d.Crashes += a.Crashes - b.Crashes
 		d.Restarts += a.Restarts - b.Restarts
+		d.CrashesRunning += a.CrashesRunning - b.CrashesRunning
+		d.RequestsLost += a.RequestsLost - b.RequestsLost
 		d.TimersDiscarded += a.TimersDiscarded - b.TimersDiscarded
 		d.MessagesLost += a.MessagesLost - b.MessagesLost
 		d.Parked += a.Parked - b.Parked
@@ -102,7 +111,19 @@ func (n *Nemesis) statsDelta(i int) sim.NodeStats {
 
 func (n *Nemesis) evidence(i int) Evidence {
 	f, st := &n.sched[i], &n.st[i]
-	e := Evidence{ID: f.ID, Kind: f.Kind, Nodes: slices.Clone(f.Nodes), State: st.state, Counters: []Counter{}}
+	e := Evidence{ID: f.ID, Kind: f.Kind, Nodes: slices.Clone(f.Nodes), Role: f.Role, State: st.state, Counters: []Counter{}}
+	switch {
+	case st.state == Pending && n.w.StoppedEarly():
+		e.State = NotReached
+		e.Detail = fmt.Sprintf("not reached: the run stopped at %v, before it started (at %v)", n.w.Now(), f.Start)
+		if st.waits > 0 {
+			e.Detail = fmt.Sprintf("not reached: the run stopped at %v while it waited for a holder of role %s", n.w.Now(), f.Role)
+		}
+		return e
+	case st.state == Unresolved:
+		e.Detail = fmt.Sprintf("no free node held role %s between %v and %v (%d attempts)", f.Role, f.Start, f.End, st.waits)
+		return e
+	}
 	if st.state == Pending || st.state == Refused {
 		e.Detail = "never applied"
 		if st.state == Pending {
@@ -141,8 +162,10 @@ func (n *Nemesis) evidence(i int) Evidence {
 		}
 	case f.Kind == Crash:
 		d := n.statsDelta(i)
+		add("running", d.CrashesRunning)
 		add("timers_discarded", d.TimersDiscarded)
 		add("messages_lost", d.MessagesLost)
+		add("requests_lost", d.RequestsLost)
 		add("writes_lost", d.Disk.WritesLost)
 		add("writes_torn", d.Disk.WritesTorn)
 		add("bytes_lost", d.Disk.BytesLost)
@@ -150,9 +173,9 @@ func (n *Nemesis) evidence(i int) Evidence {
 		add("names_lost", d.Disk.NamesLost)
 		add("files_lost", d.Disk.FilesLost)
 		add("sectors_corrupted", d.Disk.SectorsCorrupted)
-		e.Landed = d.TimersDiscarded+d.MessagesLost > 0 || d.Disk.Discarded()
+		e.Landed = d.CrashesRunning+d.TimersDiscarded+d.MessagesLost > 0 || d.Disk.Discarded()
 		if !e.Landed {
-			e.Detail = "the crash discarded no timer, message or unsynced disk state"
+			e.Detail = "the crash found no running node and discarded no timer, message or unsynced disk state"
 		}
 	case f.Kind == Pause:
 		d := n.statsDelta(i)
@@ -206,6 +229,9 @@ func (n *Nemesis) evidence(i int) Evidence {
 			e.Detail = fmt.Sprintf("%d of %d nodes restarted from %s", st.restarted, len(f.Nodes), f.Factory)
 		}
 	}
+	if st.fellBack {
+		e.Detail = strings.TrimPrefix(e.Detail+"; ", "; ") + "no free holder of role " + f.Role + " by mid-window: aimed at " + strings.Join(f.Resolved, ",") + ", which does not hold it"
+	}
 	if st.err != nil {
 		e.Landed = false
 		e.Detail = strings.TrimPrefix(e.Detail+"; ", "; ") + st.err.Error()
@@ -217,9 +243,13 @@ func (n *Nemesis) evidence(i int) Evidence {
 // then one line per fault.
 func (n *Nemesis) Summary() string {
 	ev := n.Evidence()
-	var landed int
+	var landed, unreached int
 	var missing []string
 	for _, e := range ev {
+		if e.State == NotReached {
+			unreached++
+			continue
+		}
 		if e.Landed {
 			landed++
 		} else {
@@ -228,11 +258,14 @@ func (n *Nemesis) Summary() string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "nemesis: %d faults, %d landed", len(ev), landed)
+	if unreached > 0 {
+		fmt.Fprintf(&b, ", %d not reached (the run stopped first)", unreached)
+	}
 	if len(missing) > 0 {
 		fmt.Fprintf(&b, ", not landed: %s", strings.Join(missing, ", "))
 	}
 	if n.Healed() {
-		fmt.Fprintf(&b, "; all healed, last at %v", n.last)
+		fmt.Fprintf(&b, "; all healed, last at %v", n.lastHeal)
 	} else {
 		b.WriteString("; not all healed")
 	}
@@ -242,9 +275,11 @@ func (n *Nemesis) Summary() string {
 	b.WriteString("\n")
 	for i, e := range ev {
 		fmt.Fprintf(&b, "  %s: %s", n.sched[i], e.State)
-		if e.Landed {
+		switch {
+		case e.State == NotReached:
+		case e.Landed:
 			b.WriteString(", landed")
-		} else {
+		default:
 			b.WriteString(", NOT landed")
 		}
 		for _, c := range e.Counters {

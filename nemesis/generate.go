@@ -28,6 +28,11 @@ type mix struct {
 	count   int
 	disk    []disk.FaultKind
 	shapes  []Shape
+	// roleShare is the probability that a crash, pause, clock, disk or
+	// link fault is aimed at a role (Budget.Roles) rather than at a node
+	// drawn blind; partitions are always placed around a role's holder
+	// when the budget names roles.
+	roleShare float64
 }
 
 func (m *mix) pick(r *rng.Stream) Kind {
@@ -55,23 +60,33 @@ func Generate(r *rng.Stream, nodes []string, b Budget) (Schedule, error) {
 	if err := b.Validate(nodes); err != nil {
 		return nil, fmt.Errorf("nemesis: budget: %w", err)
 	}
-	m := mix{kinds: b.Kinds, count: b.MaxFaults, disk: b.DiskKinds, shapes: b.shapes()}
+	m := mix{kinds: b.Kinds, count: b.MaxFaults, disk: b.DiskKinds, shapes: b.shapes(), roleShare: 0.5}
 	for range m.kinds {
 		m.weights = append(m.weights, 1)
 	}
-	return generate(r, nodes, &b, &m)
+	return generate(r, nodes, &b, &m, nil)
 }
 
 // triesPerFault bounds the redraws of one fault that does not fit.
 const triesPerFault = 16
 
-func generate(r *rng.Stream, nodes []string, b *Budget, m *mix) (Schedule, error) {
+// generate draws up to m.count faults around base (explicit faults that
+// keep their ids and instants; nil for none).
+func generate(r *rng.Stream, nodes []string, b *Budget, m *mix, base Schedule) (Schedule, error) {
 	if len(m.kinds) == 0 {
 		return nil, ErrNoFaults
 	}
 	g := newGenerator(r, b, m)
-	var s Schedule
-	for i := 0; i < m.count; i++ {
+	g.world = nodes
+	s := base.Clone()
+	if len(base) > 0 {
+		norm, err := s.check(nodes, b)
+		if err != nil {
+			return nil, fmt.Errorf("nemesis: explicit faults: %w", err)
+		}
+		s = norm
+	}
+	for i := 0; i < m.count && len(s) < b.MaxFaults; i++ {
 		for range triesPerFault {
 			f, ok := g.draw(m.pick(r))
 			if !ok {
@@ -91,8 +106,22 @@ func generate(r *rng.Stream, nodes []string, b *Budget, m *mix) (Schedule, error
 		}
 		return cmp.Compare(x.End, y.End)
 	})
+	// Explicit faults keep their ids; drawn ones take the free f1, f2, ...
+	// in order of start.
+	used := map[string]bool{}
+	for _, f := range base {
+		used[f.ID] = true
+	}
+	next := 1
 	for i := range s {
-		s[i].ID = "f" + strconv.Itoa(i+1)
+		if used[s[i].ID] {
+			continue
+		}
+		for used["f"+strconv.Itoa(next)] {
+			next++
+		}
+		s[i].ID = "f" + strconv.Itoa(next)
+		next++
 	}
 	norm, err := s.check(nodes, b)
 	if err != nil {
@@ -108,7 +137,7 @@ func generate(r *rng.Stream, nodes []string, b *Budget, m *mix) (Schedule, error
 func compact(s Schedule, targets []string) Schedule {
 	for i := range s {
 		f := &s[i]
-		if !f.Kind.isNet() || (f.Kind == Partition && f.Shape != Isolate) {
+		if !f.Kind.isNet() || f.Role != "" || (f.Kind == Partition && f.Shape != Isolate) {
 			continue
 		}
 		if slices.Equal(f.Links, namedLinks(targets, f.Nodes, f.Nodes)) {
@@ -126,6 +155,7 @@ type generator struct {
 	lo, hi  int64      // fault duration bounds, in units
 	span    int64      // window length, in units
 	targets []string
+	world   []string // every node of the world, for isolate-all
 }
 
 func newGenerator(r *rng.Stream, b *Budget, m *mix) *generator {
@@ -194,6 +224,9 @@ func (g *generator) draw(k Kind) (f Fault, ok bool) {
 	n := len(g.targets)
 	f.Kind = k
 	f.Start, f.End = g.window()
+	if len(g.b.Roles) > 0 && k != Upgrade && (k == Partition || g.r.Float64() < g.m.roleShare) {
+		return g.aimed(f)
+	}
 	switch k {
 	case Partition:
 		return g.partition(f)
@@ -207,10 +240,7 @@ func (g *generator) draw(k Kind) (f Fault, ok bool) {
 	case ClockJump:
 		f.Nodes, f.Jump = g.nodes(1), g.magnitude(g.b.MaxJump, false)
 	case ClockDrift:
-		f.Nodes, f.PPM = g.nodes(1), g.r.Int64Range(1, g.b.MaxDriftPPM)
-		if g.r.Intn(2) == 0 {
-			f.PPM = -f.PPM
-		}
+		f.Nodes, f.PPM = g.nodes(1), g.drift()
 	case Disk:
 		f.Nodes = g.nodes(1)
 		f.DiskKind = g.m.disk[g.r.Intn(len(g.m.disk))]
@@ -275,9 +305,9 @@ func (g *generator) partition(f Fault) (Fault, bool) {
 	f.Shape = shapes[g.r.Intn(len(shapes))]
 	var local []netsim.Link
 	switch f.Shape {
-	case Isolate:
+	case Isolate, IsolateAll, Minority:
 		f.Nodes = g.nodes(1)
-		f.Links = namedLinks(g.targets, f.Nodes, f.Nodes)
+		f.Links = aimLinks(g.world, g.targets, f.Shape, f.Nodes[0], 0)
 		return f, true
 	case Halves:
 		local = netsim.RandomHalves(n, g.r)
@@ -316,4 +346,112 @@ func (g *generator) partition(f Fault) (Fault, bool) {
 	}
 	slices.SortFunc(f.Links, cmpLinks)
 	return f, true
+}
+
+// aimed draws a fault of f.Kind aimed at a role of the budget: a holder
+// of the role, or (for a node fault, one time in three) a node that does
+// not hold it. A partition keeps its drawn shape: an aimed shape is
+// placed around the holder; another shape's links are a layout into
+// which the holder is moved when the fault starts.
+func (g *generator) aimed(f Fault) (Fault, bool) {
+	role := g.b.Roles[g.r.Intn(len(g.b.Roles))]
+	if f.Kind != Partition && g.r.Intn(3) == 0 {
+		role = NotPrefix + role
+	}
+	f.Role, f.Pick = role, g.r.Intn(len(g.targets))
+	switch f.Kind {
+	case Partition:
+		p, ok := g.partition(f)
+		if !ok {
+			return f, false
+		}
+		if p.Shape.aimed() {
+			p.Nodes, p.Links = nil, nil
+		}
+		return p, true
+	case Crash, Pause, Disk:
+		if g.b.MaxDown == 0 && f.Kind != Disk {
+			return f, false
+		}
+	}
+	named, ok := g.draw0(f)
+	if !ok {
+		return f, false
+	}
+	named.Nodes, named.Links = nil, nil
+	return named, true
+}
+
+// draw0 draws the parameters of a role-aimed fault of f.Kind as a
+// node-aimed one would get them, keeping f's window, role and pick.
+func (g *generator) draw0(f Fault) (Fault, bool) {
+	switch f.Kind {
+	case ClockOffset:
+		f.Offset = g.magnitude(g.b.MaxOffset, false)
+	case ClockJump:
+		f.Jump = g.magnitude(g.b.MaxJump, false)
+	case ClockDrift:
+		f.PPM = g.drift()
+	case Disk:
+		f.DiskKind = g.m.disk[g.r.Intn(len(g.m.disk))]
+		if f.DiskKind != disk.LatentSector {
+			f.P = g.probability(g.b.MaxDiskP)
+		}
+		if f.DiskKind == disk.Corrupt {
+			if g.b.MaxDown == 0 {
+				return f, false
+			}
+			f.CrashAtEnd = true
+		}
+	case Clog, Loss, Duplicate, Reorder:
+		if len(g.targets) < 2 {
+			return f, false
+		}
+		if f.Kind == Clog || f.Kind == Reorder {
+			f.Delay = g.magnitude(g.b.MaxDelay, true)
+		}
+		if f.Kind != Clog {
+			f.P = g.probability(g.b.MaxNetP)
+		}
+	}
+	return f, true
+}
+
+// drift draws a clock-drift rate within the budget's bound, in the
+// budget's direction: fast (positive), slow (negative, never at or below
+// clock.MinDriftPPM, a stopped clock) or either.
+//
+// Small bounds (up to 10% off true rate) are drawn uniformly in ppm.
+// Larger ones are drawn by the logarithm of the rate, so that a bound of
+// 10x gives clocks 2x, 5x and 10x off as often as 1.2x: a clock 10x slow
+// is as much a thing real machines do as one 20% slow.
+func (g *generator) drift() int64 {
+	slow := g.b.DriftDirection == DriftSlow || (g.b.DriftDirection != DriftFast && g.r.Intn(2) == 0)
+	bound := g.b.MaxDriftPPM
+	if slow {
+		bound = min(bound, -clock.MinDriftPPM)
+	}
+	if bound <= 100_000 {
+		ppm := g.r.Int64Range(1, bound)
+		if slow {
+			return -ppm
+		}
+		return ppm
+	}
+	// The rate factor f in (1, fmax], log-uniform; fast: 1+ppm/1e6 = f,
+	// slow: 1+ppm/1e6 = 1/f.
+	fmax := 1 + float64(bound)/1e6
+	if slow {
+		fmax = 1 / (1 - float64(bound)/1e6)
+	}
+	f := math.Exp(g.r.Float64() * math.Log(fmax))
+	var ppm int64
+	if slow {
+		ppm = -int64(math.Round((1 - 1/f) * 1e6))
+		ppm = min(max(ppm, -bound), -1)
+	} else {
+		ppm = int64(math.Round((f - 1) * 1e6))
+		ppm = max(min(ppm, bound), 1)
+	}
+	return ppm
 }

@@ -81,12 +81,24 @@ const (
 	Bridge           Shape = "bridge"            // two sides cut, one node talking to both
 	OneWay           Shape = "one-way"           // a random group cannot send to the others
 	LinkSet          Shape = "links"             // an arbitrary set of directed links
+	// IsolateAll cuts Nodes[0] from every other node of the world, the
+	// workload's clients included (Isolate leaves clients reaching it:
+	// the node is cut from its peers but still answers clients).
+	IsolateAll Shape = "isolate-all"
+	// Minority puts Nodes[0] in the minority of a majority-minority
+	// split: it and the fewest others that make a minority (none in a
+	// 3-node group) are cut from the rest of the targets.
+	Minority Shape = "minority"
 )
 
 // Shapes returns every partition shape, in a fixed order.
 func Shapes() []Shape {
-	return []Shape{Isolate, Halves, MajorityMinority, MajoritiesRing, Bridge, OneWay, LinkSet}
+	return []Shape{Isolate, Halves, MajorityMinority, MajoritiesRing, Bridge, OneWay, LinkSet, IsolateAll, Minority}
 }
+
+// aimed reports whether the shape is placed around one node, Nodes[0] or
+// a role's holder: isolate, isolate-all, minority.
+func (s Shape) aimed() bool { return s == Isolate || s == IsolateAll || s == Minority }
 
 func shapeChoices() string {
 	var names []string
@@ -167,6 +179,21 @@ type Fault struct {
 	// Factory is the name (in Options.Factories) of the factory an upgrade
 	// restarts its nodes from.
 	Factory string
+	// Role aims the fault at a role instead of named nodes: the node that
+	// holds it when the fault starts (World.RoleHolders: the latest
+	// claimant), "not-<role>" for a node that does not hold it, or "any"
+	// for any target. Nodes and Links are then left empty and resolved at
+	// start; a fault whose role has no free holder at Start waits for one
+	// until End (unresolved if none comes). Pick chooses among several
+	// candidates (index modulo their number, in target order; for a
+	// minority partition it also picks the holder's companions).
+	Role string
+	Pick int
+	// Resolved and ResolvedAt record, for a role-aimed fault, the node the
+	// role resolved to and when. They are output (results, shrunk fault
+	// lists show them); Apply ignores them and resolves again.
+	Resolved   []string
+	ResolvedAt clock.Time
 }
 
 // String renders the fault on one line, as in labels and summaries.
@@ -176,7 +203,12 @@ func (f Fault) String() string {
 	if f.Kind == Partition {
 		fmt.Fprintf(&b, " %s", f.Shape)
 	}
-	if len(f.Nodes) > 0 {
+	if f.Role != "" {
+		fmt.Fprintf(&b, " role=%s", f.Role)
+		if len(f.Resolved) > 0 {
+			fmt.Fprintf(&b, "->%s", strings.Join(f.Resolved, ","))
+		}
+	} else if len(f.Nodes) > 0 {
 		fmt.Fprintf(&b, " %s", strings.Join(f.Nodes, ","))
 	}
 	switch f.Kind {
@@ -221,6 +253,7 @@ func (f Fault) String() string {
 func (f Fault) clone() Fault {
 	f.Nodes = slices.Clone(f.Nodes)
 	f.Links = slices.Clone(f.Links)
+	f.Resolved = slices.Clone(f.Resolved)
 	if f.Components != nil {
 		cs := make([][]string, len(f.Components))
 		for i, c := range f.Components {
@@ -277,9 +310,13 @@ type faultJSON struct {
 	File       string     `json:"file,omitempty"`
 	CrashAtEnd bool       `json:"crash_at_end,omitempty"`
 	Factory    string     `json:"factory,omitempty"`
+	Role       string     `json:"role,omitempty"`
+	Pick       int        `json:"pick,omitempty"`
+	Resolved   []string   `json:"resolved,omitempty"`
+	ResolvedAt string     `json:"resolved_at,omitempty"`
 }
 
-const jsonFields = "id, kind, start, end, nodes, shape, links, components, ppm, offset, jump, delay, p, disk, file, crash_at_end, factory"
+const jsonFields = "id, kind, start, end, nodes, shape, links, components, ppm, offset, jump, delay, p, disk, file, crash_at_end, factory, role, pick, resolved, resolved_at"
 
 func durString(d time.Duration) string {
 	if d == 0 {
@@ -296,6 +333,10 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 		Nodes: f.Nodes, Shape: f.Shape, Links: f.Links, Components: f.Components,
 		PPM: f.PPM, Offset: durString(f.Offset), Jump: durString(f.Jump), Delay: durString(f.Delay),
 		P: f.P, File: f.File, CrashAtEnd: f.CrashAtEnd, Factory: f.Factory,
+		Role: f.Role, Pick: f.Pick, Resolved: f.Resolved,
+	}
+	if len(f.Resolved) > 0 {
+		j.ResolvedAt = time.Duration(f.ResolvedAt).String()
 	}
 	if f.DiskKind != 0 {
 		j.DiskKind = f.DiskKind.String()
@@ -336,7 +377,8 @@ func (f *Fault) UnmarshalJSON(data []byte) error {
 		return &FieldError{Fault: where, Field: field, Value: value, Reason: reason, Valid: valid, Err: ErrInvalid}
 	}
 	out := Fault{ID: j.ID, Kind: Kind(j.Kind), Nodes: j.Nodes, Shape: j.Shape, Links: j.Links, Components: j.Components,
-		PPM: j.PPM, P: j.P, File: j.File, CrashAtEnd: j.CrashAtEnd, Factory: j.Factory}
+		PPM: j.PPM, P: j.P, File: j.File, CrashAtEnd: j.CrashAtEnd, Factory: j.Factory,
+		Role: j.Role, Pick: j.Pick, Resolved: j.Resolved}
 	if !out.Kind.valid() {
 		return bad("kind", strconv.Quote(j.Kind), "unknown fault kind", kindChoices())
 	}
@@ -353,6 +395,7 @@ func (f *Fault) UnmarshalJSON(data []byte) error {
 		{"offset", j.Offset, &out.Offset, false},
 		{"jump", j.Jump, &out.Jump, false},
 		{"delay", j.Delay, &out.Delay, false},
+		{"resolved_at", j.ResolvedAt, (*time.Duration)(&out.ResolvedAt), false},
 	}
 	for _, d := range durs {
 		if d.s == "" {

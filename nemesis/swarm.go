@@ -16,7 +16,9 @@ import (
 //   - each enabled kind gets a weight uniform in [1, 8];
 //   - the allowed disk fault kinds and partition shapes are thinned the
 //     same way (each kept with probability 1/2, at least one);
-//   - the number of faults to try for is uniform in [1, b.MaxFaults].
+//   - the number of faults to try for is uniform in [1, b.MaxFaults];
+//   - when the budget names roles, the share of node faults aimed at a
+//     role is one of 1/4, 1/2, 3/4 and 1, uniformly.
 //
 // Then it draws the faults from r. Like Generate, it never leaves the
 // budget.
@@ -25,7 +27,26 @@ func Swarm(r *rng.Stream, nodes []string, b Budget) (Schedule, error) {
 		return nil, fmt.Errorf("nemesis: budget: %w", err)
 	}
 	m := swarmMix(r.Split("mix"), &b)
-	return generate(r, nodes, &b, &m)
+	return generate(r, nodes, &b, &m, nil)
+}
+
+// Extend draws faults as Generate does (as Swarm does, with swarm set)
+// and adds them to base, explicit faults that keep their ids, instants
+// and targets, up to b.MaxFaults faults in all. A scenario mixes a
+// hand-aimed fault with generated ones this way. base must fit the budget
+// on its own.
+func Extend(r *rng.Stream, nodes []string, b Budget, base Schedule, swarm bool) (Schedule, error) {
+	if err := b.Validate(nodes); err != nil {
+		return nil, fmt.Errorf("nemesis: budget: %w", err)
+	}
+	m := mix{kinds: b.Kinds, count: b.MaxFaults, disk: b.DiskKinds, shapes: b.shapes(), roleShare: 0.5}
+	for range m.kinds {
+		m.weights = append(m.weights, 1)
+	}
+	if swarm {
+		m = swarmMix(r.Split("mix"), &b)
+	}
+	return generate(r, nodes, &b, &m, base)
 }
 
 // swarmMix draws the mix Swarm uses for one seed.
@@ -40,6 +61,9 @@ func swarmMix(r *rng.Stream, b *Budget) mix {
 	}
 	if b.MaxFaults > 0 {
 		m.count = 1 + r.Intn(b.MaxFaults)
+	}
+	if len(b.Roles) > 0 {
+		m.roleShare = float64(1+r.Intn(4)) / 4
 	}
 	return m
 }

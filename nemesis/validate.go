@@ -115,14 +115,24 @@ const (
 	useFile
 	useCrashAtEnd
 	useFactory
+	useRole
+	usePick
 )
 
 // useNames returns the JSON names of the use* fields, in bit order.
 func useNames() []string {
-	return []string{"nodes", "shape", "links", "ppm", "offset", "jump", "delay", "p", "disk", "file", "crash_at_end", "factory"}
+	return []string{"nodes", "shape", "links", "ppm", "offset", "jump", "delay", "p", "disk", "file", "crash_at_end", "factory", "role", "pick"}
 }
 
 func uses(k Kind) int {
+	if k != Upgrade && k.valid() {
+		return usesNamed(k) | useRole | usePick
+	}
+	return usesNamed(k)
+}
+
+// usesNamed is uses without the role fields.
+func usesNamed(k Kind) int {
 	switch k {
 	case Partition:
 		return useNodes | useShape | useLinks
@@ -189,7 +199,7 @@ func (c *checker) fault(i int, f *Fault, prev []Fault) {
 	}
 	mask := uses(f.Kind)
 	set := []bool{len(f.Nodes) > 0, f.Shape != "", len(f.Links) > 0, f.PPM != 0, f.Offset != 0, f.Jump != 0,
-		f.Delay != 0, f.P != 0, f.DiskKind != 0, f.File != "", f.CrashAtEnd, f.Factory != ""}
+		f.Delay != 0, f.P != 0, f.DiskKind != 0, f.File != "", f.CrashAtEnd, f.Factory != "", f.Role != "", f.Pick != 0}
 	for j, isSet := range set {
 		if isSet && mask&(1<<j) == 0 {
 			c.invalid(id, useNames()[j], "set", "not used by kind "+string(f.Kind), usedNames(mask))
@@ -198,6 +208,7 @@ func (c *checker) fault(i int, f *Fault, prev []Fault) {
 	if len(f.Components) > 0 && f.Kind != Partition {
 		c.invalid(id, "components", "set", "only partitions have components", "")
 	}
+	c.role(id, f)
 	for j, n := range f.Nodes {
 		field := fmt.Sprintf("nodes[%d]", j)
 		switch {
@@ -211,7 +222,7 @@ func (c *checker) fault(i int, f *Fault, prev []Fault) {
 	}
 	if f.Kind.isNet() {
 		c.links(id, f)
-	} else if len(f.Nodes) == 0 {
+	} else if len(f.Nodes) == 0 && f.Role == "" {
 		c.invalid(id, "nodes", "[]", "kind "+string(f.Kind)+" needs at least one node", strings.Join(c.b.Targets, ", "))
 	}
 	c.params(id, f)
@@ -222,12 +233,19 @@ func (c *checker) fault(i int, f *Fault, prev []Fault) {
 // partition's components.
 func (c *checker) links(id string, f *Fault) {
 	targets := c.b.Targets
+	if f.Role != "" && (f.Kind != Partition || f.Shape.aimed()) {
+		// Resolved at start, around the role's holder.
+		if f.Kind == Partition && !slices.Contains(c.b.shapes(), f.Shape) {
+			c.outside(id, "shape", string(f.Shape), "shape not allowed by the budget", shapeList(c.b.shapes()))
+		}
+		return
+	}
 	if len(f.Links) == 0 {
 		switch {
-		case f.Kind == Partition && f.Shape == Isolate && len(f.Nodes) == 1:
-			f.Links = namedLinks(targets, f.Nodes, f.Nodes)
+		case f.Kind == Partition && f.Shape.aimed() && len(f.Nodes) == 1:
+			f.Links = aimLinks(c.nodes, targets, f.Shape, f.Nodes[0], f.Pick)
 		case f.Kind == Partition:
-			c.invalid(id, "links", "[]", "a partition of shape "+strconv.Quote(string(f.Shape))+" needs its links (only isolate is resolved from nodes)", `["a->b", ...]`)
+			c.invalid(id, "links", "[]", "a partition of shape "+strconv.Quote(string(f.Shape))+" needs its links (only isolate, isolate-all and minority are resolved from nodes)", `["a->b", ...]`)
 			return
 		default:
 			f.Links = namedLinks(targets, f.Nodes, f.Nodes)
@@ -243,7 +261,7 @@ func (c *checker) links(id string, f *Fault) {
 			case !slices.Contains(c.nodes, end):
 				c.invalid(id, field, strconv.Quote(l.String()), "node "+strconv.Quote(end)+" is not a node of the world", strings.Join(c.nodes, ", "))
 				inTargets = false
-			case !slices.Contains(targets, end):
+			case !slices.Contains(targets, end) && !(f.Shape == IsolateAll && len(f.Nodes) == 1 && (l.From == f.Nodes[0] || l.To == f.Nodes[0])):
 				c.outside(id, field, strconv.Quote(l.String()), "node "+strconv.Quote(end)+" is not a target of the budget", strings.Join(targets, ", "))
 				inTargets = false
 			}
@@ -263,10 +281,16 @@ func (c *checker) links(id string, f *Fault) {
 	} else if !slices.Contains(Shapes(), f.Shape) {
 		c.invalid(id, "shape", strconv.Quote(string(f.Shape)), "unknown partition shape", shapeChoices())
 	}
-	if f.Shape == Isolate && len(f.Nodes) != 1 {
-		c.invalid(id, "nodes", fmt.Sprint(f.Nodes), "an isolate partition names the one node it isolates", strings.Join(targets, ", "))
+	if f.Shape.aimed() && len(f.Nodes) != 1 {
+		c.invalid(id, "nodes", fmt.Sprint(f.Nodes), "an "+string(f.Shape)+" partition names the one node it is placed around (or a role)", strings.Join(targets, ", "))
 	}
 	if !inTargets {
+		return
+	}
+	if f.Role != "" {
+		// A layout: the holder is moved into it at start, which derives
+		// the components then.
+		f.Components = nil
 		return
 	}
 	comps := components(targets, f.Links)
@@ -295,10 +319,15 @@ func namedLinks(targets, a, b []string) []Link {
 	return slices.Compact(out)
 }
 
-// components names the parts netsim.Components finds among targets.
+// components names the parts netsim.Components finds among targets
+// (links to other nodes, such as an isolate-all partition's links to
+// clients, do not count).
 func components(targets []string, links []Link) [][]string {
 	local := make([]netsim.Link, 0, len(links))
 	for _, l := range links {
+		if !slices.Contains(targets, l.From) || !slices.Contains(targets, l.To) {
+			continue
+		}
 		local = append(local, netsim.Link{From: netsim.Node(slices.Index(targets, l.From)), To: netsim.Node(slices.Index(targets, l.To))})
 	}
 	parts, _ := netsim.Components(len(targets), local)
@@ -325,8 +354,8 @@ func (c *checker) params(id string, f *Fault) {
 			c.invalid(id, "jump", "0s", "a clock-jump fault needs a jump", "a non-zero duration")
 		}
 	case ClockDrift:
-		if f.PPM == 0 || f.PPM > clock.MaxDriftPPM || f.PPM < -clock.MaxDriftPPM {
-			c.invalid(id, "ppm", strconv.FormatInt(f.PPM, 10), "out of range", fmt.Sprintf("non-zero, within ±clock.MaxDriftPPM=%d", clock.MaxDriftPPM))
+		if f.PPM == 0 || f.PPM > clock.MaxDriftPPM || f.PPM < clock.MinDriftPPM {
+			c.invalid(id, "ppm", strconv.FormatInt(f.PPM, 10), "out of range", fmt.Sprintf("non-zero, within [clock.MinDriftPPM=%d, clock.MaxDriftPPM=%d] (100x slow to 100x fast)", clock.MinDriftPPM, clock.MaxDriftPPM))
 		}
 	case Disk:
 		if f.DiskKind < disk.ReadError || f.DiskKind > disk.Misdirect {
@@ -378,6 +407,9 @@ func (c *checker) budget(id string, f *Fault) {
 	case ClockDrift:
 		if abs(f.PPM) > b.MaxDriftPPM {
 			c.outside(id, "ppm", strconv.FormatInt(f.PPM, 10), "drift beyond the budget's bound", fmt.Sprintf("within ±%d", b.MaxDriftPPM))
+		}
+		if (b.DriftDirection == DriftFast && f.PPM < 0) || (b.DriftDirection == DriftSlow && f.PPM > 0) {
+			c.outside(id, "ppm", strconv.FormatInt(f.PPM, 10), "drift against the budget's direction "+string(b.DriftDirection), "a "+string(b.DriftDirection)+" drift")
 		}
 	case ClockOffset:
 		if abs(int64(f.Offset)) > int64(b.MaxOffset) {
@@ -435,6 +467,14 @@ type span struct {
 func occupancy(f *Fault) []span {
 	var out []span
 	switch {
+	case f.Role != "" && (f.Kind == Crash || f.Kind == Pause || (f.Kind == Disk && f.CrashAtEnd)):
+		// One node, unknown until the fault starts: it counts against
+		// MaxDown, and the Nemesis picks a holder no other fault holds.
+		from, to := f.Start, f.End
+		if f.Kind == Disk {
+			from, to = f.End, f.End+1
+		}
+		out = append(out, span{f.ID, "@" + f.ID, from, to})
 	case f.Kind == Crash || f.Kind == Pause || f.Kind == Upgrade:
 		for _, n := range f.Nodes {
 			out = append(out, span{f.ID, n, f.Start, f.End})
@@ -487,6 +527,23 @@ func (c *checker) conflicts(s Schedule) {
 			}
 		}
 	}
+	// A clock fault on a node that is down or paused meanwhile would be
+	// observed by nothing.
+	for i := range s {
+		f := &s[i]
+		if f.Kind != ClockDrift && f.Kind != ClockOffset && f.Kind != ClockJump {
+			continue
+		}
+		for _, n := range f.Nodes {
+			for j := range s {
+				for _, d := range downSpans(&s[j]) {
+					if d.node == n && d.from < f.End && f.Start < d.to {
+						c.invalid(f.ID, "start", f.Start.String(), fmt.Sprintf("changes the clock of node %s while %s holds it down or paused over [%v, %v)", n, d.fault, d.from, d.to), "a window that does not overlap it")
+					}
+				}
+			}
+		}
+	}
 	for _, group := range []struct {
 		spans []span
 		what  string
@@ -536,4 +593,68 @@ func (c *checker) downAtOnce(s Schedule) {
 			c.outside(e.sp.fault, "nodes", strconv.Quote(e.sp.node), fmt.Sprintf("%d nodes down or paused at %v: %s", len(held), e.at, strings.Join(who, ", ")), fmt.Sprintf("at most MaxDown=%d at once", c.b.MaxDown))
 		}
 	}
+}
+
+// shapeList renders shapes for an error's valid choices.
+func shapeList(ss []Shape) string {
+	var names []string
+	for _, s := range ss {
+		names = append(names, string(s))
+	}
+	return strings.Join(names, ", ")
+}
+
+// role checks a role-aimed fault's form: a role, no nodes or links (they
+// are resolved at start), and no pick without a role.
+func (c *checker) role(id string, f *Fault) {
+	if f.Role == "" {
+		if f.Pick != 0 {
+			c.invalid(id, "pick", strconv.Itoa(f.Pick), "pick chooses among a role's candidates; this fault names no role", "0, or set role")
+		}
+		return
+	}
+	f.Resolved, f.ResolvedAt = nil, 0 // output only: resolved again at start
+	if strings.ContainsFunc(f.Role, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) || f.Role == "not-" {
+		c.invalid(id, "role", strconv.Quote(f.Role), "not a role selector", `a role the nodes declare ("leader"), "not-<role>", or "any"`)
+	}
+	if len(f.Nodes) > 0 {
+		c.invalid(id, "nodes", fmt.Sprint(f.Nodes), "a role-aimed fault names no nodes: its role's holder is resolved when it starts", "[] with role, or nodes without role")
+	}
+	layout := f.Kind == Partition && !f.Shape.aimed()
+	if len(f.Links) > 0 && !layout {
+		c.invalid(id, "links", fmt.Sprint(f.Links), "a role-aimed fault names no links: they are resolved around the role's holder when it starts", "[] with role")
+	}
+	if len(f.Links) == 0 && layout {
+		c.invalid(id, "links", "[]", "a role-aimed partition of shape "+strconv.Quote(string(f.Shape))+" needs its links as a layout, into which the role's holder is moved when it starts", `["a->b", ...], or shape isolate, isolate-all or minority`)
+	}
+	if f.Pick < 0 {
+		c.invalid(id, "pick", strconv.Itoa(f.Pick), "negative", "0 or more")
+	}
+}
+
+// aimLinks returns the links a partition of an aimed shape cuts around
+// node: isolate, from the other targets; isolate-all, from every other
+// node of the world; minority, the node and the fewest other targets that
+// make a minority (chosen from pick) from the rest.
+func aimLinks(world, targets []string, shape Shape, node string, pick int) []Link {
+	switch shape {
+	case IsolateAll:
+		return namedLinks(world, []string{node}, []string{node})
+	case Minority:
+		side := []string{node}
+		var others []string
+		for _, t := range targets {
+			if t != node {
+				others = append(others, t)
+			}
+		}
+		if k := (len(targets)-1)/2 - 1; k > 0 && len(others) > 0 {
+			off := pick % len(others)
+			for i := 0; i < k; i++ {
+				side = append(side, others[(off+i)%len(others)])
+			}
+		}
+		return namedLinks(targets, side, side)
+	}
+	return namedLinks(targets, []string{node}, []string{node})
 }

@@ -211,7 +211,7 @@ func TestBudgetValidate(t *testing.T) {
 		{"no targets", func(b *nemesis.Budget) { b.Targets = nil }, "Targets", "[]", "n1"},
 		{"empty window", func(b *nemesis.Budget) { b.HealBy = b.WarmUp }, "HealBy", "100ms", "after WarmUp"},
 		{"too many down", func(b *nemesis.Budget) { b.MaxDown = 5 }, "MaxDown", "5", "0 to len(Targets)=4"},
-		{"drift beyond clock", func(b *nemesis.Budget) { b.MaxDriftPPM = 600_000 }, "MaxDriftPPM", "600000", "clock.MaxDriftPPM=500000"},
+		{"drift beyond clock", func(b *nemesis.Budget) { b.MaxDriftPPM = 100_000_000 }, "MaxDriftPPM", "100000000", "clock.MaxDriftPPM=99000000"},
 		{"probability", func(b *nemesis.Budget) { b.MaxNetP = 1.5 }, "MaxNetP", "1.5", "0 to 1"},
 		{"crash with no node down", func(b *nemesis.Budget) { b.MaxDown = 0 }, "MaxDown", "0", "1 or more"},
 		{"disk with no disk kinds", func(b *nemesis.Budget) { b.DiskKinds = nil }, "DiskKinds", "0", "ReadError, WriteError"},

@@ -482,8 +482,8 @@ func TestFailoverSweepCheckRealRuns(t *testing.T) {
 		seeds []uint64
 		want  scenario.Verdict
 	}{
-		{[]uint64{1, 2}, scenario.InconclusiveFaultNotProven}, // no failover in either
-		{[]uint64{3, 7}, scenario.PassHardening},              // one in each
+		{[]uint64{4, 12}, scenario.InconclusiveFaultNotProven}, // no failover in either
+		{[]uint64{3, 8}, scenario.PassHardening},               // one in each
 	} {
 		var rs []scenario.Result
 		for _, seed := range tt.seeds {

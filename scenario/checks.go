@@ -116,6 +116,11 @@ func landings(a *attempt) ([]FaultLanding, []nemesis.Evidence) {
 		f, _ := findFault(a.schedule, e.ID)
 		fl := FaultLanding{ID: e.ID, Kind: string(e.Kind), Landed: e.Landed, Detail: e.Detail}
 		switch e.State {
+		case nemesis.NotReached:
+			// The run stopped (on a finding) before it: no evidence
+			// either way, and nothing held against the run.
+			evidence[i] = e
+			continue
 		case nemesis.Pending:
 			fl.Landed, fl.Detail = false, fmt.Sprintf("never started: scheduled at %v, the run ended at %v", f.Start, end)
 		case nemesis.Refused:

@@ -63,7 +63,8 @@ var planFields = map[string]bool{
 
 var sectionFields = map[string][]string{
 	"nemesis": {"kinds", "max_down", "max_faults", "swarm", "evidence", "schedule",
-		"targets", "window", "min_duration", "max_duration", "max_drift_ppm", "max_offset", "max_jump", "max_delay", "max_net_p", "shapes"},
+		"targets", "window", "min_duration", "max_duration", "max_drift_ppm", "max_offset", "max_jump", "max_delay", "max_net_p", "shapes",
+		"roles", "jitter", "generate", "drift"},
 	"workload":       {"clients", "operations", "keys", "key_dist", "mix", "timeout", "retries", "targeting"},
 	"topology":       {"nodes"},
 	"run":            {"time", "events"},
@@ -394,6 +395,37 @@ func (p *blockParser) set(s *Scenario, key, v string, line int) {
 			p.fail(line, "nemesis.swarm: %q is not true or false", v)
 		}
 		s.Nemesis.Swarm = b
+	case "nemesis.roles":
+		s.Nemesis.Budget.Roles, s.Nemesis.NoRoles = nil, false
+		if v == "none" {
+			s.Nemesis.NoRoles = true
+			return
+		}
+		for _, r := range splitList(v) {
+			if r == nemesis.AnyRole || strings.HasPrefix(r, nemesis.NotPrefix) {
+				p.fail(line, "nemesis.roles: %q is a selector, not a role; list the roles the nodes declare (leader, primary, ...), or none", r)
+				continue
+			}
+			s.Nemesis.Budget.Roles = append(s.Nemesis.Budget.Roles, r)
+		}
+	case "nemesis.jitter":
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			p.fail(line, "nemesis.jitter: %q is not a duration of 0 or more (e.g. 0s, 200ms)", v)
+		}
+		s.Nemesis.Jitter = d
+	case "nemesis.generate":
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			p.fail(line, "nemesis.generate: %q is not true or false", v)
+		}
+		s.Nemesis.Extend = b
+	case "nemesis.drift":
+		d := nemesis.DriftDirection(v)
+		if d != nemesis.DriftBoth && d != nemesis.DriftFast && d != nemesis.DriftSlow {
+			p.fail(line, "nemesis.drift: %q; valid: fast, slow, both", v)
+		}
+		s.Nemesis.Budget.DriftDirection = d
 	case "nemesis.evidence":
 		if v != "required" {
 			p.fail(line, "nemesis.evidence: %q; valid: required (a fault without landing evidence never passes)", v)

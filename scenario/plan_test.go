@@ -21,7 +21,7 @@ const goodPlan = "# Test plan: memstore\n\nSome prose.\n\n```go\nnot: a block\n`
 	"system: mem\n" +
 	"model: kv\n" +
 	"checker: linearizable\n" +
-	"history: op_id, process, key, input, output, node_seen, fault_epoch\n" +
+	"history: op_id, process, key, input, output, node_seen, fault_epoch, timeout_marker\n" +
 	"# a comment\n" +
 	"nemesis:\n" +
 	"  kinds: pause\n" +
@@ -79,7 +79,7 @@ func TestPlanErrorsNameLineAndChoices(t *testing.T) {
 		{"bad mix", "  mix: read=1, write=1\n", "unknown section"},
 		{"bad duration", "  time: 2s\n", "plan.md:33: run.time: \"2 s\" is not a positive duration"},
 		{"unknown section field", "  nodes: 1\n", "plan.md:31: unknown topology field \"replicas\"; valid: nodes"},
-		{"history field", "history: op_id, process, key, input, output, node_seen, fault_epoch\n", "plan.md:18: history: "},
+		{"history field", "history: op_id, process, key, input, output, node_seen, fault_epoch, timeout_marker\n", "plan.md:18: history: "},
 		{"unclosed", "```\n", "plan.md:11: faultline block is never closed"},
 	}
 	repl := map[string]string{

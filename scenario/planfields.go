@@ -197,8 +197,8 @@ func (p *blockParser) clocks(s *Scenario, f rawField) {
 				c.Offset = d
 			case ok && k == "drift_ppm":
 				n, err := strconv.ParseInt(v, 10, 64)
-				if err != nil || n > clock.MaxDriftPPM || n < -clock.MaxDriftPPM {
-					p.fail(sf.line, "clocks.%s: drift_ppm %q is not a whole number within ±%d", sf.key, v, clock.MaxDriftPPM)
+				if err != nil || n > clock.MaxDriftPPM || n < clock.MinDriftPPM {
+					p.fail(sf.line, "clocks.%s: drift_ppm %q is not a whole number within [%d, %d] (100x slow to 100x fast)", sf.key, v, clock.MinDriftPPM, clock.MaxDriftPPM)
 				}
 				c.DriftPPM = n
 			default:

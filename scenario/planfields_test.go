@@ -137,7 +137,7 @@ func TestPlanFieldErrors(t *testing.T) {
 		{"  sector_size: 512\n", "  sector_size: 500\n", "plan.md:29: disk.sector_size: 500 is not a power of two"},
 		{"  n2: drift_ppm=-50\n", "  n7: drift_ppm=-50\n", `plan.md:33: clocks: system mem has no node "n7"; its nodes: n1, n2`},
 		{"  n2: drift_ppm=-50\n", "  n2: skew=3\n", `plan.md:33: clocks.n2: "skew=3"; valid: offset=DURATION, drift_ppm=N`},
-		{"  n2: drift_ppm=-50\n", "  n2: drift_ppm=900000\n", `plan.md:33: clocks.n2: drift_ppm "900000" is not a whole number within ±500000`},
+		{"  n2: drift_ppm=-50\n", "  n2: drift_ppm=-995000\n", `plan.md:33: clocks.n2: drift_ppm "-995000" is not a whole number within [-990000, 99000000]`},
 		{"  max_steps: 100000\n", "  max_steps: 100000\n  fifo: maybe\n", `plan.md:37: checker_options.fifo: "maybe" is not true or false`},
 		{"  max_steps: 100000\n", "  max_stepz: 1\n", `plan.md:36: unknown checker_options field "max_stepz"; valid: fifo, drift_bound, recovery`},
 	}

@@ -33,6 +33,12 @@ func FormatShrunkPlan(base Scenario, sh Shrunk, scheduleFile, replay string) str
 		b.WriteString("  kinds: none\n")
 	} else {
 		fmt.Fprintf(&b, "  schedule: %s\n", scheduleFile)
+		if base.Nemesis.Jitter != 0 {
+			b.WriteString("  jitter: 0s\n") // the list is the jittered one
+		}
+		if base.Nemesis.Extend {
+			b.WriteString("  generate: false\n") // and holds the generated faults
+		}
 	}
 	fmt.Fprintf(&b, "workload:\n  clients: %d\n  operations: %d\n", sh.Clients, sh.OpsPerClient)
 	fmt.Fprintf(&b, "topology:\n  nodes: %d\n", sh.Nodes)

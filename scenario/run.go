@@ -242,9 +242,17 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		}
 		return nem.Epoch()
 	}
-	budget := s.budget(faultTargets)
 	if wcfg.ThinkTime == 0 {
-		wcfg.ThinkTime = pace(s, wcfg, budget)
+		wcfg.ThinkTime = pace(s, wcfg)
+	}
+	budget := s.budget(faultTargets, wcfg)
+	if !s.Nemesis.NoRoles && len(budget.Roles) == 0 && len(s.Nemesis.Budget.Targets) == 0 {
+		// The system's roles, on its own fault targets; a scenario that
+		// names other targets (clients) names their roles too.
+		budget.Roles = sys.Roles
+	}
+	if s.Nemesis.NoRoles {
+		budget.Roles = nil
 	}
 	if wcfg.Until == 0 {
 		var err error
@@ -281,15 +289,9 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		return a, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
 	if !s.Nemesis.None {
-		sched := s.Nemesis.Schedule.Clone()
-		if sched == nil {
-			gen := nemesis.Generate
-			if s.Nemesis.Swarm {
-				gen = nemesis.Swarm
-			}
-			if sched, err = gen(w.Stream("nemesis").WithEntropy(opts.Entropy), w.Names(), budget); err != nil {
-				return a, fmt.Errorf("scenario %s: nemesis: %w", s.Name, err)
-			}
+		sched, err := s.schedule(w, budget, opts)
+		if err != nil {
+			return a, fmt.Errorf("scenario %s: nemesis: %w", s.Name, err)
 		}
 		if nem, err = nemesis.Apply(w, sched, nemesis.Options{Budget: budget, Factories: cl.Factories}); err != nil {
 			return a, fmt.Errorf("scenario %s: nemesis: %w", s.Name, err)
@@ -302,6 +304,13 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		a.runErr, a.artifactErr = nil, twe
 	}
 	if nem != nil {
+		// Record where each role-aimed fault struck; the role stays the
+		// fault's target (a shrunk list keeps it).
+		for i, f := range nem.Schedule() {
+			if i < len(a.schedule) && a.schedule[i].ID == f.ID {
+				a.schedule[i].Resolved, a.schedule[i].ResolvedAt = f.Resolved, f.ResolvedAt
+			}
+		}
 		if err := nem.Err(); err != nil && a.runErr == nil {
 			a.runErr = err
 		}
@@ -356,6 +365,25 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 	return a, nil
 }
 
+// schedule is the fault schedule of one run: the explicit one (jittered
+// when the scenario says so, extended with generated faults when it
+// says so) or a generated one.
+func (s Scenario) schedule(w *sim.World, b nemesis.Budget, opts RunOptions) (nemesis.Schedule, error) {
+	spec := s.Nemesis
+	r := w.Stream("nemesis").WithEntropy(opts.Entropy)
+	if spec.Schedule == nil {
+		if spec.Swarm {
+			return nemesis.Swarm(r, w.Names(), b)
+		}
+		return nemesis.Generate(r, w.Names(), b)
+	}
+	sched, err := nemesis.Jitter(w.Stream("nemesis/jitter"), w.Names(), b, spec.Schedule, spec.Jitter)
+	if err != nil || !spec.Extend {
+		return sched, err
+	}
+	return nemesis.Extend(r, w.Names(), b, sched, spec.Swarm)
+}
+
 // cryptoHazard explains reads of crypto/rand.Reader that came from
 // outside the running world, or returns "" when there were none.
 func cryptoHazard(n int64) string {
@@ -379,18 +407,19 @@ func guardChecker(name string, fn func()) (err error) {
 }
 
 // pace returns the mean think time that spreads each client's operations
-// from its start to a little past the last possible heal (and at most 60%
-// of the run, leaving time for timeouts, the quiet period and the final
-// reads), so that the workload runs throughout the fault window and after
-// it, as the green-but-broken checks require.
-func pace(s Scenario, w workloads.Config, b nemesis.Budget) time.Duration {
+// from its start to 60% of the run (to a little past the last heal when
+// the budget fixes it earlier), leaving time for timeouts, the quiet
+// period and the final reads. The fault window is then placed inside
+// that span (see budget), so that the workload runs throughout the fault
+// window and after it, as the green-but-broken checks require.
+func pace(s Scenario, w workloads.Config) time.Duration {
 	ops := w.OpsPerClient
 	if ops == 0 {
 		ops = 50 // workloads' default
 	}
-	end := time.Duration(b.HealBy) + s.SimTime/10
-	if s.Nemesis.None || end > s.SimTime*6/10 {
-		end = s.SimTime * 6 / 10
+	end := s.SimTime * 6 / 10
+	if hb := time.Duration(s.Nemesis.Budget.HealBy); !s.Nemesis.None && hb > 0 && hb+s.SimTime/10 < end {
+		end = hb + s.SimTime/10
 	}
 	span := end - w.StartAfter
 	if span <= 0 {
@@ -399,8 +428,33 @@ func pace(s Scenario, w workloads.Config, b nemesis.Budget) time.Duration {
 	return max(span/time.Duration(ops), time.Millisecond)
 }
 
-// budget fills in a scenario's fault budget for one run.
-func (s Scenario) budget(targets []string) nemesis.Budget {
+// opsSpan returns when the workload's plan has client operations in
+// flight: from the clients' start to when the last regular operation is
+// planned (each client's operations at its mean think time, cut at
+// Until), which is early, never late: a slow SUT only stretches it.
+func opsSpan(w workloads.Config) (from, to time.Duration) {
+	ops := w.OpsPerClient
+	if ops == 0 {
+		ops = 50 // workloads' default
+	}
+	think := w.ThinkTime
+	if think == 0 {
+		think = 10 * time.Millisecond // workloads' default
+	}
+	to = w.StartAfter + time.Duration(ops)*think
+	if w.Until > 0 {
+		to = min(to, w.Until)
+	}
+	return w.StartAfter, to
+}
+
+// budget fills in a scenario's fault budget for one run. A budget that
+// does not fix its window gets one from the workload's plan: faults start
+// once a tenth of the planned operations have run and heal before the
+// last fifth, so that every fault window has client operations in flight
+// and operations follow the last heal; a generated fault lasts at least
+// two mean think times.
+func (s Scenario) budget(targets []string, w workloads.Config) nemesis.Budget {
 	b := s.Nemesis.Budget
 	def := nemesis.DefaultBudget(targets, s.SimTime)
 	if len(b.Targets) == 0 {
@@ -410,7 +464,26 @@ func (s Scenario) budget(targets []string) nemesis.Budget {
 		b.MaxDown = def.MaxDown
 	}
 	if b.WarmUp == 0 && b.HealBy == 0 {
-		b.WarmUp, b.HealBy = clock.Time(s.SimTime/10), clock.Time(s.SimTime/2)
+		from, to := opsSpan(w)
+		span := to - from
+		b.WarmUp, b.HealBy = clock.Time(from+span/10), clock.Time(from+span*8/10)
+		if b.HealBy <= b.WarmUp {
+			b.WarmUp, b.HealBy = clock.Time(s.SimTime/10), clock.Time(s.SimTime/2)
+		}
+		if b.MinDuration == 0 && b.MaxDuration == 0 {
+			// Long enough that each client probably issues an operation
+			// inside a fault (two mean think times), so that the fault
+			// meets the workload.
+			window := time.Duration(b.HealBy - b.WarmUp)
+			b.MinDuration = min(max(window/20, 2*w.ThinkTime), window/4)
+		}
+		// An explicit fault list says where its faults go: the window
+		// covers it (a shrunk list replayed with fewer operations too).
+		for _, f := range s.Nemesis.Schedule {
+			b.WarmUp = min(b.WarmUp, f.Start)
+			b.HealBy = min(max(b.HealBy, f.End), clock.Time(s.SimTime))
+		}
+
 	}
 	if b.MaxFaults == 0 {
 		b.MaxFaults = def.MaxFaults

@@ -83,8 +83,9 @@ const NoChecker = "none"
 
 // NemesisSpec is a scenario's fault budget and how schedules are drawn.
 type NemesisSpec struct {
-	// Budget is the fault budget; its Targets default to the SUT nodes
-	// and its window to the run's 10%..50%.
+	// Budget is the fault budget; its Targets default to the SUT nodes,
+	// its Roles to the system's, and its window to where the workload's
+	// plan has client operations in flight (see Scenario.budget).
 	Budget nemesis.Budget
 	// Swarm draws each seed's schedule with nemesis.Swarm instead of
 	// nemesis.Generate.
@@ -92,6 +93,16 @@ type NemesisSpec struct {
 	// Schedule, when set, replaces the generator: an explicit fault list
 	// (the output of shrinking, or written by hand).
 	Schedule nemesis.Schedule
+	// Extend, with Schedule, draws generated faults too (nemesis.Extend):
+	// the explicit faults and generated ones mix in one run.
+	Extend bool
+	// Jitter shifts each explicit fault's window by a seeded offset in
+	// [-Jitter, Jitter] (nemesis.Jitter), so that a hand-aimed fault
+	// explores the instants around the one written.
+	Jitter time.Duration
+	// NoRoles turns role targeting off: generated faults ignore the
+	// roles the system declares and draw their targets blind.
+	NoRoles bool
 	// None runs without faults (a smoke scenario).
 	None bool
 }
@@ -139,7 +150,11 @@ type System struct {
 	// Faults are the fault kinds the system can be tested under; a
 	// scenario asking for another is INCONCLUSIVE-env.
 	Faults []nemesis.Kind
-	Bugs   []Bug
+	// Roles are the roles its nodes declare with sim.Env.SetRole
+	// ("leader", "primary"): generated faults aim at them (Budget.Roles)
+	// unless the scenario turns role targeting off.
+	Roles []string
+	Bugs  []Bug
 	// DefaultNodes is the topology when a scenario does not say.
 	DefaultNodes int
 	// FixedTopology says the system runs only on its topology: the

@@ -44,6 +44,8 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 	cur.Nodes = nodes
 	cur.Nemesis.Schedule = first.Schedule.Clone()
 	cur.Nemesis.None = len(first.Schedule) == 0
+	// The run's schedule is already jittered and extended: replay it as is.
+	cur.Nemesis.Jitter, cur.Nemesis.Extend = 0, false
 	wcfg := s.Workload
 	wcfg.Model, wcfg.Targets = s.Model, []string{"n"}
 	if wl, err := workloads.New(wcfg); err == nil {

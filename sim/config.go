@@ -86,8 +86,8 @@ func (c *Config) validate() error {
 		if n.Factory == nil {
 			errs = append(errs, fmt.Errorf("sim: Nodes[%d] (%q).Factory: nil", i, n.Name))
 		}
-		if n.DriftPPM > clock.MaxDriftPPM || n.DriftPPM < -clock.MaxDriftPPM {
-			errs = append(errs, fmt.Errorf("sim: Nodes[%d] (%q).DriftPPM: %d out of range [-%d, %d]", i, n.Name, n.DriftPPM, clock.MaxDriftPPM, clock.MaxDriftPPM))
+		if n.DriftPPM > clock.MaxDriftPPM || n.DriftPPM < clock.MinDriftPPM {
+			errs = append(errs, fmt.Errorf("sim: Nodes[%d] (%q).DriftPPM: %d out of range [%d, %d]", i, n.Name, n.DriftPPM, clock.MinDriftPPM, clock.MaxDriftPPM))
 		}
 	}
 	if c.MaxTime < 0 {

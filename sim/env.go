@@ -97,6 +97,9 @@ func (e *Env) Send(to string, msg []byte) {
 	fate := w.net.Send(w.now, netsim.Node(from), netsim.Node(ti))
 	if fate.Count == 0 {
 		w.res.Dropped++
+		if fate.Cause == netsim.CauseNodeDown && !dst.up {
+			w.countLost(dst, from) // addressed to a node that is down
+		}
 		w.record(Record{Kind: KindDrop, Node: from, Peer: ti, Len: len(msg), Digest: d, Detail: fate.Cause + " " + fate.Fault})
 		if fate.Broken {
 			w.notifyBroken([]netsim.Link{{From: netsim.Node(from), To: netsim.Node(ti)}})

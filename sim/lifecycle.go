@@ -35,15 +35,18 @@ func (w *World) Crash(name string) error {
 	if !n.up {
 		return fmt.Errorf("sim: crash %s: node is already down", name)
 	}
-	n.up, n.paused = false, false
+	if n.booted {
+		n.stats.CrashesRunning++ // its Start had run: volatile memory is lost
+	}
+	n.up, n.paused, n.booted = false, false, false
 	drop(n.node)
 	n.node, n.env = nil, nil
 	n.inc++
 	for _, ev := range n.parked {
 		if ev.kind == evDeliver {
 			w.res.Dropped++
-			n.stats.MessagesLost++
 			m := &w.msgs[ev.id]
+			w.countLost(n, m.from)
 			w.record(Record{Kind: KindDrop, Node: m.from, Peer: m.to, Len: len(m.payload), Digest: Digest(m.payload), Detail: "receiver-crashed"})
 			w.freeMessage(ev.id)
 		}
@@ -59,6 +62,9 @@ func (w *World) Crash(name string) error {
 	n.stats.Crashes++
 	n.stats.Disk.Add(rep)
 	w.record(Record{Kind: KindCrash, Node: n.idx, Peer: -1, Detail: rep.String()})
+	if n.role != "" {
+		w.setRole(n, "")
+	}
 	if err := n.disk.CheckInvariants(); err != nil {
 		w.harness("synced-data-lost", "disk of %s after crash: %v", name, err)
 	}

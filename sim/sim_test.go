@@ -208,7 +208,7 @@ func TestConfigErrors(t *testing.T) {
 		{"duplicate", sim.Config{Nodes: []sim.NodeSpec{{Name: "a", Factory: f}, {Name: "a", Factory: f}}}, `duplicate node name "a"`},
 		{"empty name", sim.Config{Nodes: []sim.NodeSpec{{Factory: f}}}, "Nodes[0].Name: empty"},
 		{"nil factory", sim.Config{Nodes: []sim.NodeSpec{{Name: "a"}}}, "Factory: nil"},
-		{"drift", sim.Config{Nodes: []sim.NodeSpec{{Name: "a", Factory: f, DriftPPM: 2_000_000}}}, "DriftPPM: 2000000 out of range"},
+		{"drift", sim.Config{Nodes: []sim.NodeSpec{{Name: "a", Factory: f, DriftPPM: 100_000_000}}}, "DriftPPM: 100000000 out of range"},
 		{"negative time", sim.Config{Nodes: []sim.NodeSpec{{Name: "a", Factory: f}}, MaxTime: -1}, "MaxTime: negative"},
 		{"buggify p", sim.Config{Nodes: []sim.NodeSpec{{Name: "a", Factory: f}}, BuggifyFireP: 1.5}, "BuggifyFireP: 1.5 is not a probability"},
 		{"bad latency", sim.Config{Nodes: []sim.NodeSpec{{Name: "a", Factory: f}}, Net: netsim.Config{Default: netsim.LinkConfig{Latency: netsim.Latency{Kind: netsim.Fixed, Min: -time.Second, Max: -time.Second}}}}, "Net:"},

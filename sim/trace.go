@@ -34,10 +34,11 @@ const (
 	KindStop                     // the run stopped
 	KindBuggify                  // a buggify site fired
 	KindSetTimer                 // a node set a timer (digest: its duration in ns)
+	KindRole                     // a node declared its role (Env.SetRole; detail: the role, "" for none)
 	kindCount
 )
 
-var kindNames = [kindCount]string{"", "start", "send", "deliver", "drop", "timer", "log", "crash", "pause", "resume", "broken", "fault", "clock", "action", "panic", "stop", "buggify", "settimer"}
+var kindNames = [kindCount]string{"", "start", "send", "deliver", "drop", "timer", "log", "crash", "pause", "resume", "broken", "fault", "clock", "action", "panic", "stop", "buggify", "settimer", "role"}
 
 // String returns the record kind's name as written in traces.
 func (k Kind) String() string {
@@ -186,7 +187,7 @@ func (r Result) Describe(i int) string {
 // code through its Env (as opposed to decided by the World).
 func sutKind(k Kind) bool {
 	switch k {
-	case KindSend, KindLog, KindBuggify, KindPanic, KindSetTimer:
+	case KindSend, KindLog, KindBuggify, KindPanic, KindSetTimer, KindRole:
 		return true
 	}
 	return false

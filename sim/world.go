@@ -108,6 +108,9 @@ type nodeState struct {
 	parked  []event
 	harness bool
 	stats   NodeStats
+	booted  bool   // Start has run since the last boot or restart
+	role    string // declared with Env.SetRole; cleared by a crash
+	roleSeq uint64 // when the role was claimed (World.roleSeq)
 }
 
 // World is a simulation: nodes, network, disks, clocks and the agenda.
@@ -133,6 +136,9 @@ type World struct {
 	res     Result
 	err     error
 	done    bool
+	// roleSeq counts role claims; roleWatch are the OnRoleChange observers.
+	roleSeq   uint64
+	roleWatch []func(node, role string)
 }
 
 // New builds a world from cfg. Nodes boot at instant 0 when Run starts.
@@ -413,6 +419,7 @@ func (w *World) boot(n *nodeState) {
 		return
 	}
 	n.node = built
+	n.booted = true
 	w.call(n, callStart, "", nil, 0, "")
 }
 
@@ -422,7 +429,7 @@ func (w *World) deliver(ev event) {
 	if m.toInc != n.inc {
 		w.res.Events++
 		w.res.Dropped++
-		n.stats.MessagesLost++
+		w.countLost(n, m.from)
 		w.record(Record{Kind: KindDrop, Node: m.from, Peer: m.to, Len: len(m.payload), Digest: Digest(m.payload), Detail: "receiver-crashed"})
 		w.freeMessage(ev.id)
 		return

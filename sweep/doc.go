@@ -31,7 +31,7 @@
 // input and output; Options.Command starts one. The protocol is JSON
 // lines:
 //
-//	worker → {"faultline_worker":1,"scenarios":[{"name":...,"system":...,"claims":[...],"bugs":[...],"seeds":N},...]}
+//	worker → {"faultline_worker":2,"scenarios":[{"name":...,"system":...,"claims":[...],"bugs":[...],"seeds":N},...]}
 //	coordinator → {"scenario":"kv_linearizable_under_partitions_and_crashes","seed":7}
 //	worker → the seed's scenario.Result, one line as scenario.WriteResult writes it
 //	   or → {"scenario":...,"seed":7,"usage_error":"unknown scenario ..."}

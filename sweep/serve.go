@@ -13,8 +13,9 @@ import (
 )
 
 // ProtocolVersion is the version of the worker protocol; a coordinator
-// refuses a worker that speaks another.
-const ProtocolVersion = 1
+// refuses a worker that speaks another. Version 2 added the Request
+// fields (source, artifacts, shrink and plan operations).
+const ProtocolVersion = 2
 
 // WorkerEnv is the environment variable that, set to "1", tells a binary
 // to act as a sweep worker (WorkerMain). The faultline command sets it

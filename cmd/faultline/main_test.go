@@ -270,7 +270,7 @@ func TestBisectExitCodes(t *testing.T) {
 func TestTwoProcesses(t *testing.T) {
 	var outs []string
 	for _, procs := range []string{"1", "2"} {
-		cmd := exec.Command(bin, "run", "--seed", "11", "--json")
+		cmd := exec.Command(bin, "run", "--seed", "12", "--json")
 		cmd.Env = append(os.Environ(), "GOMAXPROCS="+procs)
 		out, err := cmd.Output()
 		if err != nil {
@@ -278,7 +278,7 @@ func TestTwoProcesses(t *testing.T) {
 		}
 		outs = append(outs, strip(string(out)))
 	}
-	_, here, _ := run(t, "run", "--seed", "11", "--json")
+	_, here, _ := run(t, "run", "--seed", "12", "--json")
 	if outs[0] != outs[1] || outs[0] != strip(here) {
 		t.Errorf("outputs differ across processes:\n%s\n%s\n%s", outs[0], outs[1], strip(here))
 	}

@@ -76,6 +76,7 @@ func (r *replica) Start() {
 	r.d = d
 	r.env.Logf("recovered %v, state of view %d at seq %d", d.View, d.StateView, d.Seq)
 	r.resetCommit()
+	r.declare()
 	r.ping()
 	r.env.SetTimer(r.cfg.Resend, tagResend)
 	if r.cfg.bugs.async {
@@ -85,6 +86,12 @@ func (r *replica) Start() {
 
 func (r *replica) primary() bool {
 	return r.d.View.Primary == r.env.Name() && r.d.StateView == r.d.View.Num
+}
+
+// declare tells the world the role this replica's view gives it (faults
+// may aim at the primary); called wherever the view it knows changes.
+func (r *replica) declare() {
+	r.env.SetRole(map[bool]string{true: "primary", false: "backup"}[r.primary()])
 }
 
 // serving reports whether this replica may answer clients now: it is the
@@ -190,6 +197,7 @@ func (r *replica) adopt(v View) {
 		return
 	}
 	r.env.Logf("adopt %v", v)
+	r.declare()
 	clear(r.acked)
 	r.resetCommit()
 	if !r.primary() {
@@ -258,6 +266,7 @@ func (r *replica) onState(from string, m message) {
 			r.halt("save", err)
 			return
 		}
+		r.declare()
 	}
 	r.env.Send(from, encode(message{T: msgAck, ViewNum: r.d.StateView, Seq: r.d.Seq}))
 }
@@ -318,6 +327,7 @@ func (r *replica) release() {
 func (r *replica) halt(what string, err error) {
 	r.halted = err
 	r.env.Logf("FATAL %s: %v; the node stops", what, err)
+	r.env.SetRole("") // a stopped process holds no role
 }
 
 // request serves a client request (workloads wire format). Only the

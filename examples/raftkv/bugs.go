@@ -2,6 +2,7 @@ package raftkv
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/faultline-dst/faultline/history"
@@ -101,6 +102,30 @@ const (
 	// the next leader hands the same items out again (queue checker:
 	// duplicate-delivery).
 	BugDequeueBeforeCommit = "dequeue-before-commit"
+
+	// BugLeaseWallClock times when a lease expires on the replica's wall
+	// clock (Env.Now, what time.Now gives a process) instead of its
+	// monotonic clock (Env.Mono): the classic mistake of measuring a
+	// duration with a clock that NTP or an operator can step.
+	//
+	// Claim broken: no two clients hold a lease at once. Fault that
+	// exposes it: the leader's wall clock stepped forward (a clock-jump
+	// or clock-offset fault on the leader): its leases expire early and it
+	// grants a held lease to another client (lease checker:
+	// lease-overlap). A step of a follower's clock, or a step back, does
+	// nothing.
+	BugLeaseWallClock = "lease-wall-clock"
+
+	// BugAckOnAppend acknowledges a key-value write as soon as the leader
+	// has proposed it (it is in the leader's own log), not once it is
+	// committed and applied: a "w:1" write concern.
+	//
+	// Claim broken: an acknowledged write survives and reads are
+	// linearizable. Fault that exposes it: the leader cut off from its
+	// peers or crashed with writes in its log that no follower has: a new
+	// leader is elected without them, and reads return older values after
+	// the writes were acknowledged. Faults on followers do not.
+	BugAckOnAppend = "ack-on-append"
 )
 
 // BugInfo describes one bug variant, for registering the system with a
@@ -118,7 +143,7 @@ type BugInfo struct {
 
 // Catalog returns every bug variant's description, sorted by name.
 func Catalog() []BugInfo {
-	return []BugInfo{
+	out := []BugInfo{
 		{BugAckBeforeSync, history.KV, "linearizable",
 			"an acknowledged write survives a crash that keeps the disk's synced data",
 			"crash with fsync loss (disk.LoseUnsynced) of every replica within Config.SyncInterval of an acknowledgement"},
@@ -140,7 +165,15 @@ func Catalog() []BugInfo {
 		{BugStaleRead, history.KV, "linearizable",
 			"reads are linearizable",
 			"partition isolating a replica or the old leader while the majority commits a newer write"},
+		{BugLeaseWallClock, history.Lease, "lease",
+			"no two clients hold a lease at once",
+			"the leader's wall clock stepped forward (clock-jump or clock-offset aimed at the leader)"},
+		{BugAckOnAppend, history.KV, "linearizable",
+			"an acknowledged write survives; reads and writes are linearizable",
+			"the leader partitioned away or crashed with uncommitted writes (role-aimed partition or crash)"},
 	}
+	slices.SortFunc(out, func(a, b BugInfo) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // Bugs returns the names of every bug variant, sorted.
@@ -161,6 +194,8 @@ type bugSet struct {
 	lockNoFencing       bool
 	leaseNoDriftMargin  bool
 	dequeueBeforeCommit bool
+	leaseWallClock      bool
+	ackOnAppend         bool
 }
 
 // parseBugs validates names against Bugs.
@@ -182,6 +217,10 @@ func parseBugs(names []string) (bugSet, error) {
 			b.leaseNoDriftMargin = true
 		case BugDequeueBeforeCommit:
 			b.dequeueBeforeCommit = true
+		case BugLeaseWallClock:
+			b.leaseWallClock = true
+		case BugAckOnAppend:
+			b.ackOnAppend = true
 		default:
 			return b, fmt.Errorf("raftkv: Config.Bugs: unknown bug %q; valid: %s", n, strings.Join(Bugs(), ", "))
 		}

@@ -87,13 +87,28 @@ type machine struct {
 	models map[history.Model]model
 	names  []history.Model // sorted, for snapshots
 	now    func() clock.Time
+	// wall reads the node's wall clock; only BugLeaseWallClock times
+	// anything on it.
+	wall func() clock.Time
 }
 
 // newMachine returns the empty state machine. now reads the node's
 // monotonic clock; only soft state (when a lock or lease expires on this
 // node) depends on it, never the replicated state or a command's result.
 func newMachine(cfg *resolved, now func() clock.Time) *machine {
-	m := &machine{now: now, models: map[history.Model]model{
+	m := &machine{now: now}
+	leaseNow := now
+	if cfg.bugs.leaseWallClock {
+		// BugLeaseWallClock: lease expiry read off the wall clock, which
+		// steps when NTP (or an operator) sets it.
+		leaseNow = func() clock.Time {
+			if m.wall != nil {
+				return m.wall()
+			}
+			return m.now()
+		}
+	}
+	m.models = map[history.Model]model{
 		history.KV:       newKV(),
 		history.Register: newKV(),
 		history.Set:      newSet(),
@@ -102,8 +117,8 @@ func newMachine(cfg *resolved, now func() clock.Time) *machine {
 		history.Log:      newLog(),
 		history.Ledger:   newLedger(cfg.Ledger, cfg.bugs.ledgerNoIdempotency),
 		history.Lock:     newLock(cfg.LockTTL, cfg.bugs.lockNoFencing, now),
-		history.Lease:    newLease(cfg.Lease.DriftBound, cfg.bugs.leaseNoDriftMargin, now),
-	}}
+		history.Lease:    newLease(cfg.Lease.DriftBound, cfg.bugs.leaseNoDriftMargin, leaseNow),
+	}
 	for _, name := range history.Models() { // sorted
 		if _, ok := m.models[name]; ok {
 			m.names = append(m.names, name)
@@ -160,6 +175,7 @@ func (m *machine) snapshot() ([]byte, error) {
 // restore replaces every model's state from data (nil: the empty state).
 func (m *machine) restore(data []byte, cfg *resolved) error {
 	fresh := newMachine(cfg, m.now)
+	fresh.wall = m.wall
 	if len(data) > 0 {
 		var all map[string]json.RawMessage
 		if err := json.Unmarshal(data, &all); err != nil {

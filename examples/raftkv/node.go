@@ -48,6 +48,11 @@ type node struct {
 	buf       []byte                    // scratch for marshalling messages
 }
 
+// roles are the roles a replica declares (sim.Env.SetRole), from raft's
+// soft state.
+var roles = map[raft.StateType]string{raft.StateFollower: "follower", raft.StateCandidate: "candidate",
+	raft.StateLeader: "leader", raft.StatePreCandidate: "pre-candidate"}
+
 // pending is a client request waiting for raft.
 type pending struct {
 	client string // the node to reply to
@@ -61,7 +66,7 @@ func newNode(env *sim.Env, cfg *resolved) sim.Node {
 	if id == 0 {
 		panic("raftkv: the replica factory was used for node " + env.Name() + "; replicas are named " + NodeName(1) + ".." + NodeName(uint64(cfg.Nodes)))
 	}
-	return &node{
+	n := &node{
 		env:       env,
 		cfg:       cfg,
 		id:        id,
@@ -69,6 +74,8 @@ func newNode(env *sim.Env, cfg *resolved) sim.Node {
 		proposals: map[uint64]pending{},
 		reads:     map[uint64]pending{},
 	}
+	n.sm.wall = env.Now
+	return n
 }
 
 // errInconsistent marks a disk whose checksummed contents are intact but
@@ -84,6 +91,7 @@ var errInconsistent = errors.New("inconsistent state on disk")
 func (n *node) halt(what string, err error) {
 	n.halted = err
 	n.env.Logf("FATAL %s: %v; the node stops", what, err)
+	n.env.SetRole("") // a stopped process holds no role
 	if errors.Is(err, errInconsistent) {
 		n.env.Fail("%s: %v", what, err)
 	}
@@ -208,6 +216,7 @@ func (n *node) ready() {
 		}
 		n.serveReads()
 		if rd.SoftState != nil {
+			n.env.SetRole(roles[rd.SoftState.RaftState]) // faults may aim at the leader
 			n.lead = rd.SoftState.Lead
 			was := n.leader
 			n.leader = rd.SoftState.RaftState == raft.StateLeader

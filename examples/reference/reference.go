@@ -78,6 +78,7 @@ func raftkvSystem() scenario.System {
 		Models: []history.Model{history.KV, history.Register, history.Set, history.Counter, history.Queue,
 			history.Log, history.Lock, history.Lease, history.Ledger},
 		Faults:       []nemesis.Kind{nemesis.Partition, nemesis.Crash, nemesis.Pause, nemesis.ClockOffset, nemesis.ClockDrift, nemesis.ClockJump, nemesis.Clog, nemesis.Loss, nemesis.Duplicate, nemesis.Reorder, nemesis.Upgrade, nemesis.Disk},
+		Roles:        []string{"leader"}, // raft's soft state (node.go)
 		Bugs:         bugs,
 		DefaultNodes: 3,
 		Build: func(b scenario.Build) (scenario.Cluster, error) {
@@ -112,6 +113,7 @@ func pbkvSystem() scenario.System {
 		Summary:      "a primary-backup key-value store with a view manager and leases (not raft)",
 		Models:       []history.Model{history.KV, history.Register},
 		Faults:       []nemesis.Kind{nemesis.Partition, nemesis.Crash, nemesis.Pause, nemesis.ClockDrift, nemesis.Clog, nemesis.Loss},
+		Roles:        []string{"primary"}, // the view a replica knows (replica.go)
 		Bugs:         bugs,
 		DefaultNodes: 3,
 		Build: func(b scenario.Build) (scenario.Cluster, error) {
@@ -241,7 +243,7 @@ func Scenarios() []scenario.Scenario {
 	// Ledger: duplicated client requests and retries with the same key.
 	ledgerW := workloads.Config{Clients: 4, OpsPerClient: 50, Keys: 3, Retries: 2, Timeout: 300 * time.Millisecond, Targeting: workloads.TargetSticky}
 	ledgerNem := scenario.NemesisSpec{Budget: nemesis.Budget{Kinds: []nemesis.Kind{nemesis.Duplicate, nemesis.Partition}, MaxDown: 1, MaxFaults: 6, MaxNetP: 0.5,
-		Targets: append([]string{"n1", "n2", "n3"}, clients(4)...)}}
+		Targets: append([]string{"n1", "n2", "n3"}, clients(4)...), Roles: []string{"leader"}}}
 	out = append(out,
 		model("fencing_tokens_reject_stale_holders", c7, history.Lock, "lock", lockW, lockNem),
 		model("fencing_tokens_reject_stale_holders@"+raftkv.BugLockNoFencing, c7, history.Lock, "lock", lockW, lockNem, raftkv.BugLockNoFencing),
@@ -262,6 +264,25 @@ func Scenarios() []scenario.Scenario {
 		model("log_appends_survive_partitions_and_crashes", c11, history.Log, "log", other, mixed),
 		model("set_adds_survive_partitions_and_crashes", c12, history.Set, "set", other, mixed),
 		model("counter_reads_in_bounds_under_partitions_and_crashes", c13, history.Counter, "counter", other, mixed),
+	)
+	// Faults that must aim: bugs only a fault on the leader (or on its
+	// clock) exposes, under generated faults. Partitions around the
+	// leader that leave clients reaching it, with its clock running up to
+	// 10x slow.
+	isolation := scenario.NemesisSpec{Budget: nemesis.Budget{Kinds: []nemesis.Kind{nemesis.Partition, nemesis.ClockDrift}, MaxDown: 1, MaxFaults: 8,
+		MinDuration: time.Second, MaxDuration: 3 * time.Second,
+		MaxDriftPPM: 900_000, DriftDirection: nemesis.DriftSlow,
+		Shapes: []nemesis.Shape{nemesis.Isolate, nemesis.Minority, nemesis.Halves, nemesis.MajorityMinority}}}
+	// Wall clocks stepped forward and back by up to 2s.
+	steps := scenario.NemesisSpec{Budget: nemesis.Budget{Kinds: []nemesis.Kind{nemesis.ClockJump, nemesis.ClockOffset}, MaxDown: 1, MaxFaults: 6,
+		MaxJump: 2 * time.Second, MaxOffset: 2 * time.Second, MaxDriftPPM: int64(referenceDriftBound * 1e6)}}
+	c14 := scenario.Claim{IDs: []string{"C14"}, Text: "reads are linearizable while the leader is cut off from its peers and its clock runs slow", Kind: "safety"}
+	c15 := scenario.Claim{IDs: []string{"C15"}, Text: "no two clients hold a lease at once while wall clocks are stepped", Kind: "safety"}
+	out = append(out,
+		kv("reads_linearizable_under_leader_isolation", c14, isolation),
+		model("leases_never_overlap_under_clock_steps", c15, history.Lease, "lease", leaseW, steps),
+		model("leases_never_overlap_under_clock_steps@"+raftkv.BugLeaseWallClock, c15, history.Lease, "lease", leaseW, steps, raftkv.BugLeaseWallClock),
+		kv(Default+"@"+raftkv.BugAckOnAppend, c1, budget(1, nemesis.Partition, nemesis.Crash), raftkv.BugAckOnAppend),
 	)
 	pb := func(name string, bugs ...string) scenario.Scenario {
 		s := kv(name, c10, budget(1, nemesis.Crash, nemesis.Partition), bugs...)

@@ -61,6 +61,8 @@ var bugAnomalies = map[string][]string{
 	"queue_items_delivered_once_under_leader_loss@dequeue-before-commit": {"anomaly:queue:duplicate-delivery"},
 	"reads_linearizable_under_partition@stale-read":                      {"anomaly:linearizable:not-linearizable"},
 	"state_rebuilt_from_disk_after_crash@snapshot-no-dirsync":            {"assertion:n"}, // the replica finds its state missing on restart
+	"kv_linearizable_under_partitions_and_crashes@ack-on-append":         {"anomaly:linearizable:not-linearizable"},
+	"leases_never_overlap_under_clock_steps@lease-wall-clock":            {"anomaly:lease:lease-overlap"},
 	"transfers_apply_exactly_once_under_retries@ledger-no-idempotency":   {"anomaly:ledger:duplicate-apply", "anomaly:ledger:stale-read", "anomaly:ledger:invalid-balance"},
 }
 
