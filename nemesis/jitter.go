@@ -17,11 +17,10 @@ import (
 // written window. s must fit the budget as written. Every fault draws,
 // kept or not, so a fault's shift does not depend on the others'.
 func Jitter(r *rng.Stream, nodes []string, b Budget, s Schedule, d time.Duration) (Schedule, error) {
-	out, err := s.check(nodes, &b)
-	if err != nil {
+	if _, err := s.check(nodes, &b); err != nil {
 		return nil, fmt.Errorf("nemesis: explicit faults: %w", err)
 	}
-	out = s.Clone() // shift what was written, not the normalized form
+	out := s.Clone() // shift what was written, not the normalized form
 	if d <= 0 {
 		return out, nil
 	}
