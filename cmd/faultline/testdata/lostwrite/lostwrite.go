@@ -24,7 +24,7 @@ type Register struct {
 }
 
 // New returns the node's factory; lose switches the lost writes on, exit
-// the other bug: the process exits on the third write.
+// the other bug: the process exits on the first write.
 func New(lose, exit bool) sim.Factory {
 	return func(env *sim.Env) sim.Node {
 		return &Register{env: env, values: map[string]json.RawMessage{}, lose: lose, exit: exit}
@@ -58,7 +58,7 @@ func (r *Register) Receive(from string, msg []byte) {
 		rep.Output, _ = json.Marshal(map[string]json.RawMessage{"value": cur})
 	case "write":
 		r.writes++
-		if r.exit && r.writes == 3 {
+		if r.exit && r.writes == 1 {
 			os.Exit(7)
 		}
 		if !r.lose || r.writes%3 != 0 {
