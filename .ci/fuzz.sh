@@ -21,7 +21,8 @@ for target in \
   "./sweep FuzzParseShard" \
   "./nemesis FuzzParseSchedule" \
   "./internal/inputfile FuzzCheckTrace" \
-  "./internal/inputfile FuzzLines"; do
+  "./internal/inputfile FuzzLines" \
+  "./internal/flatjson FuzzMembers"; do
   set -- $target
   log=$(mktemp)
   for try in 1 2; do
