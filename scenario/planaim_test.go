@@ -76,11 +76,11 @@ func TestPlanAimingFieldsReachTheRun(t *testing.T) {
 		return res.Schedule
 	}
 	tests := []struct {
-		name    string
-		jitter  time.Duration
-		extend  bool
-		moved   bool // the explicit fault moves on some seed
-		more    bool // some seed has generated faults too
+		name   string
+		jitter time.Duration
+		extend bool
+		moved  bool // the explicit fault moves on some seed
+		more   bool // some seed has generated faults too
 	}{
 		{"as written", 0, false, false, false},
 		{"jitter", 100 * time.Millisecond, false, true, false},
