@@ -16,12 +16,11 @@ import (
 // the node keeps running.
 func TestPauseIsNotAPartition(t *testing.T) {
 	type outcome struct {
-		during   int    // callbacks of b inside the window
-		recv     int    // messages b received in all
-		dropped  int64  // messages dropped
-		firstAt  string // b's first callback after the window starts, as "Mono what"
-		timerAt  string // when b's 25ms timer fired
-		resumeAt time.Duration
+		during  int    // callbacks of b inside the window
+		recv    int    // messages b received in all
+		dropped int64  // messages dropped
+		firstAt string // b's first callback after the window starts, as "Mono what"
+		timerAt string // when b's 25ms timer fired
 	}
 	run := func(fault string) outcome {
 		var log []string
