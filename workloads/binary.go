@@ -133,7 +133,7 @@ func statusByte(s Status) byte {
 	return '?'
 }
 
-func appendField[T string | []byte](b []byte, f T) []byte {
+func appendField[T ~string | ~[]byte](b []byte, f T) []byte {
 	b = binary.AppendUvarint(b, uint64(len(f)))
 	return append(b, f...)
 }
