@@ -16,14 +16,14 @@ type Finding struct {
 	// Source is where the scenario came from (a package, a plan; empty
 	// for a built-in one).
 	Source
-	System   string   `json:"system"`
-	Claims   []string `json:"claims,omitempty"`
-	Bugs     []string `json:"bugs,omitempty"`
-	Anomaly  string   `json:"anomaly"`
-	Checker  string   `json:"checker,omitempty"`
-	Blame    Blame    `json:"blame"`
-	Verdict  Verdict  `json:"verdict"` // the worst verdict among its seeds
-	Seeds    []uint64 `json:"seeds"`   // ascending
+	System  string   `json:"system"`
+	Claims  []string `json:"claims,omitempty"`
+	Bugs    []string `json:"bugs,omitempty"`
+	Anomaly string   `json:"anomaly"`
+	Checker string   `json:"checker,omitempty"`
+	Blame   Blame    `json:"blame"`
+	Verdict Verdict  `json:"verdict"` // the worst verdict among its seeds
+	Seeds   []uint64 `json:"seeds"`   // ascending
 	// First is the result of the lowest failing seed: the one to replay.
 	First Result `json:"first"`
 	// BugType, Tags and Severity classify the finding (METHOD.md).
