@@ -284,7 +284,7 @@ func Scenarios() []scenario.Scenario {
 		Shapes: []nemesis.Shape{nemesis.Isolate, nemesis.Minority, nemesis.Halves, nemesis.MajorityMinority}}}
 	c14 := scenario.Claim{IDs: []string{"C14"}, Text: "reads are linearizable while the leader is cut off from its peers and its clock runs slow", Kind: "safety"}
 	spread := kvWorkload()
-	spread.Clients, spread.Targeting = 10, workloads.TargetRandom
+	spread.Clients, spread.OpsPerClient, spread.Targeting = 10, 50, workloads.TargetRandom
 	isolated := func(bugs ...string) scenario.Scenario {
 		name := "reads_linearizable_under_leader_isolation"
 		if len(bugs) > 0 {
