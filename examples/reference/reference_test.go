@@ -196,3 +196,30 @@ func TestRegistryIsConsistent(t *testing.T) {
 		}
 	}
 }
+
+// TestRolesOffPlan: docs/roles-off.md, the plan docs/BUGS.md compares
+// role targeting on and off with, parses against the registry, and each of
+// its scenarios is a known-bug scenario with role targeting off.
+func TestRolesOffPlan(t *testing.T) {
+	f, err := os.Open("../../docs/roles-off.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ps, err := reference.Registry().ParsePlan(f, "docs/roles-off.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) == 0 {
+		t.Fatal("no scenarios")
+	}
+	for _, p := range ps {
+		s := p.Scenario
+		if !s.Nemesis.NoRoles || len(s.Nemesis.Budget.Roles) != 0 {
+			t.Errorf("%s: role targeting not off: NoRoles %v, Roles %v", s.Name, s.Nemesis.NoRoles, s.Nemesis.Budget.Roles)
+		}
+		if len(s.Bugs) == 0 {
+			t.Errorf("%s: not a known-bug scenario", s.Name)
+		}
+	}
+}
