@@ -69,7 +69,7 @@ var sectionFields = map[string][]string{
 	"topology":       {"nodes"},
 	"run":            {"time", "events"},
 	"network":        {"latency", "loss", "duplicate", "reorder", "mode"},
-	"disk":           {"crash", "sector_size", "capacity"},
+	"disk":           {"crash", "sector_size", "capacity", "sync_latency", "write_latency"},
 	"clocks":         nil, // one line per node: "n1: offset=50ms, drift_ppm=100"
 	"system_options": nil, // the system's own options (System.Options)
 	"checker_options": {"fifo", "drift_bound", "recovery", "floor", "counter_initial", "real_time_order",
@@ -81,6 +81,8 @@ type PlanScenario struct {
 	Scenario Scenario
 	File     string
 	Line     int
+	// block is the block as written, for FormatShrunk.
+	block rawBlock
 }
 
 // ParsePlan reads a Markdown test plan and returns the scenarios its
@@ -108,7 +110,7 @@ func (r *Registry) ParsePlan(rd io.Reader, file string) ([]PlanScenario, error) 
 			}
 			seen[s.Name] = b.line
 		}
-		out = append(out, PlanScenario{Scenario: s, File: file, Line: b.line})
+		out = append(out, PlanScenario{Scenario: s, File: file, Line: b.line, block: b})
 	}
 	if len(errs) > 0 {
 		return nil, errs
