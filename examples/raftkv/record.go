@@ -19,15 +19,15 @@ import (
 //	byte   type
 //	payload
 const (
-	recHeader            = 8
-	recEntry        byte = 1 // payload: raftpb.Entry
-	recHardState    byte = 2 // payload: raftpb.HardState
-	recSnapshot     byte = 3 // payload: raftpb.Snapshot
+	recHeader         = 8
+	recEntry     byte = 1 // payload: raftpb.Entry
+	recHardState byte = 2 // payload: raftpb.HardState
+	recSnapshot  byte = 3 // payload: raftpb.Snapshot
 	// recEntryV2 is version 2's entry record: the entry's index and term
 	// (uint64 little endian each) ahead of the raftpb.Entry, so that a
 	// reader can find an index without unmarshalling. Version 1 does not
 	// know it.
-	recEntryV2 byte = 4
+	recEntryV2      byte = 4
 	maxRecordLength      = 64 << 20
 )
 
