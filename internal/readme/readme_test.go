@@ -281,3 +281,56 @@ func TestWantExit(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkdownLinksStayInside: every link of the repository's Markdown
+// names a file or directory of the repository (a clone has no other), and
+// none leads to the web.
+func TestMarkdownLinksStayInside(t *testing.T) {
+	root := repoRoot(t)
+	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	n := 0
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); name == ".git" || name == "artifacts" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if filepath.Ext(path) != ".md" || strings.Contains(path, string(filepath.Separator)+"testdata"+string(filepath.Separator)) {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		for i, l := range strings.Split(string(data), "\n") {
+			for _, m := range link.FindAllStringSubmatch(l, -1) {
+				target, _, _ := strings.Cut(m[1], "#")
+				n++
+				switch {
+				case strings.Contains(m[1], "://") || strings.HasPrefix(m[1], "mailto:"):
+					t.Errorf("%s:%d links outside the repository: %s", rel, i+1, m[1])
+				case target == "":
+				default:
+					abs := filepath.Join(filepath.Dir(path), target)
+					if r, err := filepath.Rel(root, abs); err != nil || strings.HasPrefix(r, "..") {
+						t.Errorf("%s:%d links outside the repository: %s", rel, i+1, m[1])
+					} else if _, err := os.Stat(abs); err != nil {
+						t.Errorf("%s:%d links to %s, which the repository lacks", rel, i+1, m[1])
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Error("found no link at all: the walk is broken")
+	}
+}
