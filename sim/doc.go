@@ -61,4 +61,14 @@
 // node, acts through another node's Env, or whose factory returns nil)
 // stops the run with a typed *MisuseError: the node's bug, whatever sim
 // frame noticed it.
+//
+// # Code that never returns
+//
+// The budgets above are checked between events; a callback that never
+// returns would hang the run. With Config.StuckAfter set, Run runs the
+// world on a goroutine of its own and a watchdog abandons the run when one
+// call into node code (or a harness action) has not returned after that
+// much host time: Run returns a *StuckError with the stuck goroutine's
+// stack and frames. The goroutine cannot be stopped and leaks; the process
+// should end once it has reported it.
 package sim

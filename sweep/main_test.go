@@ -18,6 +18,7 @@ import (
 	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/rng"
 	"github.com/faultline-dst/faultline/scenario"
+	"github.com/faultline-dst/faultline/scenario/testdata/hangnode"
 	"github.com/faultline-dst/faultline/sim"
 	"github.com/faultline-dst/faultline/sweep"
 	"github.com/faultline-dst/faultline/workloads"
@@ -32,7 +33,9 @@ import (
 //
 //	SWEEP_TEST_DIE    mode@seed,...: on that seed, exit (os.Exit(3)),
 //	                  overflow (a stack overflow), kill (SIGKILL itself)
-//	                  hang (sleep an hour), flaky (os.Exit(4) the
+//	                  hang (sleep an hour), spin (loop forever
+//	                  without a call), block (wait forever on a
+//	                  channel), flaky (os.Exit(4) the
 //	                  first time only) or killonce (SIGKILL itself the
 //	                  first time only, as a kill -9 from outside would)
 //	SWEEP_TEST_MARKER the file that makes flaky and killonce die only once
@@ -114,6 +117,10 @@ func dieIfAsked(env *sim.Env) {
 			fmt.Fprintln(os.Stderr, recurse(1))
 		case "hang":
 			time.Sleep(time.Hour)
+		case "spin":
+			hangnode.Spin()
+		case "block":
+			hangnode.Block()
 		case "kill":
 			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			time.Sleep(time.Minute)

@@ -54,6 +54,11 @@ type Options struct {
 	// once (os.Stderr is safe for that); only the end of each job's is
 	// kept otherwise, to blame a death.
 	WorkerStderr io.Writer
+	// StuckAfter, when not 0, is sent with every job: the host-time limit
+	// for one call into a node (scenario.RunOptions.StuckAfter; the
+	// workers' default otherwise). A worker whose run it abandoned ends
+	// after answering, and the next job gets a fresh worker.
+	StuckAfter time.Duration
 	// Source is sent with every job: the package and plan the scenarios
 	// come from. Workers read the plan's blocks and stamp the source on
 	// every result line.
@@ -229,9 +234,13 @@ func (c *coordinator) loop(ctx context.Context, w *worker, feed <-chan Job) (err
 			}
 		}
 		line, rep, err := w.do(c.request(job), c.opts.JobTimeout)
-		if err == nil && w.retire {
+		switch {
+		case err == nil && w.retire:
 			w.kill()
 			w = nil // answered as its time ran out: do not reuse it
+		case err == nil && rep.Stop == StopStuck:
+			w.close()
+			w = nil // it ends after answering: its stuck goroutine cannot be stopped
 		}
 		var res scenario.Result
 		switch {
@@ -334,8 +343,12 @@ func (c *coordinator) afterDeath(ctx context.Context, job Job, dead *worker) (sc
 			res.Rerun = again.TraceHash
 			res.Reason = fmt.Sprintf("%s; the rerun in a fresh worker did not die: it gave %s (trace %s), so the death does not reproduce", what, again.Verdict, again.TraceHash)
 		}
-		if fresh.retire {
+		switch {
+		case fresh.retire:
 			fresh.kill()
+			fresh = nil
+		case again.Stop == StopStuck:
+			fresh.close()
 			fresh = nil
 		}
 	}
@@ -344,7 +357,7 @@ func (c *coordinator) afterDeath(ctx context.Context, job Job, dead *worker) (sc
 
 // request is the line that asks a worker to run job.
 func (c *coordinator) request(job Job) Request {
-	return Request{Job: job, Source: c.opts.Source}
+	return Request{Job: job, Source: c.opts.Source, StuckAfter: c.opts.StuckAfter}
 }
 
 func (c *coordinator) countDeath() {

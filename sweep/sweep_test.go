@@ -184,6 +184,32 @@ func TestAJobPastTheHostTimeLimitIsStoppedAndBlamed(t *testing.T) {
 	}
 }
 
+// A node whose code never returns (a loop, a block) is abandoned by the
+// worker's watchdog on callbacks and blamed from its stack, with no worker
+// death; the worker ends after answering and the next seed gets another.
+func TestAStuckCallbackInAWorkerIsBlamedFromItsStack(t *testing.T) {
+	plan := sweep.Plan{Scenarios: []string{dieScen}, Seeds: scenarioSeeds(4)}
+	sum, rs := run(t, plan, sweep.Options{Workers: 1, StuckAfter: 200 * time.Millisecond, Command: workerCommand(dieEnv + "=spin@2,block@3")})
+	onceEach(t, plan, rs)
+	const pkg = "github.com/faultline-dst/faultline/scenario/testdata/hangnode."
+	for _, r := range rs {
+		site := map[uint64]string{2: "Spin", 3: "Block"}[r.Seed]
+		if site == "" {
+			if r.Verdict != scenario.PassSmoke {
+				t.Errorf("seed %d: %s: %s", r.Seed, r.Verdict, r.Reason)
+			}
+			continue
+		}
+		if r.Verdict != scenario.FailReproducible || r.Blame != scenario.BlameSUT || r.Anomaly != "stuck:"+pkg+site || r.Stop != sweep.StopStuck || !strings.Contains(r.Reason, pkg+site+" is code of the system under test") ||
+			r.Panic == nil || r.Panic.Event != "factory" || !strings.Contains(strings.Join(r.Panic.Frames, " "), pkg+site+" (") {
+			t.Errorf("seed %d: %s/%s %q (stop %s, panic %+v): %s", r.Seed, r.Verdict, r.Blame, r.Anomaly, r.Stop, r.Panic, r.Reason)
+		}
+	}
+	if sum.WorkerDeaths != 0 || sum.ExitCode != sweep.ExitFinding || len(sum.Findings) != 2 {
+		t.Errorf("%d deaths, exit %d, %d findings; want 0, 1 and 2", sum.WorkerDeaths, sum.ExitCode, len(sum.Findings))
+	}
+}
+
 // A worker killed from outside once (kill -9) costs nothing: the seed is
 // re-run in a fresh worker and recorded as the rerun decides.
 func TestAWorkerKilledOnceIsRerun(t *testing.T) {
