@@ -130,9 +130,21 @@ func printSummary(w io.Writer, sum sweep.Summary, results string) {
 		lines = resultLines(results)
 	}
 	fmt.Fprintf(w, "seeds       %d recorded of %d (%d resumed, %d run, %d worker deaths)\n", sum.Recorded, sum.Jobs, sum.Resumed, sum.Ran, sum.WorkerDeaths)
+	if sum.Redone > 0 {
+		fmt.Fprintf(w, "redone      %d seeds recorded INCONCLUSIVE-env because their worker died from outside, run again\n", sum.Redone)
+	}
 	for _, v := range scenario.Verdicts() {
 		if n := sum.Verdicts[v]; n > 0 {
 			fmt.Fprintf(w, "verdict     %-32s %d\n", v, n)
+		}
+	}
+	for _, c := range sum.SweepChecks {
+		if !c.OK {
+			what := ""
+			if v, ok := sum.Demoted[c.Scenario]; ok {
+				what = fmt.Sprintf(" (so the scenario is %s, not PASS)", v)
+			}
+			fmt.Fprintf(w, "check       %s failed for %s: %s%s\n", c.Name, c.Scenario, c.Detail, what)
 		}
 	}
 	for _, f := range sum.Findings {
