@@ -131,6 +131,12 @@ func Decide(o Observation) Decision {
 			d.Reason = "not re-run, so not shown reproducible: " + reason
 		case o.Rerun.TraceHash == o.TraceHash && o.Rerun.Anomaly == sig:
 			d.Verdict = FailReproducible
+		case offGoroutine(o.RunErr):
+			// A node that uses its Env from its own goroutines makes
+			// its runs differ (goroutine scheduling): the misuse is
+			// its bug whatever the rerun shows.
+			d.Verdict = FailNondeterministic
+			d.Reason = reason + "; the rerun differs, as a run whose node uses goroutines does"
 		case isStuck(o.RunErr) && o.Rerun.Anomaly != sig:
 			// A call that hung once, and not on the rerun: a host that
 			// stalled the process (swapping, a debugger, an overloaded
@@ -233,7 +239,11 @@ func failure(o Observation) (sig string, blame Blame, reason string) {
 		if me.Harness {
 			b = BlameHarness
 		}
-		return "misuse:" + me.Rule + ":" + me.Node, b, fmt.Sprintf("%v (a bug in the code of node %s, which is %s)", me, me.Node, nodeOwner(me.Harness))
+		site := me.Site
+		if site == "" {
+			site = "node " + me.Node
+		}
+		return "misuse:" + me.Rule + ":" + site, b, fmt.Sprintf("%v (a bug in the code of node %s, which is %s, at %s)", me, me.Node, nodeOwner(me.Harness), site)
 	case errors.As(o.RunErr, &pe):
 		return panicBlame(pe)
 	case errors.As(o.RunErr, &se):
@@ -363,6 +373,13 @@ func stuckBlame(se *sim.StuckError) (sig string, b Blame, reason string) {
 		site = "unknown-site"
 	}
 	return "stuck:" + site, Blame(owner), fmt.Sprintf("%v (%s): a loop that never ends or a block that never wakes", se, why)
+}
+
+// offGoroutine reports whether err is an Env used off the world's
+// goroutine.
+func offGoroutine(err error) bool {
+	var me *sim.MisuseError
+	return errors.As(err, &me) && me.Rule == sim.MisuseOffGoroutine
 }
 
 // isStuck reports whether err is a call that never returned.

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"fmt"
+	"reflect"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"sync/atomic"
@@ -146,6 +148,12 @@ type World struct {
 	roleWatch []func(node, role string)
 	// watch is the host-time watchdog on callbacks (Config.StuckAfter).
 	watch watch
+	// running is set while the agenda runs, on the goroutine gid; a
+	// misuse of an Env from any other goroutine is parked in offGoroutine
+	// until the world's goroutine stops the run with it (Env.offEvent).
+	running      atomic.Bool
+	gid          atomic.Uint64
+	offGoroutine atomic.Pointer[MisuseError]
 }
 
 // New builds a world from cfg. Nodes boot at instant 0 when Run starts.
@@ -336,6 +344,9 @@ func (w *World) run(limit clock.Time) {
 	restore := onceFunc(w.swapCryptoRand())
 	w.watch.restore = restore
 	defer restore()
+	w.gid.Store(goid())
+	w.running.Store(true)
+	defer w.running.Store(false)
 	start := time.Now()                      // host time: watchdog, RealTime pacing and HostTime only
 	base := start.Add(-time.Duration(w.now)) // host instant of simulated 0, for RealTime
 	defer func() { w.res.HostTime += time.Since(start) }()
@@ -366,6 +377,9 @@ func (w *World) run(limit clock.Time) {
 		}
 		_, _, ev, _ := w.agenda.Pop()
 		w.dispatch(at, ev)
+		if me := w.offGoroutine.Load(); me != nil && w.err == nil {
+			w.offEnv(me)
+		}
 		if w.watch.on && w.watch.quit.Load() {
 			break // abandoned: a call stuck past StuckAfter came back
 		}
@@ -380,11 +394,23 @@ func (w *World) run(limit clock.Time) {
 			w.fail(&WatchdogError{At: w.now, Events: w.res.Events, Limit: w.cfg.Watchdog.String()})
 		}
 	}
+	if me := w.offGoroutine.Load(); me != nil && w.err == nil {
+		w.offEnv(me)
+	}
 	if w.err != nil {
 		w.res.Stop = StopError
 	}
 	w.res.SimTime = w.now
 	w.res.ForeignCryptoReads = w.foreign.Load()
+}
+
+// offEnv stops the run with a misuse of an Env off the world's goroutine
+// (Env.offEvent), noticed at an event boundary.
+func (w *World) offEnv(me *MisuseError) {
+	w.fail(me)
+	if i, ok := w.byName[me.Node]; ok {
+		w.record(Record{Kind: KindPanic, Node: i, Peer: -1, Detail: "misuse: " + me.Rule})
+	}
 }
 
 func (w *World) fail(err error) {
@@ -487,7 +513,8 @@ func (w *World) boot(n *nodeState) {
 		return
 	}
 	if built == nil {
-		w.fail(&MisuseError{At: w.now, Node: n.name, Harness: n.harness, Rule: MisuseNilNode, Detail: "the factory of node " + n.name + " returned a nil Node"})
+		site := runtime.FuncForPC(reflect.ValueOf(n.factory).Pointer()).Name()
+		w.fail(&MisuseError{At: w.now, Node: n.name, Harness: n.harness, Rule: MisuseNilNode, Detail: "the factory of node " + n.name + " returned a nil Node", Site: site})
 		w.record(Record{Kind: KindPanic, Node: n.idx, Peer: -1, Detail: "misuse: " + MisuseNilNode})
 		return
 	}
