@@ -50,18 +50,19 @@ func AppendBinaryRequest(b []byte, r Request) []byte {
 }
 
 // DecodeBinaryRequest parses the binary wire form of a request (SUT side).
-// Input is a copy: it does not alias b.
+// Input is a slice of b (the simulator gives each receiver its own copy of
+// a message; a node that reuses b must copy Input to keep it).
 func DecodeBinaryRequest(b []byte) (Request, error) {
 	var r Request
 	d := decoder{b: b}
 	d.tag(binaryRequestTag)
 	r.ID = d.uvarint()
 	r.Client = string(d.field())
-	r.Model = history.Model(d.field())
-	r.Op = string(d.field())
+	r.Model = history.Model(vocabularyName(d.field()))
+	r.Op = vocabularyName(d.field())
 	r.Key = string(d.field())
 	if in := d.field(); len(in) > 0 {
-		r.Input = append([]byte(nil), in...)
+		r.Input = in[:len(in):len(in)]
 	}
 	if err := d.end(); err != nil {
 		return Request{}, fmt.Errorf("workloads: bad binary request %q: %w", truncate(b), err)
@@ -117,6 +118,28 @@ func DecodeBinaryReply(b []byte) (Reply, error) {
 		return Reply{}, fmt.Errorf("workloads: binary reply %d: status byte %q is not one of o (ok), f (fail), r (redirect), u (unknown)", r.ID, st)
 	}
 	return r, nil
+}
+
+// vocabulary holds every model and op_type name, so that decoding one
+// does not allocate (it is built once and only read).
+var vocabulary = func() map[string]string {
+	m := map[string]string{}
+	for _, model := range history.Models() {
+		m[string(model)] = string(model)
+		for _, op := range history.OpTypes(model) {
+			m[op] = op
+		}
+	}
+	return m
+}()
+
+// vocabularyName returns b as a string, without allocating when it is a
+// model or op_type name.
+func vocabularyName(b []byte) string {
+	if s, ok := vocabulary[string(b)]; ok {
+		return s
+	}
+	return string(b)
 }
 
 func statusByte(s Status) byte {
