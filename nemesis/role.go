@@ -155,13 +155,7 @@ func (n *Nemesis) lateInWindow(i int) bool {
 }
 
 // partitionSides renders a partition's components: "{n1} | {n2,n3}".
-func partitionSides(cs [][]string) string {
-	var parts []string
-	for _, c := range cs {
-		parts = append(parts, "{"+strings.Join(c, ",")+"}")
-	}
-	return strings.Join(parts, " | ")
-}
+func partitionSides(cs [][]string) string { return Sides(cs) }
 
 // watch registers the Nemesis for role changes, once: it keeps each
 // role's last holder, and retries the waiting faults.

@@ -314,6 +314,9 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		for i, f := range nem.Schedule() {
 			if i < len(a.schedule) && a.schedule[i].ID == f.ID {
 				a.schedule[i].Resolved, a.schedule[i].ResolvedAt = f.Resolved, f.ResolvedAt
+				if f.Role != "" && f.Kind == nemesis.Partition {
+					a.schedule[i].Components = f.Components // its sides, output like Resolved
+				}
 			}
 		}
 		if err := nem.Err(); err != nil && a.runErr == nil {
