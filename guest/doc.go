@@ -58,6 +58,13 @@
 // (MkdirAll works; an empty directory does not survive a crash, a
 // directory cannot be renamed). Symbolic and hard links are not supported.
 //
+// # Roles
+//
+// A guest declares its role ("primary", "leader") with package
+// guest/role (the host function faultline.set_role), as a native node
+// does with sim.Env.SetRole: faults aim at the holder, and a crash
+// clears it.
+//
 // # How a guest fails
 //
 // A guest whose program exits with a non-zero code (a Go panic exits with

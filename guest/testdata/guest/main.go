@@ -18,6 +18,7 @@ import (
 	"time"
 
 	gnet "github.com/faultline-dst/faultline/guest/net"
+	"github.com/faultline-dst/faultline/guest/role"
 )
 
 func main() {
@@ -42,6 +43,11 @@ func main() {
 		time.Sleep(5 * time.Millisecond)
 		var m map[string]int
 		m["boom"]++
+	case "role":
+		role.Set("primary")
+		time.Sleep(10 * time.Millisecond)
+		role.Set("")
+		fmt.Println("stepped down")
 	case "exit3":
 		fmt.Fprintln(os.Stderr, "giving up")
 		os.Exit(3)
