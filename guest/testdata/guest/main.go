@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/rpc"
 	"os"
 	"sort"
 	"strings"
@@ -77,6 +78,12 @@ func main() {
 		echo()
 	case "ping":
 		ping(os.Args[2], os.Args[3])
+	case "rpcserver":
+		rpcServer()
+	case "rpcclient":
+		rpcClient(os.Args[2])
+	case "rpcpoll":
+		rpcPoll(os.Args[2])
 	case "dialrefused":
 		_, err := gnet.Dial(os.Args[2])
 		fmt.Println("dial:", err)
@@ -429,4 +436,124 @@ func ping(n, server string) {
 	}
 	fmt.Println("pinged", k)
 	os.Exit(0)
+}
+
+// Counter is the net/rpc service of rpcServer.
+type Counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+// AddArgs and AddReply are Counter.Add's argument and result.
+type AddArgs struct {
+	Tag   string
+	Delta int
+}
+
+// AddReply is what Counter.Add answers.
+type AddReply struct {
+	N   int
+	Tag string
+}
+
+// Add adds Delta to the counter; a negative Delta is an error.
+func (c *Counter) Add(args *AddArgs, reply *AddReply) error {
+	if args.Delta < 0 {
+		return fmt.Errorf("negative delta %d", args.Delta)
+	}
+	time.Sleep(time.Millisecond)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n += args.Delta
+	reply.N, reply.Tag = c.n, args.Tag
+	return nil
+}
+
+// rpcServer serves Counter with net/rpc on :9000.
+func rpcServer() {
+	srv := rpc.NewServer()
+	if err := srv.Register(&Counter{}); err != nil {
+		fmt.Fprintln(os.Stderr, "register:", err)
+		os.Exit(1)
+	}
+	l, err := gnet.Listen(":9000")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "listen:", err)
+		os.Exit(1)
+	}
+	fmt.Println("rpc serving on", l.Addr())
+	srv.Accept(l)
+}
+
+// rpcClient makes 12 calls from 4 goroutines over one net/rpc client
+// (one connection, calls multiplexed), one call with Go, and one that the
+// server answers with an error.
+func rpcClient(server string) {
+	conn, err := gnet.Dial(server)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dial:", err)
+		os.Exit(1)
+	}
+	c := rpc.NewClient(conn)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var got []string
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 3; j++ {
+				var r AddReply
+				if err := c.Call("Counter.Add", &AddArgs{Tag: fmt.Sprintf("c%d.%d", i, j), Delta: 1}, &r); err != nil {
+					fmt.Fprintln(os.Stderr, "call:", err)
+					os.Exit(1)
+				}
+				mu.Lock()
+				got = append(got, fmt.Sprintf("%d %s", r.N, r.Tag))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	var r AddReply
+	call := <-c.Go("Counter.Add", &AddArgs{Tag: "async", Delta: 10}, &r, make(chan *rpc.Call, 1)).Done
+	fmt.Println(len(got), "replies:", strings.Join(got, ", "))
+	fmt.Println("async:", r.N, r.Tag, call.Error)
+	err = c.Call("Counter.Add", &AddArgs{Tag: "bad", Delta: -1}, &r)
+	fmt.Println("bad call:", err)
+	c.Close()
+}
+
+// rpcPoll calls Counter.Add every 100ms forever, dialing again after an
+// error, printing each outcome.
+func rpcPoll(server string) {
+	var c *rpc.Client
+	for i := 0; ; i++ {
+		if c == nil {
+			if conn, err := gnet.Dial(server); err == nil {
+				c = rpc.NewClient(conn)
+			}
+		}
+		if c == nil {
+			fmt.Println(i, "error dial")
+		} else {
+			var r AddReply
+			call := c.Go("Counter.Add", &AddArgs{Tag: fmt.Sprint(i), Delta: 1}, &r, make(chan *rpc.Call, 1))
+			select {
+			case <-call.Done:
+				if call.Error != nil {
+					fmt.Println(i, "error", call.Error)
+					c.Close()
+					c = nil
+				} else {
+					fmt.Println(i, "ok", r.N)
+				}
+			case <-time.After(time.Second):
+				fmt.Println(i, "error timeout")
+				c.Close()
+				c = nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
