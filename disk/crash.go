@@ -64,6 +64,10 @@ type CrashReport struct {
 	// synced or not.
 	FilesLost        int64
 	SectorsCorrupted int64 // sectors flipped by Corrupt faults at this crash
+	// SyncsCut counts syncs (File.Sync, SyncDir) in flight at the crash:
+	// issued, under a sync latency, and not completed. Their operations
+	// are counted with the others, kept or lost.
+	SyncsCut int64
 }
 
 // Add sums o into r, to total the losses of several crashes.
@@ -77,6 +81,7 @@ func (r *CrashReport) Add(o CrashReport) {
 	r.NamesKept += o.NamesKept
 	r.FilesLost += o.FilesLost
 	r.SectorsCorrupted += o.SectorsCorrupted
+	r.SyncsCut += o.SyncsCut
 }
 
 // Crash applies the crash mode to all unsynced state, names first (per
@@ -88,7 +93,21 @@ func (fs *FS) Crash() CrashReport {
 	var rep CrashReport
 	keep := fs.cfg.Crash != LoseUnsynced
 	cands := fs.candidates()
+	rep.SyncsCut = int64(len(fs.flights))
 
+	// Syncs cut in flight, first: their operations were issued before
+	// any still pending. Whatever the crash mode, each persists with
+	// probability 1/2: the device was writing them when power went.
+	for _, fl := range fs.flights {
+		for _, op := range fl.names {
+			if fs.r.Chance(0.5) {
+				fs.applyDurable(op)
+				rep.NamesKept += int64(len(op.changes))
+			} else {
+				rep.NamesLost += int64(len(op.changes))
+			}
+		}
+	}
 	for _, dir := range sortedKeys(fs.pend) {
 		for _, op := range fs.pend[dir] {
 			if keep && fs.r.Chance(0.5) {
@@ -105,6 +124,23 @@ func (fs *FS) Crash() CrashReport {
 		reachable[fs.dur[name].id] = true
 	}
 
+	for _, fl := range fs.flights {
+		for _, op := range fl.ops {
+			switch {
+			case reachable[fl.ino.id] && fs.r.Chance(0.5):
+				fs.persistOp(fl.ino, op)
+				if op.kind == opWrite {
+					rep.WritesKept++
+				}
+			case op.kind == opWrite:
+				rep.WritesLost++
+				rep.BytesLost += int64(len(op.data))
+			default:
+				rep.TruncatesLost++
+			}
+		}
+	}
+	fs.flights = fs.flights[:0]
 	for _, ino := range cands {
 		if reachable[ino.id] {
 			fs.crashData(ino, &rep)
@@ -170,8 +206,14 @@ func (fs *FS) crashData(ino *inode, rep *CrashReport) {
 	}
 }
 
-// String renders the report on one line, as written in traces.
+// String renders the report on one line, as written in traces;
+// syncs_cut is written only when a sync was cut.
 func (r CrashReport) String() string {
+	if r.SyncsCut > 0 {
+		s := r
+		s.SyncsCut = 0
+		return fmt.Sprintf("%s syncs_cut=%d", s, r.SyncsCut)
+	}
 	return fmt.Sprintf("writes_lost=%d writes_torn=%d writes_kept=%d bytes_lost=%d truncates_lost=%d names_lost=%d names_kept=%d files_lost=%d sectors_corrupted=%d",
 		r.WritesLost, r.WritesTorn, r.WritesKept, r.BytesLost, r.TruncatesLost, r.NamesLost, r.NamesKept, r.FilesLost, r.SectorsCorrupted)
 }
@@ -179,5 +221,5 @@ func (r CrashReport) String() string {
 // Discarded reports whether the crash lost or changed anything: landing
 // evidence that a crash with fsync loss mattered.
 func (r CrashReport) Discarded() bool {
-	return r.WritesLost+r.WritesTorn+r.BytesLost+r.TruncatesLost+r.NamesLost+r.FilesLost+r.SectorsCorrupted > 0
+	return r.WritesLost+r.WritesTorn+r.BytesLost+r.TruncatesLost+r.NamesLost+r.FilesLost+r.SectorsCorrupted+r.SyncsCut > 0
 }

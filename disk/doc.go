@@ -91,10 +91,36 @@
 //     contents (the cache) show the write where it was aimed; the medium gets
 //     it at the wrong place, which a reader sees after Sync and a crash. The
 //     aimed-at place keeps its old contents on the medium.
+//   - Slow: each write and each Sync or SyncDir with something to write
+//     takes Fault.Delay longer, probability P (a slow or overloaded disk;
+//     see Latency).
 //
 // Fault.Off and Fault.Len are a byte range in the file (Len 0 means to the end
 // of the file); sectors are those overlapping it. The range is ignored by
 // NoSpace and SyncFail. Fault.Name selects one file ("" = all files).
+//
+// # Latency
+//
+// Config.SyncLatency and Config.WriteLatency give writes and syncs a
+// duration, fixed or uniform in [Min, Max], drawn from the FS's own
+// stream (split from the one given to New, so latency shifts no other
+// draw); SetLatency changes them on a running FS, and Slow faults add to
+// them. The FS does not block: its owner drives time. Begin(now) starts an
+// event at true instant now, each call then charges its latency to
+// Elapsed, and a Sync (or SyncDir) with something to write issues a sync
+// that completes at now plus Elapsed at that point. Its operations leave
+// the pending queue at once (a later Sync does not issue them again) and
+// become durable when it completes: at the next Begin or Advance at or
+// after that instant. A crash while syncs are in flight cuts them: each
+// of their operations persists with probability 1/2, whatever the crash
+// mode, in the order issued (the device was writing them when power went),
+// before the crash mode applies to what was still pending; the
+// CrashReport counts them with the others and the cut syncs in SyncsCut.
+// With no latency configured, Sync is durable at once, as before.
+//
+// Package sim calls Begin before every callback of the node that owns the
+// FS and Advance before crashing it, and keeps the node busy until
+// Elapsed has passed (see sim.Env.Disk).
 //
 // # Self-check
 //

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // FaultKind is a kind of injected disk fault; see the package documentation
@@ -21,9 +22,14 @@ const (
 	Corrupt                           // at each Crash, flip a bit per synced sector, probability P
 	LatentSector                      // reads of the range fail with ErrIO until rewritten
 	Misdirect                         // a write lands 1 to 8 sectors off, probability P
+	Slow                              // a write or sync takes Delay longer, probability P
 )
 
-func (k FaultKind) valid() bool { return k >= ReadError && k <= Misdirect }
+// LastFaultKind is the last fault kind: the kinds are ReadError to
+// LastFaultKind.
+const LastFaultKind = Slow
+
+func (k FaultKind) valid() bool { return k >= ReadError && k <= LastFaultKind }
 
 // String returns the kind's name, as in the constant.
 func (k FaultKind) String() string {
@@ -42,13 +48,15 @@ func (k FaultKind) String() string {
 		return "LatentSector"
 	case Misdirect:
 		return "Misdirect"
+	case Slow:
+		return "Slow"
 	}
 	return fmt.Sprintf("FaultKind(%d)", uint8(k))
 }
 
 // ParseFaultKind returns the kind named s (case-insensitive, as in String).
 func ParseFaultKind(s string) (FaultKind, error) {
-	for k := ReadError; k <= Misdirect; k++ {
+	for k := ReadError; k <= LastFaultKind; k++ {
 		if strings.EqualFold(s, k.String()) {
 			return k, nil
 		}
@@ -58,7 +66,7 @@ func ParseFaultKind(s string) (FaultKind, error) {
 
 func faultKindChoices() string {
 	var names []string
-	for k := ReadError; k <= Misdirect; k++ {
+	for k := ReadError; k <= LastFaultKind; k++ {
 		names = append(names, k.String())
 	}
 	return strings.Join(names, ", ")
@@ -76,8 +84,11 @@ type Fault struct {
 	Name string
 	// Off and Len are the byte range of the file the fault covers, widened
 	// to whole sectors; Len 0 means to the end of the file. NoSpace and
-	// SyncFail ignore them.
+	// SyncFail and Slow ignore them.
 	Off, Len int64
+	// Delay is what a Slow fault adds to each write and sync it fires on,
+	// from 1ns to MaxLatency; other kinds leave it zero.
+	Delay time.Duration
 }
 
 // FaultCounter is the landing evidence of one fault id.
@@ -102,6 +113,9 @@ type Counters struct {
 	// CapacityRefused counts operations refused with ErrNoSpace because
 	// Config.Capacity was reached (not an injected fault).
 	CapacityRefused int64
+	// Busy is the disk time charged in all: write and sync latencies and
+	// Slow faults' delays.
+	Busy time.Duration
 }
 
 type healKey struct {
@@ -174,6 +188,9 @@ func (f Fault) validate() error {
 			return fmt.Errorf("Fault.Name is %q; valid: \"\" (every file) or a file name: %w", f.Name, ErrInvalid)
 		}
 	}
+	if (f.Kind == Slow) != (f.Delay != 0) || f.Delay < 0 || f.Delay > MaxLatency {
+		return fmt.Errorf("Fault.Delay is %v; valid: from 1ns to %v for Slow, 0 for the other kinds: %w", f.Delay, MaxLatency, ErrInvalid)
+	}
 	if f.Off < 0 || f.Len < 0 || f.Off > MaxFileSize || f.Len > MaxFileSize {
 		return fmt.Errorf("Fault.Off, Fault.Len are %d, %d; valid: both from 0 to MaxFileSize (Len 0 = to end of file): %w", f.Off, f.Len, ErrInvalid)
 	}
@@ -182,7 +199,7 @@ func (f Fault) validate() error {
 
 // Counters returns a copy of the landing evidence.
 func (fs *FS) Counters() Counters {
-	c := Counters{Crashes: fs.crashes, CrashTotals: fs.totals, CapacityRefused: fs.refused}
+	c := Counters{Crashes: fs.crashes, CrashTotals: fs.totals, CapacityRefused: fs.refused, Busy: fs.busy}
 	for _, id := range sortedKeys(fs.ctrs) {
 		c.Faults = append(c.Faults, *fs.ctrs[id])
 	}
@@ -209,7 +226,7 @@ func (fs *FS) matches(af *activeFault, kind FaultKind, name string, off, n int64
 	if af.f.Kind != kind || (af.f.Name != "" && af.f.Name != name) {
 		return false
 	}
-	if kind == NoSpace || kind == SyncFail {
+	if kind == NoSpace || kind == SyncFail || kind == Slow {
 		return true
 	}
 	return fs.covers(&af.f, off, n)

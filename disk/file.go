@@ -87,6 +87,7 @@ func (f *File) write(p []byte, off int64, appending bool) (int, error) {
 	if off > MaxFileSize-n {
 		return 0, pathErr("write", f.name, fmt.Errorf("%w: %d bytes at offset %d would pass MaxFileSize (%d)", ErrInvalid, n, off, MaxFileSize))
 	}
+	fs.cost(fs.cfg.WriteLatency, f.name, n)
 	if fs.fire(WriteError, f.name, off, n, n) {
 		return 0, pathErr("write", f.name, ErrIO)
 	}
@@ -138,7 +139,9 @@ func (fs *FS) misdirect(off, n int64) int64 {
 }
 
 // Sync makes the file's pending writes and truncates durable, in order.
-// Names are not synced: see SyncDir.
+// Names are not synced: see SyncDir. With a sync latency, they become
+// durable when the sync completes, Elapsed after the event's instant; a
+// crash before then cuts the sync (see Crash).
 func (f *File) Sync() error {
 	if err := f.check("sync"); err != nil {
 		return err
@@ -147,11 +150,16 @@ func (f *File) Sync() error {
 	if len(ino.pend) == 0 {
 		return nil
 	}
+	lat := fs.cost(fs.cfg.SyncLatency, f.name, ino.pendingBytes())
 	if fs.fire(SyncFail, f.name, 0, 0, ino.pendingBytes()) {
 		// Linux marks the dirty pages clean after a failed writeback: the
 		// data stays readable in the cache but will never reach the disk.
 		ino.clearPending()
 		return pathErr("sync", f.name, ErrIO)
+	}
+	if lat > 0 || len(fs.flights) > 0 {
+		fs.fly(ino) // behind the syncs still in flight, in order
+		return nil
 	}
 	fs.commit(ino)
 	return nil

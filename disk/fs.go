@@ -6,7 +6,9 @@ import (
 	"hash/crc64"
 	iofs "io/fs"
 	"slices"
+	"time"
 
+	"github.com/faultline-dst/faultline/clock"
 	"github.com/faultline-dst/faultline/rng"
 )
 
@@ -43,6 +45,11 @@ type Config struct {
 	Capacity int64
 	// Crash is what Crash does to unsynced state.
 	Crash CrashMode
+	// SyncLatency is how long a File.Sync or SyncDir that has something
+	// to write takes, and WriteLatency how long a write (WriteAt, Write)
+	// takes; zero: instantaneous. See "Latency" in the package
+	// documentation.
+	SyncLatency, WriteLatency Latency
 }
 
 // FS is one node's simulated file store. It survives the node's crashes;
@@ -51,7 +58,13 @@ type FS struct {
 	cfg Config
 	ss  int64 // sector size
 	r   *rng.Stream
+	lat *rng.Stream // latency draws, apart from r so latency shifts no other draw
 	tab *crc64.Table
+
+	now     clock.Time    // instant of the latest Begin
+	elapsed time.Duration // disk time charged since Begin
+	busy    time.Duration // disk time charged in all
+	flights []flight      // syncs issued and not completed, in issue order
 
 	nextIno uint64
 	gen     uint64 // incremented by Crash; a *File of an older gen is invalid
@@ -86,10 +99,17 @@ func New(cfg Config, r *rng.Stream) (*FS, error) {
 	if !cfg.Crash.valid() {
 		return nil, fmt.Errorf("disk: Config.Crash is %d; valid: %s", uint8(cfg.Crash), crashModeChoices())
 	}
+	if err := cfg.SyncLatency.validate("SyncLatency"); err != nil {
+		return nil, err
+	}
+	if err := cfg.WriteLatency.validate("WriteLatency"); err != nil {
+		return nil, err
+	}
 	return &FS{
 		cfg:  cfg,
 		ss:   int64(cfg.SectorSize),
 		r:    r,
+		lat:  r.Split("latency"),
 		tab:  crc64.MakeTable(crc64.ECMA),
 		cur:  map[string]*inode{},
 		dur:  map[string]*inode{},
@@ -133,6 +153,9 @@ func (fs *FS) Digest() uint64 {
 	for _, dir := range sortedKeys(fs.pend) {
 		add([]byte(dir))
 		num(int64(len(fs.pend[dir])))
+	}
+	if len(fs.flights) > 0 {
+		num(int64(len(fs.flights)))
 	}
 	return h
 }
@@ -178,6 +201,14 @@ func (fs *FS) candidates() []*inode {
 	}
 	for _, dir := range sortedKeys(fs.pend) {
 		for _, op := range fs.pend[dir] {
+			for _, c := range op.changes {
+				add(c.ino)
+			}
+		}
+	}
+	for _, fl := range fs.flights {
+		add(fl.ino)
+		for _, op := range fl.names {
 			for _, c := range op.changes {
 				add(c.ino)
 			}

@@ -125,7 +125,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("ParseCrashMode(%q) = %v, %v", m, got, err)
 		}
 	}
-	for k := ReadError; k <= Misdirect; k++ {
+	for k := ReadError; k <= LastFaultKind; k++ {
 		if got, err := ParseFaultKind(k.String()); err != nil || got != k {
 			t.Errorf("ParseFaultKind(%q) = %v, %v", k, got, err)
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	iofs "io/fs"
 	"path"
+
+	"github.com/faultline-dst/faultline/clock"
 )
 
 // entryChange is one change to a directory entry: name now refers to ino,
@@ -166,10 +168,19 @@ func (fs *FS) List(dir string) ([]string, error) {
 }
 
 // SyncDir makes the pending name operations of dir durable: creations,
-// renames and removals of names directly in dir.
+// renames and removals of names directly in dir. With a sync latency, as
+// for File.Sync, they become durable when the sync completes.
 func (fs *FS) SyncDir(dir string) error {
 	if err := checkDir("syncdir", dir); err != nil {
 		return err
+	}
+	if len(fs.pend[dir]) == 0 {
+		return nil
+	}
+	if lat := fs.cost(fs.cfg.SyncLatency, dir, 0); lat > 0 || len(fs.flights) > 0 {
+		fs.flights = append(fs.flights, flight{done: fs.now + clock.Time(fs.elapsed), names: fs.pend[dir]})
+		delete(fs.pend, dir)
+		return nil
 	}
 	for _, op := range fs.pend[dir] {
 		fs.applyDurable(op)

@@ -350,7 +350,7 @@ func (n *Nemesis) start(i int) {
 		case ClockDrift:
 			err = w.SetDrift(node, f.PPM)
 		case Disk:
-			err = w.Disk(node).Inject(f.ID, disk.Fault{Kind: f.DiskKind, P: f.P, Name: f.File})
+			err = w.Disk(node).Inject(f.ID, disk.Fault{Kind: f.DiskKind, P: f.P, Name: f.File, Delay: f.Delay})
 		case Upgrade:
 			continue // its steps do the work
 		}

@@ -17,7 +17,7 @@ import (
 	"github.com/faultline-dst/faultline/sim"
 )
 
-var allDiskKinds = []disk.FaultKind{disk.ReadError, disk.WriteError, disk.NoSpace, disk.SyncFail, disk.Corrupt, disk.LatentSector, disk.Misdirect}
+var allDiskKinds = []disk.FaultKind{disk.ReadError, disk.WriteError, disk.NoSpace, disk.SyncFail, disk.Corrupt, disk.LatentSector, disk.Misdirect, disk.Slow}
 
 // everyKind is a schedule with one fault of every kind (and one disk fault
 // of every disk kind), in windows that do not overlap, on nodes that talk.
@@ -47,6 +47,8 @@ func everyKind() nemesis.Schedule {
 			f.P = 0
 		case disk.Corrupt:
 			f.CrashAtEnd = true
+		case disk.Slow:
+			f.Delay = 5 * time.Millisecond
 		}
 		add(f)
 	}
@@ -94,7 +96,7 @@ func TestEveryKindLands(t *testing.T) {
 	}
 	// Spot-check the counter that decides each kind.
 	want := map[string]string{"f1": "dropped", "f2": "timers_discarded", "f3": "parked", "f4": "clock_reads",
-		"f5": "timers_fired", "f7": "delayed", "f8": "dropped", "f9": "duplicated", "f10": "reordered", "f11": "fired", "f18": "restarted"}
+		"f5": "timers_fired", "f7": "delayed", "f8": "dropped", "f9": "duplicated", "f10": "reordered", "f11": "fired", "f18": "fired", "f19": "restarted"}
 	for _, e := range ev {
 		if name, ok := want[e.ID]; ok && e.Counter(name) == 0 {
 			t.Errorf("%s: counter %s is 0: %+v", e.ID, name, e.Counters)
@@ -107,7 +109,7 @@ func TestEveryKindLands(t *testing.T) {
 		t.Error("Healed() = false after the run")
 	}
 	sum := nem.Summary()
-	if !strings.Contains(sum, "18 faults, 18 landed") || !strings.Contains(sum, "f2 crash n2") {
+	if !strings.Contains(sum, "19 faults, 19 landed") || !strings.Contains(sum, "f2 crash n2") {
 		t.Errorf("summary:\n%s", sum)
 	}
 }

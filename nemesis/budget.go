@@ -48,8 +48,8 @@ type Budget struct {
 	DriftDirection DriftDirection
 	// MaxOffset and MaxJump bound |Offset| and |Jump| of clock faults.
 	MaxOffset, MaxJump time.Duration
-	// MaxDelay bounds the Delay of clog and reorder faults (at most
-	// netsim.MaxDelay).
+	// MaxDelay bounds the Delay of clog and reorder faults and of Slow
+	// disk faults (at most netsim.MaxDelay).
 	MaxDelay time.Duration
 	// MaxNetP bounds P of loss, duplicate and reorder faults; MaxDiskP
 	// bounds P of disk faults.
@@ -205,7 +205,7 @@ func (b *Budget) Validate(nodes []string) error {
 		}
 	}
 	for i, k := range b.DiskKinds {
-		if k < disk.ReadError || k > disk.Misdirect {
+		if k < disk.ReadError || k > disk.LastFaultKind {
 			bad(fmt.Sprintf("DiskKinds[%d]", i), k.String(), "unknown disk fault kind", diskKindChoices())
 		}
 	}
@@ -245,6 +245,7 @@ func (b *Budget) Validate(nodes []string) error {
 		{Duplicate, "MaxNetP", b.MaxNetP == 0, "(0, 1]"},
 		{Reorder, "MaxNetP", b.MaxNetP == 0, "(0, 1]"},
 		{Disk, "DiskKinds", len(b.DiskKinds) == 0, diskKindChoices()},
+		{Disk, "MaxDelay", b.MaxDelay == 0 && slices.Contains(b.DiskKinds, disk.Slow), "> 0 (the delay a Slow disk fault adds)"},
 		{Disk, "MaxDiskP", b.MaxDiskP == 0 && slices.ContainsFunc(b.DiskKinds, func(k disk.FaultKind) bool { return k != disk.LatentSector }), "(0, 1]"},
 	}
 	for _, z := range zeros {

@@ -247,6 +247,9 @@ func (g *generator) draw(k Kind) (f Fault, ok bool) {
 		if f.DiskKind != disk.LatentSector {
 			f.P = g.probability(g.b.MaxDiskP)
 		}
+		if f.DiskKind == disk.Slow {
+			f.Delay = g.magnitude(g.b.MaxDelay, true)
+		}
 		if f.DiskKind == disk.Corrupt {
 			if g.b.MaxDown == 0 {
 				return f, false
@@ -396,6 +399,9 @@ func (g *generator) draw0(f Fault) (Fault, bool) {
 		f.DiskKind = g.m.disk[g.r.Intn(len(g.m.disk))]
 		if f.DiskKind != disk.LatentSector {
 			f.P = g.probability(g.b.MaxDiskP)
+		}
+		if f.DiskKind == disk.Slow {
+			f.Delay = g.magnitude(g.b.MaxDelay, true)
 		}
 		if f.DiskKind == disk.Corrupt {
 			if g.b.MaxDown == 0 {

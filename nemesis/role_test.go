@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/faultline-dst/faultline/clock"
+	"github.com/faultline-dst/faultline/disk"
 	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/netsim"
 	"github.com/faultline-dst/faultline/sim"
@@ -89,6 +90,7 @@ func TestRoleAimedFaultsResolveWhenTheyStart(t *testing.T) {
 		{"never held", nemesis.Fault{Kind: nemesis.Crash, Role: "coordinator", Start: 200 * ms, End: 250 * ms}, nil, 0, nemesis.Unresolved},
 		{"no holder: the last one", nemesis.Fault{Kind: nemesis.Crash, Role: "leader", Start: 500 * ms, End: 700 * ms}, []string{"n2"}, 500 * ms, nemesis.Healed},
 		{"isolate the role", nemesis.Fault{Kind: nemesis.Partition, Shape: nemesis.Isolate, Role: "leader", Start: 320 * ms, End: 440 * ms}, []string{"n2"}, 320 * ms, nemesis.Healed},
+		{"slow disk on the leader", nemesis.Fault{Kind: nemesis.Disk, DiskKind: disk.Slow, P: 1, Delay: 20 * time.Millisecond, Role: "leader", Start: 320 * ms, End: 440 * ms}, []string{"n2"}, 320 * ms, nemesis.Healed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,7 +28,7 @@ const (
 	ClockOffset Kind = "clock-offset" // step Nodes' wall clocks by Offset for the window
 	ClockDrift  Kind = "clock-drift"  // run Nodes' clocks at PPM for the window
 	ClockJump   Kind = "clock-jump"   // step Nodes' wall clocks by Jump at Start, back at End
-	Disk        Kind = "disk"         // inject disk fault DiskKind on Nodes' disks
+	Disk        Kind = "disk"         // inject disk fault DiskKind on Nodes' disks (Slow: a slow disk)
 	Clog        Kind = "clog"         // delay every message on Links by Delay
 	Loss        Kind = "loss"         // drop messages on Links with probability P
 	Duplicate   Kind = "duplicate"    // duplicate datagrams on Links with probability P
@@ -164,7 +164,8 @@ type Fault struct {
 	Offset time.Duration
 	// Jump is a clock-jump fault's step of the wall clock.
 	Jump time.Duration
-	// Delay is a clog's delay or a reorder's maximum hold-back.
+	// Delay is a clog's delay, a reorder's maximum hold-back, or what a
+	// Slow disk fault adds to each write and sync.
 	Delay time.Duration
 	// P is the probability of a loss, duplicate, reorder or disk fault.
 	P float64
@@ -230,6 +231,9 @@ func (f Fault) String() string {
 		fmt.Fprintf(&b, " jump=%v", f.Jump)
 	case Disk:
 		fmt.Fprintf(&b, " %s p=%g", f.DiskKind, f.P)
+		if f.Delay != 0 {
+			fmt.Fprintf(&b, " delay=%v", f.Delay)
+		}
 		if f.File != "" {
 			fmt.Fprintf(&b, " file=%s", f.File)
 		}
@@ -423,7 +427,7 @@ func (f *Fault) UnmarshalJSON(data []byte) error {
 
 func diskKindChoices() string {
 	var names []string
-	for k := disk.ReadError; k <= disk.Misdirect; k++ {
+	for k := disk.ReadError; k <= disk.LastFaultKind; k++ {
 		names = append(names, k.String())
 	}
 	return strings.Join(names, ", ")

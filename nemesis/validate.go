@@ -145,7 +145,7 @@ func usesNamed(k Kind) int {
 	case ClockJump:
 		return useNodes | useJump
 	case Disk:
-		return useNodes | useP | useDisk | useFile | useCrashAtEnd
+		return useNodes | useP | useDisk | useFile | useCrashAtEnd | useDelay
 	case Clog:
 		return useNodes | useLinks | useDelay
 	case Loss, Duplicate:
@@ -358,13 +358,19 @@ func (c *checker) params(id string, f *Fault) {
 			c.invalid(id, "ppm", strconv.FormatInt(f.PPM, 10), "out of range", fmt.Sprintf("non-zero, within [clock.MinDriftPPM=%d, clock.MaxDriftPPM=%d] (100x slow to 100x fast)", clock.MinDriftPPM, clock.MaxDriftPPM))
 		}
 	case Disk:
-		if f.DiskKind < disk.ReadError || f.DiskKind > disk.Misdirect {
+		if f.DiskKind < disk.ReadError || f.DiskKind > disk.LastFaultKind {
 			c.invalid(id, "disk", f.DiskKind.String(), "unknown disk fault kind", diskKindChoices())
 		}
 		needP := f.DiskKind != disk.LatentSector
 		if f.P < 0 || f.P > 1 || (needP && f.P == 0) || f.P != f.P {
 			c.invalid(id, "p", fmt.Sprint(f.P), "not a probability", "(0, 1] (0 allowed for LatentSector)")
 		}
+	}
+	if f.Kind == Disk && (f.DiskKind == disk.Slow) != (f.Delay != 0) {
+		c.invalid(id, "delay", f.Delay.String(), "a Slow disk fault needs a delay, other disk faults none", fmt.Sprintf("(0, disk.MaxLatency=%v] for Slow, unset otherwise", disk.MaxLatency))
+	}
+	if f.Kind == Disk && f.DiskKind == disk.Slow && (f.Delay < 0 || f.Delay > disk.MaxLatency) {
+		c.invalid(id, "delay", f.Delay.String(), "out of range", fmt.Sprintf("(0, disk.MaxLatency=%v]", disk.MaxLatency))
 	}
 	if f.Kind == Clog || f.Kind == Reorder {
 		if f.Delay <= 0 || f.Delay > netsim.MaxDelay {

@@ -69,7 +69,7 @@ var sectionFields = map[string][]string{
 	"topology":       {"nodes"},
 	"run":            {"time", "events"},
 	"network":        {"latency", "loss", "duplicate", "reorder", "mode"},
-	"disk":           {"crash", "sector_size", "capacity"},
+	"disk":           {"crash", "sector_size", "capacity", "sync_latency", "write_latency"},
 	"clocks":         nil, // one line per node: "n1: offset=50ms, drift_ppm=100"
 	"system_options": nil, // the system's own options (System.Options)
 	"checker_options": {"fifo", "drift_bound", "recovery", "floor", "counter_initial", "real_time_order",

@@ -37,6 +37,8 @@ import (
 //	  crash: lose-unsynced     or lose-some, tear: what a crash does to unsynced data
 //	  sector_size: 512
 //	  capacity: 1048576
+//	  sync_latency: 5ms        or: uniform 1ms 10ms; how long an fsync takes
+//	  write_latency: 0s        likewise for a write
 //	clocks:
 //	  n1: offset=50ms, drift_ppm=100   a node's clock at boot
 //	checker_options:
@@ -137,6 +139,20 @@ func (p *blockParser) setMore(s *Scenario, key, v string, line int) bool {
 		s.Disk.SectorSize = n
 	case "disk.capacity":
 		s.Disk.Capacity = int64(p.positive(line, key, v))
+	case "disk.sync_latency", "disk.write_latency":
+		lat, err := parseLatency(v)
+		d := disk.Latency{Min: lat.Min, Max: lat.Max}
+		if lat.Kind == netsim.Fixed {
+			d.Max = d.Min
+		}
+		if err != nil || lat.Kind == netsim.LongTail || d.Max > disk.MaxLatency {
+			p.fail(line, "%s: %q; valid: DURATION or uniform MIN MAX, at most %v", key, v, disk.MaxLatency)
+		}
+		if key == "disk.sync_latency" {
+			s.Disk.SyncLatency = d
+		} else {
+			s.Disk.WriteLatency = d
+		}
 	case "checker_options.fifo":
 		o.FIFO = p.boolean(line, key, v)
 	case "checker_options.real_time_order":

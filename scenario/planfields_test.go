@@ -47,6 +47,8 @@ const reachPlan = "```faultline\n" +
 	"  crash: tear\n" +
 	"  sector_size: 512\n" +
 	"  capacity: 1048576\n" +
+	"  sync_latency: uniform 1ms 3ms\n" +
+	"  write_latency: 100us\n" +
 	"clocks:\n" +
 	"  n1: offset=5ms, drift_ppm=100\n" +
 	"  n2: drift_ppm=-50\n" +
@@ -78,7 +80,8 @@ func reachGo() scenario.Scenario {
 		}},
 		Net: netsim.Config{Default: netsim.LinkConfig{Latency: netsim.Latency{Kind: netsim.Uniform, Min: time.Millisecond, Max: 3 * time.Millisecond},
 			Loss: 0.01, Duplicate: 0.02, Reorder: 0.03}},
-		Disk:     disk.Config{Crash: disk.Tear, SectorSize: 512, Capacity: 1 << 20},
+		Disk: disk.Config{Crash: disk.Tear, SectorSize: 512, Capacity: 1 << 20,
+			SyncLatency: disk.Latency{Min: time.Millisecond, Max: 3 * time.Millisecond}, WriteLatency: disk.Latency{Min: 100 * time.Microsecond, Max: 100 * time.Microsecond}},
 		Clocks:   []scenario.NodeClock{{Node: "n1", Offset: 5 * time.Millisecond, DriftPPM: 100}, {Node: "n2", DriftPPM: -50}},
 		Workload: workloads.Config{Clients: 2, OpsPerClient: 20, Timeout: 100 * time.Millisecond},
 		SimTime:  2 * time.Second,
@@ -135,11 +138,13 @@ func TestPlanFieldErrors(t *testing.T) {
 		{"  mode: datagram\n", "  jitter: 1ms\n", `plan.md:26: unknown network field "jitter"; valid: latency, loss, duplicate, reorder, mode`},
 		{"  crash: tear\n", "  crash: explode\n", `plan.md:28: disk.crash: unknown crash mode "explode"; valid: lose-some, lose-unsynced, tear`},
 		{"  sector_size: 512\n", "  sector_size: 500\n", "plan.md:29: disk.sector_size: 500 is not a power of two"},
-		{"  n2: drift_ppm=-50\n", "  n7: drift_ppm=-50\n", `plan.md:33: clocks: system mem has no node "n7"; its nodes: n1, n2`},
-		{"  n2: drift_ppm=-50\n", "  n2: skew=3\n", `plan.md:33: clocks.n2: "skew=3"; valid: offset=DURATION, drift_ppm=N`},
-		{"  n2: drift_ppm=-50\n", "  n2: drift_ppm=-995000\n", `plan.md:33: clocks.n2: drift_ppm "-995000" is not a whole number within [-990000, 99000000]`},
-		{"  max_steps: 100000\n", "  max_steps: 100000\n  fifo: maybe\n", `plan.md:37: checker_options.fifo: "maybe" is not true or false`},
-		{"  max_steps: 100000\n", "  max_stepz: 1\n", `plan.md:36: unknown checker_options field "max_stepz"; valid: fifo, drift_bound, recovery`},
+		{"  sync_latency: uniform 1ms 3ms\n", "  sync_latency: longtail 1ms 2ms 3ms\n", `plan.md:31: disk.sync_latency: "longtail 1ms 2ms 3ms"; valid: DURATION or uniform MIN MAX, at most 1m0s`},
+		{"  write_latency: 100us\n", "  write_latency: 2m\n", `plan.md:32: disk.write_latency: "2m"; valid: DURATION or uniform MIN MAX`},
+		{"  n2: drift_ppm=-50\n", "  n7: drift_ppm=-50\n", `plan.md:35: clocks: system mem has no node "n7"; its nodes: n1, n2`},
+		{"  n2: drift_ppm=-50\n", "  n2: skew=3\n", `plan.md:35: clocks.n2: "skew=3"; valid: offset=DURATION, drift_ppm=N`},
+		{"  n2: drift_ppm=-50\n", "  n2: drift_ppm=-995000\n", `plan.md:35: clocks.n2: drift_ppm "-995000" is not a whole number within [-990000, 99000000]`},
+		{"  max_steps: 100000\n", "  max_steps: 100000\n  fifo: maybe\n", `plan.md:39: checker_options.fifo: "maybe" is not true or false`},
+		{"  max_steps: 100000\n", "  max_stepz: 1\n", `plan.md:38: unknown checker_options field "max_stepz"; valid: fifo, drift_bound, recovery`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want[:min(len(tt.want), 40)], func(t *testing.T) {

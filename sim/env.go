@@ -54,16 +54,27 @@ func (e *Env) Incarnation() int { return int(e.inc) }
 func (e *Env) Nodes() []string { return e.w.Names() }
 
 // Now returns the node's wall-clock reading (offset, drift and jumps).
+// After a disk operation that took time, in the same event, it reads the
+// instant the operation returned.
 func (e *Env) Now() clock.Time {
 	e.n.stats.ClockReads++
-	return e.n.clk.Now(e.w.now)
+	return e.n.clk.Now(e.at())
 }
 
 // Mono returns the node's monotonic reading (drift only), the clock its
 // timers run on.
 func (e *Env) Mono() clock.Time {
 	e.n.stats.ClockReads++
-	return e.n.clk.Mono(e.w.now)
+	return e.n.clk.Mono(e.at())
+}
+
+// at is the true instant the node's code is at: the event's instant plus
+// what its disk operations in this event took.
+func (e *Env) at() clock.Time {
+	if e.w.cur == e.n {
+		return e.w.now + clock.Time(e.n.disk.Elapsed())
+	}
+	return e.w.now
 }
 
 // TrueNow returns true simulated time, for harness nodes (NodeSpec.Harness)
@@ -89,7 +100,21 @@ func (e *Env) Send(to string, msg []byte) {
 	if !ok {
 		e.misuse(MisuseUnknownNode, "%s sent %d bytes to %q, which is not a node (nodes: %v)", e.n.name, len(msg), to, w.names)
 	}
-	from := e.n.idx
+	if at := e.at(); at > w.now {
+		// Sent after a write or fsync that took time: it leaves when
+		// the disk returns, and never if the node crashes first.
+		p := make([]byte, len(msg))
+		copy(p, msg)
+		id := w.allocMessage(message{from: e.n.idx, to: ti, payload: p})
+		w.agenda.Push(at, event{kind: evSend, node: e.n.idx, gen: e.inc, id: id})
+		return
+	}
+	w.send(e.n, ti, msg)
+}
+
+// send sends msg from node n to node ti now.
+func (w *World) send(n *nodeState, ti int32, msg []byte) {
+	from := n.idx
 	w.res.Sent++
 	d := Digest(msg)
 	w.record(Record{Kind: KindSend, Node: from, Peer: ti, Len: len(msg), Digest: d})
@@ -126,7 +151,7 @@ func (e *Env) SetTimer(d time.Duration, tag string) TimerID {
 		d = 0
 	}
 	w, n := e.w, e.n
-	mono := n.clk.Mono(w.now) + clock.Time(d)
+	mono := n.clk.Mono(e.at()) + clock.Time(d)
 	id, t := w.allocTimer(n.idx, n.inc, mono, tag)
 	w.record(Record{Kind: KindSetTimer, Node: n.idx, Peer: -1, Digest: uint64(d), Detail: tag})
 	w.agenda.Push(n.clk.TrueAtMono(w.now, mono), event{kind: evTimer, node: n.idx, gen: t.arm, id: id})
@@ -153,6 +178,17 @@ func (e *Env) CancelTimer(id TimerID) bool {
 }
 
 // Disk returns the node's disk. It survives crashes; open files do not.
+//
+// Disk operations may take time (disk.Config.SyncLatency and
+// WriteLatency, Slow disk faults). A node is an event-driven callback, so
+// a call does not block: it returns at once, and the time it took is
+// charged to the node. Within the event, Now, Mono and timers read the
+// instant the operation returned, and messages sent after it leave at that
+// instant; after the event, the node runs no callback until its disk
+// operations complete (messages and timers wait, as when paused). A sync's
+// data becomes durable when the sync completes: a crash before then cuts
+// it, deciding from the seed which of its writes survive, and drops the
+// messages the node sent after it, which never left.
 func (e *Env) Disk() *disk.FS { return e.n.disk }
 
 // Rand returns the node's private random stream.

@@ -39,6 +39,7 @@ func (w *World) Crash(name string) error {
 		n.stats.CrashesRunning++ // its Start had run: volatile memory is lost
 	}
 	n.up, n.paused, n.booted = false, false, false
+	n.busyUntil = 0
 	drop(n.node)
 	n.node, n.env = nil, nil
 	n.inc++
@@ -58,6 +59,7 @@ func (w *World) Crash(name string) error {
 			n.stats.TimersDiscarded++
 		}
 	}
+	n.disk.Advance(w.now) // syncs completed by now are durable; the rest are cut
 	rep := n.disk.Crash()
 	n.stats.Crashes++
 	n.stats.Disk.Add(rep)

@@ -1,5 +1,7 @@
 package sim
 
+import "github.com/faultline-dst/faultline/disk"
+
 // Node is one component of the system under test. The World calls it from a
 // single goroutine, one event at a time.
 type Node interface {
@@ -43,4 +45,7 @@ type NodeSpec struct {
 	// Harness marks a node that belongs to faultline, not to the SUT (a
 	// workload client): it may read true time through Env.TrueNow.
 	Harness bool
+	// Disk, when set, configures this node's disk instead of
+	// Config.Disk (a slower disk on one node, say).
+	Disk *disk.Config
 }

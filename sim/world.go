@@ -60,6 +60,7 @@ const (
 	evTimer
 	evBroken
 	evAction
+	evSend // a message a node sent after a disk operation that took time
 )
 
 // event is the agenda's payload, kept small and pointer-free so the
@@ -108,9 +109,12 @@ type nodeState struct {
 	parked  []event
 	harness bool
 	stats   NodeStats
-	booted  bool   // Start has run since the last boot or restart
-	role    string // declared with Env.SetRole; cleared by a crash
-	roleSeq uint64 // when the role was claimed (World.roleSeq)
+	booted  bool // Start has run since the last boot or restart
+	// busyUntil is when the disk operations of the node's latest event
+	// complete: its next events wait until then (see Env.Disk).
+	busyUntil clock.Time
+	role      string // declared with Env.SetRole; cleared by a crash
+	roleSeq   uint64 // when the role was claimed (World.roleSeq)
 }
 
 // World is a simulation: nodes, network, disks, clocks and the agenda.
@@ -177,7 +181,11 @@ func New(cfg Config) (*World, error) {
 	}
 	w.net = net
 	for i, spec := range cfg.Nodes {
-		d, err := disk.New(cfg.Disk, rng.New(cfg.Seed, "disk/"+spec.Name))
+		dcfg := cfg.Disk
+		if spec.Disk != nil {
+			dcfg = *spec.Disk
+		}
+		d, err := disk.New(dcfg, rng.New(cfg.Seed, "disk/"+spec.Name))
 		if err != nil {
 			return nil, fmt.Errorf("sim: Disk: %w", err)
 		}
@@ -383,6 +391,9 @@ func (w *World) dispatch(at clock.Time, ev event) {
 			n.parked = append(n.parked, ev)
 			return
 		}
+		if w.busy(n, ev) {
+			return
+		}
 		w.res.Events++
 		peer := w.names[ev.id]
 		w.record(Record{Kind: KindBroken, Node: n.idx, Peer: int32(ev.id)})
@@ -393,11 +404,33 @@ func (w *World) dispatch(at clock.Time, ev event) {
 		w.res.Events++
 		w.record(Record{Kind: KindAction, Node: -1, Peer: -1, Detail: w.labels[ev.id]})
 		w.runAction(ev.id)
+	case evSend:
+		m := w.msgs[ev.id]
+		w.freeMessage(ev.id)
+		n := w.nodes[m.from]
+		if !n.up || n.inc != ev.gen {
+			return // it crashed before its disk returned: the send never happened
+		}
+		w.res.Events++
+		w.send(n, m.to, m.payload)
 	}
+}
+
+// busy re-schedules event ev of node n at the instant n's disk
+// operations complete, if they have not yet: a node blocked in a write or
+// an fsync runs no callback. It reports whether it did.
+func (w *World) busy(n *nodeState, ev event) bool {
+	if n.busyUntil <= w.now {
+		return false
+	}
+	w.agenda.Push(n.busyUntil, ev)
+	n.stats.Parked++
+	return true
 }
 
 func (w *World) boot(n *nodeState) {
 	n.env = &Env{w: w, n: n, inc: n.inc}
+	n.disk.Begin(w.now)
 	w.record(Record{Kind: KindStart, Node: n.idx, Peer: -1, Len: int(n.inc)})
 	var built Node
 	func() {
@@ -443,6 +476,9 @@ func (w *World) deliver(ev event) {
 		n.stats.Parked++
 		return
 	}
+	if w.busy(n, ev) {
+		return
+	}
 	w.res.Events++
 	if cause, fault := w.net.Arrival(w.now, netsim.Node(m.from), netsim.Node(m.to), m.epoch); cause != "" {
 		w.res.Dropped++
@@ -477,6 +513,9 @@ func (w *World) fire(ev event) {
 		n.stats.Parked++
 		return
 	}
+	if w.busy(n, ev) {
+		return
+	}
 	w.res.Events++
 	n.stats.TimersFired++
 	id := TimerID(uint64(t.gen)<<32 | ev.id)
@@ -496,9 +535,16 @@ const (
 )
 
 // call runs one node callback, recovering a panic into a PanicError.
+// The node is busy afterwards for as long as its disk operations took.
 func (w *World) call(n *nodeState, k callKind, peer string, msg []byte, id TimerID, tag string) {
+	if k != callStart { // boot began the disk's event before the factory ran
+		n.disk.Begin(w.now)
+	}
 	w.cur = n
 	defer func() {
+		if el := n.disk.Elapsed(); el > 0 && n.up {
+			n.busyUntil = max(n.busyUntil, w.now+clock.Time(el))
+		}
 		w.cur = nil
 		if v := recover(); v != nil {
 			var what string
