@@ -40,8 +40,8 @@
 // (ordered, retransmitted, broken by a partition): a partition or a crash
 // of either end resets the connections between the two nodes (both ends
 // see ECONNRESET), a dial to a node that is down or cut off fails after
-// Config.ConnectTimeout on the node's clock, and a dial to a port nobody
-// listens on is refused. Writes never block (no flow control), and a
+// Config.ConnectTimeout on the node's clock (or when the dial's context
+// is done, if sooner), and a dial to a port nobody listens on is refused. Writes never block (no flow control), and a
 // datagram network's gaps or duplicates reset a connection rather than
 // corrupt it. UDP is not supported.
 //

@@ -234,3 +234,38 @@ func TestRPCCrash(t *testing.T) {
 func itoa(n int) string {
 	return strconv.Itoa(n)
 }
+
+// TestDialContext: a dial to a peer that never answers (cut off) ends
+// when its context's deadline passes or it is cancelled, with the
+// context's error, as with net.Dialer; without a deadline it ends at the
+// node's connect timeout.
+func TestDialContext(t *testing.T) {
+	m := testModule(t, Compiler)
+	var tr bytes.Buffer
+	w, err := sim.New(sim.Config{
+		Seed: 1,
+		Nodes: []sim.NodeSpec{
+			{Name: "server", Factory: m.Factory(Config{Args: []string{"rpcserver"}})},
+			{Name: "client", Factory: m.Factory(Config{Args: []string{"dialctx", "server:9000"}, ConnectTimeout: 700 * time.Millisecond})},
+		},
+		Net:     streamNet,
+		MaxTime: 3 * time.Second,
+		Trace:   &tr,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.InstallNetFault("cut", netsim.Fault{Kind: netsim.Cut, Links: []netsim.Link{{From: 0, To: 1}, {From: 1, To: 0}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Run(); err != nil {
+		t.Fatalf("run: %v\n%s", err, tr.String())
+	}
+	out := stdout(tr.String())
+	t.Log(out)
+	for _, want := range []string{"timeout: true 100ms ", "cancel: true 50ms ", "background: true 700ms "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	gnet "github.com/faultline-dst/faultline/guest/net"
@@ -84,6 +86,10 @@ func main() {
 		rpcClient(os.Args[2])
 	case "rpcpoll":
 		rpcPoll(os.Args[2])
+	case "diskfaults":
+		diskFaults()
+	case "dialctx":
+		dialCtx(os.Args[2])
 	case "dialrefused":
 		_, err := gnet.Dial(os.Args[2])
 		fmt.Println("dial:", err)
@@ -556,4 +562,56 @@ func rpcPoll(server string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// errName names an error as the disk tests compare it: ok, EIO, ENOSPC,
+// or the error's text.
+func errName(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, syscall.EIO):
+		return "EIO"
+	case errors.Is(err, syscall.ENOSPC):
+		return "ENOSPC"
+	}
+	return err.Error()
+}
+
+// diskFaults appends a line to /data/f, syncs it and reads the file back
+// every 100ms, printing each call's outcome and the file's size.
+func diskFaults() {
+	_ = os.MkdirAll("/data", 0o755)
+	f, err := os.OpenFile("/data/f", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "open:", err)
+		os.Exit(1)
+	}
+	for i := 0; ; i++ {
+		_, werr := fmt.Fprintf(f, "line %d\n", i)
+		serr := f.Sync()
+		b, rerr := os.ReadFile("/data/f")
+		fmt.Printf("%d write=%s sync=%s read=%s size=%d\n", i, errName(werr), errName(serr), errName(rerr), len(b))
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// dialCtx dials target, which never answers, with a context that times
+// out after 100ms and with one cancelled after 50ms, printing what each
+// dial returned and how long it took.
+func dialCtx(target string) {
+	time.Sleep(20 * time.Millisecond) // the server listens, behind the cut
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	start := time.Now()
+	_, err := gnet.DialContext(ctx, "tcp", target)
+	cancel()
+	fmt.Println("timeout:", errors.Is(err, context.DeadlineExceeded), time.Since(start), err)
+	ctx, cancel = context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start = time.Now()
+	_, err = gnet.DialContext(ctx, "tcp", target)
+	fmt.Println("cancel:", errors.Is(err, context.Canceled), time.Since(start), err)
+	start = time.Now()
+	_, err = gnet.DialContext(context.Background(), "tcp", target)
+	fmt.Println("background:", err != nil, time.Since(start), err)
 }
