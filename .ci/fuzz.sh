@@ -22,7 +22,8 @@ for target in \
   "./nemesis FuzzParseSchedule" \
   "./internal/inputfile FuzzCheckTrace" \
   "./internal/inputfile FuzzLines" \
-  "./internal/flatjson FuzzMembers"; do
+  "./internal/flatjson FuzzMembers" \
+  "./workloads FuzzDecodeBinaryReply"; do
   set -- $target
   log=$(mktemp)
   for try in 1 2; do

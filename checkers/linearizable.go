@@ -12,71 +12,21 @@ import (
 	"github.com/faultline-dst/faultline/internal/flatjson"
 )
 
-// regOp is the porcupine input of a register operation; it is comparable.
-type regOp struct {
-	kind string // read, write, cas
-	a, b string // write: a is the value; cas: a from, b to (canonical JSON)
-	opID int64
+// A regValue is one register value, interned per check: equal values (by
+// canonical JSON text) are the same *regValue, so the model compares states
+// and values with == on pointers, one machine word, and hashes a state by
+// reading a precomputed integer. The state never holds text that has to be
+// compared or hashed byte by byte.
+type regValue struct {
+	text string // canonical JSON; "null" when never written
+	hash uint64 // 64-bit FNV-1a of text
 }
 
-// regOut is the porcupine output of a register operation.
-type regOut struct {
-	unknown bool   // info: may or may not have taken effect
-	ok      bool   // cas: the comparison held
-	value   string // read: the value returned (canonical JSON; "null": never written)
-}
+// nullValue is the initial state of every register.
+var nullValue = &regValue{text: "null", hash: fnv1a("null")}
 
-// registerStep is the sequential specification of a register. The state is
-// the canonical JSON text of the value ("null" initially), so states
-// compare with ==, as porcupine's default equality requires.
-func registerStep(state, input, output any) (bool, any) {
-	st := state.(string)
-	in := input.(regOp)
-	out := output.(regOut)
-	switch in.kind {
-	case "read":
-		return out.unknown || out.value == st, st
-	case "write":
-		return true, in.a
-	default: // cas
-		matched := st == in.a
-		next := st
-		if matched {
-			next = in.b
-		}
-		if out.unknown {
-			return true, next
-		}
-		return out.ok == matched, next
-	}
-}
-
-func describeRegOp(input, output any) string {
-	in := input.(regOp)
-	out := output.(regOut)
-	switch in.kind {
-	case "read":
-		if out.unknown {
-			return fmt.Sprintf("op %d read() -> ?", in.opID)
-		}
-		return fmt.Sprintf("op %d read() -> %s", in.opID, out.value)
-	case "write":
-		return fmt.Sprintf("op %d write(%s)", in.opID, in.a)
-	}
-	res := "fail"
-	switch {
-	case out.unknown:
-		res = "?"
-	case out.ok:
-		res = "ok"
-	}
-	return fmt.Sprintf("op %d cas(%s, %s) -> %s", in.opID, in.a, in.b, res)
-}
-
-// hashState is 64-bit FNV-1a of a state's text, computed without
-// allocating (hash/fnv's Write takes a []byte, which would copy it).
-func hashState(state any) uint64 {
-	s := state.(string)
+// fnv1a is 64-bit FNV-1a of s, computed without allocating.
+func fnv1a(s string) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
@@ -85,15 +35,100 @@ func hashState(state any) uint64 {
 	return h
 }
 
+// values interns the register values of one check.
+type values map[string]*regValue
+
+// intern returns the one *regValue for the canonical text v (a lookup
+// copies nothing; only a value seen for the first time is copied).
+func (vs values) intern(v []byte) *regValue {
+	if string(v) == "null" {
+		return nullValue
+	}
+	if p, ok := vs[string(v)]; ok {
+		return p
+	}
+	t := string(v)
+	p := &regValue{text: t, hash: fnv1a(t)}
+	vs[t] = p
+	return p
+}
+
+// Register operation kinds.
+const (
+	kindRead  = 'r'
+	kindWrite = 'w'
+	kindCas   = 'c'
+)
+
+// regOp is the porcupine input of a register operation. Porcupine is given
+// a *regOp (so boxing it allocates nothing).
+type regOp struct {
+	kind byte      // kindRead, kindWrite, kindCas
+	a, b *regValue // write: a is the value; cas: a from, b to
+	opID int64
+}
+
+// regOut is the porcupine output of a register operation, given as a
+// *regOut.
+type regOut struct {
+	unknown bool      // info: may or may not have taken effect
+	ok      bool      // cas: the comparison held
+	value   *regValue // read: the value returned
+}
+
+// registerStep is the sequential specification of a register. The state
+// is the interned *regValue of the register's value (nullValue initially).
+func registerStep(state, input, output any) (bool, any) {
+	in := input.(*regOp)
+	out := output.(*regOut)
+	switch in.kind {
+	case kindRead:
+		return out.unknown || out.value == state.(*regValue), state
+	case kindWrite:
+		return true, in.a
+	default: // cas
+		if state.(*regValue) == in.a {
+			return out.unknown || out.ok, in.b
+		}
+		return out.unknown || !out.ok, state
+	}
+}
+
+func describeRegOp(input, output any) string {
+	in := input.(*regOp)
+	out := output.(*regOut)
+	switch in.kind {
+	case kindRead:
+		if out.unknown {
+			return fmt.Sprintf("op %d read() -> ?", in.opID)
+		}
+		return fmt.Sprintf("op %d read() -> %s", in.opID, out.value.text)
+	case kindWrite:
+		return fmt.Sprintf("op %d write(%s)", in.opID, in.a.text)
+	}
+	res := "fail"
+	switch {
+	case out.unknown:
+		res = "?"
+	case out.ok:
+		res = "ok"
+	}
+	return fmt.Sprintf("op %d cas(%s, %s) -> %s", in.opID, in.a.text, in.b.text, res)
+}
+
+// hashState is the state's precomputed hash.
+func hashState(state any) uint64 { return state.(*regValue).hash }
+
 // RegisterModel returns the porcupine model the linearizable checker uses
 // for one key, for drawing Result.Linearizations with porcupine.Visualize.
+// Its states, inputs and outputs are the checker's own (unexported) types.
 func RegisterModel() porcupine.Model {
 	return porcupine.Model{
-		Init:              func() any { return "null" },
+		Init:              func() any { return nullValue },
 		Step:              registerStep,
 		Hash:              hashState,
 		DescribeOperation: describeRegOp,
-		DescribeState:     func(state any) string { return state.(string) },
+		DescribeState:     func(state any) string { return state.(*regValue).text },
 	}
 }
 
@@ -114,12 +149,13 @@ func RegisterModel() porcupine.Model {
 func Linearizable(h history.History, opts Options) Result {
 	var lins []KeyLinearization
 	res := run("linearizable", h, opts, func(ops []history.Op, r *report) error {
-		for _, g := range groupByKey(ops) {
-			li, err := checkKey(g.key, ops, g.idx, r)
-			if err != nil {
-				return err
-			}
-			if li != nil {
+		c := &regCheck{r: r, vals: make(values)}
+		groups, err := c.convertAll(ops)
+		if err != nil {
+			return err
+		}
+		for _, g := range groups {
+			if li := c.checkKey(g); li != nil {
 				lins = append(lins, KeyLinearization{Key: g.key, Info: *li})
 			}
 		}
@@ -129,51 +165,114 @@ func Linearizable(h history.History, opts Options) Result {
 	return res
 }
 
-// keyGroup is the indices of one key's operations, in history order.
+// keyGroup is one key's operations: how many the history has, and those
+// that carry information as porcupine operations, in history order.
 type keyGroup struct {
-	key string
-	idx []int
+	key  string
+	n    int
+	pops []porcupine.Operation
 }
 
-// groupByKey splits ops by key, as history.ByKey does, without copying
-// the operations; keys are sorted.
-func groupByKey(ops []history.Op) []keyGroup {
-	index := make(map[string]int)
-	var out []keyGroup
+// regCheck is one linearizability check: the operations converted once,
+// straight into the porcupine operations of their key (porcupine is given
+// pointers to their inputs and outputs, so converting allocates nothing
+// per operation), and the check's interned values.
+type regCheck struct {
+	r    *report
+	vals values
+}
+
+// regPair is one operation's porcupine input and output.
+type regPair struct {
+	in  regOp
+	out regOut
+}
+
+// informative reports whether o carries information for the register
+// model: fail operations did not happen, info reads say nothing.
+func informative(o *history.Op) bool {
+	return o.Type != history.Fail && (o.Type != history.Info || o.OpType != "read")
+}
+
+// convertAll splits ops by key, as history.ByKey does, and converts the
+// informative ones, in two passes in history order that copy no
+// operation; keys are sorted. A malformed operation is reported as a
+// key-by-key check would meet it: the first in key order, then history
+// order.
+func (c *regCheck) convertAll(ops []history.Op) ([]keyGroup, error) {
+	group := make([]int32, len(ops))
+	index := make(map[string]int32)
+	var groups []keyGroup
+	var kept []int // per group, its informative operations
+	total := 0
 	for i := range ops {
-		k := ops[i].Key
-		g, ok := index[k]
+		o := &ops[i]
+		g, ok := index[o.Key]
 		if !ok {
-			g = len(out)
-			index[k] = g
-			out = append(out, keyGroup{key: k})
+			g = int32(len(groups))
+			index[o.Key] = g
+			groups = append(groups, keyGroup{key: o.Key})
+			kept = append(kept, 0)
 		}
-		out[g].idx = append(out[g].idx, i)
+		group[i] = g
+		groups[g].n++
+		if informative(o) {
+			kept[g]++
+			total++
+		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
-	return out
+	// Each key's operations are a contiguous run of all and pairs.
+	all := make([]porcupine.Operation, total)
+	pairs := make([]regPair, total)
+	next := make([]int, len(groups))
+	at := 0
+	for g := range groups {
+		groups[g].pops = all[at : at+kept[g] : at+kept[g]]
+		next[g] = at
+		at += kept[g]
+	}
+	type opErr struct {
+		i   int
+		err error
+	}
+	var bad []opErr // malformed operations, in history order
+	for i := range ops {
+		o := &ops[i]
+		if !informative(o) {
+			continue
+		}
+		k := next[group[i]]
+		next[group[i]]++
+		p := &pairs[k]
+		if err := c.convert(o, &p.in, &p.out); err != nil {
+			bad = append(bad, opErr{i, err})
+			continue
+		}
+		ret := o.CompleteTS
+		if o.Type == history.Info {
+			ret = math.MaxInt64 // it may take effect at any point, or never
+		}
+		all[k] = porcupine.Operation{ClientId: o.Process, Input: &p.in, Call: o.InvokeTS, Output: &p.out, Return: ret}
+	}
+	if len(bad) > 0 {
+		first := bad[0]
+		for _, b := range bad[1:] {
+			if ops[b.i].Key < ops[first.i].Key {
+				first = b
+			}
+		}
+		return nil, first.err
+	}
+	sort.Slice(groups, func(i, j int) bool { return groups[i].key < groups[j].key })
+	return groups, nil
 }
 
-// checkKey decides one key, the operations ops[idx...], recording the
-// partition and any violation.
-func checkKey(key string, ops []history.Op, idx []int, r *report) (*porcupine.LinearizationInfo, error) {
-	part := struct {
-		Key string
-		Ops []int
-	}{key, idx}
-	pops := make([]porcupine.Operation, 0, len(idx))
-	for _, i := range idx {
-		p, keep, err := toPorcupine(&ops[i])
-		if err != nil {
-			return nil, err
-		}
-		if keep {
-			pops = append(pops, p)
-		}
-	}
+// checkKey decides one key, recording the partition and any violation.
+func (c *regCheck) checkKey(g keyGroup) *porcupine.LinearizationInfo {
+	r, key, pops := c.r, g.key, g.pops
 	if len(pops) > r.opts.MaxPartitionOps {
-		r.partition(part.Key, len(part.Ops), 0, fmt.Sprintf("%s: %d operations exceed MaxPartitionOps %d", reasonWorkLimit, len(pops), r.opts.MaxPartitionOps))
-		return nil, nil
+		r.partition(key, g.n, 0, fmt.Sprintf("%s: %d operations exceed MaxPartitionOps %d", reasonWorkLimit, len(pops), r.opts.MaxPartitionOps))
+		return nil
 	}
 	var steps int64
 	exhausted := false
@@ -194,10 +293,14 @@ func checkKey(key string, ops []history.Op, idx []int, r *report) (*porcupine.Li
 	// The plain check first: it keeps no partial linearizations, which
 	// cost more than the search on a linearizable key. Only a key found
 	// illegal, or one the caller wants pictures of, is searched again
-	// verbosely (the same deterministic search, so the same steps).
+	// verbosely (the same deterministic search, so the same steps), with
+	// each operation's op_id as porcupine's metadata for the pictures.
 	var info porcupine.LinearizationInfo
 	verdict := porcupine.CheckOperationsTimeout(model, pops, timeout)
 	if (verdict == porcupine.Illegal || r.opts.Linearizations) && !exhausted {
+		for i := range pops {
+			pops[i].Metadata = pops[i].Input.(*regOp).opID
+		}
 		first := steps
 		steps = 0
 		verdict, info = porcupine.CheckOperationsVerbose(model, pops, timeout)
@@ -205,79 +308,97 @@ func checkKey(key string, ops []history.Op, idx []int, r *report) (*porcupine.Li
 	}
 	switch {
 	case exhausted:
-		r.partition(part.Key, len(part.Ops), steps, fmt.Sprintf("%s: search needed more than MaxSteps %d model steps", reasonWorkLimit, r.opts.MaxSteps))
-		return nil, nil
+		r.partition(key, g.n, steps, fmt.Sprintf("%s: search needed more than MaxSteps %d model steps", reasonWorkLimit, r.opts.MaxSteps))
+		return nil
 	case verdict == porcupine.Unknown:
-		r.partition(part.Key, len(part.Ops), steps, fmt.Sprintf("%s: porcupine did not finish within %v of host time", reasonTimeLimit, timeout))
-		return nil, nil
+		r.partition(key, g.n, steps, fmt.Sprintf("%s: porcupine did not finish within %v of host time", reasonTimeLimit, timeout))
+		return nil
 	case verdict == porcupine.Illegal:
-		r.violate("not-linearizable", part.Key, culprits(pops, info), "%s", explainIllegal(pops, info))
+		r.violate("not-linearizable", key, culprits(pops, info), "%s", explainIllegal(pops, info))
 	}
-	r.partition(part.Key, len(part.Ops), steps, "")
+	r.partition(key, g.n, steps, "")
 	if verdict != porcupine.Illegal && !r.opts.Linearizations {
-		return nil, nil
+		return nil
 	}
-	return &info, nil
+	return &info
 }
 
-// toPorcupine converts one operation; keep is false for operations that
-// carry no information (fail, info reads).
-func toPorcupine(o *history.Op) (porcupine.Operation, bool, error) {
-	if o.Type == history.Fail || (o.Type == history.Info && o.OpType == "read") {
-		return porcupine.Operation{}, false, nil
-	}
-	in := regOp{kind: o.OpType, opID: o.ID}
-	out := regOut{unknown: o.Type == history.Info}
-	var err error
+// convert fills in and out from one informative operation. Values the
+// workloads record (flat objects of canonical scalars) are read without
+// decoding; anything else is decoded and canonicalised.
+func (c *regCheck) convert(o *history.Op, in *regOp, out *regOut) error {
+	*in = regOp{opID: o.ID}
+	*out = regOut{unknown: o.Type == history.Info}
 	switch o.OpType {
 	case "read":
-		if v, ok := flatjson.Members(o.Output, "value"); ok {
-			out.value = v[0]
-		} else if out.value, err = valueIn(*o, o.Output, "output", "value"); err != nil {
-			return porcupine.Operation{}, false, err
-		}
-	case "write":
-		if v, ok := flatjson.Members(o.Input, "value"); ok {
-			in.a = v[0]
-		} else if in.a, err = valueIn(*o, o.Input, "input", "value"); err != nil {
-			return porcupine.Operation{}, false, err
-		}
-	case "cas":
-		if v, ok := flatjson.Members(o.Input, "from", "to"); ok {
-			in.a, in.b = v[0], v[1]
-			if o.Type != history.OK {
-				break
-			}
-			if v, ok := flatjson.Members(o.Output, "ok"); ok && (v[0] == "true" || v[0] == "false") {
-				out.ok = v[0] == "true"
-				break
-			}
-		}
-		m, err := object(o.Input, []string{"from", "to"}, nil)
+		in.kind = kindRead
+		v, err := registerValue(o, o.Output, "output")
 		if err != nil {
-			return porcupine.Operation{}, false, malformed(*o, "input", err)
+			return err
 		}
-		if in.a, err = canon(m["from"]); err != nil {
-			return porcupine.Operation{}, false, malformed(*o, "input", err)
+		out.value = c.vals.intern(v)
+	case "write":
+		in.kind = kindWrite
+		v, err := registerValue(o, o.Input, "input")
+		if err != nil {
+			return err
 		}
-		if in.b, err = canon(m["to"]); err != nil {
-			return porcupine.Operation{}, false, malformed(*o, "input", err)
+		in.a = c.vals.intern(v)
+	case "cas":
+		in.kind = kindCas
+		from, to, ok, err := casArgs(o)
+		if err != nil {
+			return err
 		}
-		if o.Type == history.OK {
-			mo, err := object(o.Output, []string{"ok"}, nil)
-			if err != nil {
-				return porcupine.Operation{}, false, malformed(*o, "output", err)
-			}
-			if out.ok, err = boolean(mo["ok"]); err != nil {
-				return porcupine.Operation{}, false, malformed(*o, "output", err)
-			}
+		in.a, in.b, out.ok = c.vals.intern(from), c.vals.intern(to), ok
+	}
+	return nil
+}
+
+// registerValue reads the canonical JSON of the member "value" of raw, the
+// operation's input or output (what).
+func registerValue(o *history.Op, raw []byte, what string) ([]byte, error) {
+	if v, ok := flatjson.MemberBytes(raw, "value"); ok {
+		return v[0], nil
+	}
+	v, err := valueIn(*o, raw, what, "value")
+	return []byte(v), err
+}
+
+// casArgs reads a cas operation's from and to (canonical JSON) and, for an
+// ok operation, whether the comparison held.
+func casArgs(o *history.Op) (from, to []byte, held bool, err error) {
+	if v, ok := flatjson.MemberBytes(o.Input, "from", "to"); ok {
+		from, to = v[0], v[1]
+		if o.Type != history.OK {
+			return from, to, false, nil
+		}
+		if v, ok := flatjson.MemberBytes(o.Output, "ok"); ok && (string(v[0]) == "true" || string(v[0]) == "false") {
+			return from, to, string(v[0]) == "true", nil
 		}
 	}
-	ret := o.CompleteTS
-	if o.Type == history.Info {
-		ret = math.MaxInt64
+	m, err := object(o.Input, []string{"from", "to"}, nil)
+	if err != nil {
+		return nil, nil, false, malformed(*o, "input", err)
 	}
-	return porcupine.Operation{ClientId: o.Process, Input: in, Call: o.InvokeTS, Output: out, Return: ret, Metadata: o.ID}, true, nil
+	f, err := canon(m["from"])
+	if err != nil {
+		return nil, nil, false, malformed(*o, "input", err)
+	}
+	t, err := canon(m["to"])
+	if err != nil {
+		return nil, nil, false, malformed(*o, "input", err)
+	}
+	if o.Type == history.OK {
+		mo, err := object(o.Output, []string{"ok"}, nil)
+		if err != nil {
+			return nil, nil, false, malformed(*o, "output", err)
+		}
+		if held, err = boolean(mo["ok"]); err != nil {
+			return nil, nil, false, malformed(*o, "output", err)
+		}
+	}
+	return []byte(f), []byte(t), held, nil
 }
 
 // longestPartial picks, deterministically, the longest partial
@@ -329,7 +450,7 @@ func frontier(pops []porcupine.Operation, prefix []int) []int {
 		if x.Call != y.Call {
 			return x.Call < y.Call
 		}
-		return x.Metadata.(int64) < y.Metadata.(int64)
+		return x.Input.(*regOp).opID < y.Input.(*regOp).opID
 	})
 	return out
 }
@@ -339,7 +460,7 @@ func frontier(pops []porcupine.Operation, prefix []int) []int {
 func culprits(pops []porcupine.Operation, info porcupine.LinearizationInfo) []int64 {
 	var out []int64
 	for _, i := range frontier(pops, longestPartial(info)) {
-		out = append(out, pops[i].Metadata.(int64))
+		out = append(out, pops[i].Input.(*regOp).opID)
 	}
 	return out
 }
@@ -347,11 +468,11 @@ func culprits(pops []porcupine.Operation, info porcupine.LinearizationInfo) []in
 // explainIllegal says why no order explains the key's operations.
 func explainIllegal(pops []porcupine.Operation, info porcupine.LinearizationInfo) string {
 	prefix := longestPartial(info)
-	var state any = "null"
+	var state any = nullValue
 	var order []string
 	for _, i := range prefix {
 		_, state = registerStep(state, pops[i].Input, pops[i].Output)
-		order = append(order, fmt.Sprint(pops[i].Metadata.(int64)))
+		order = append(order, fmt.Sprint(pops[i].Input.(*regOp).opID))
 	}
 	const maxShown = 5
 	if len(order) > 12 {
@@ -368,9 +489,9 @@ func explainIllegal(pops []porcupine.Operation, info porcupine.LinearizationInfo
 		if ok, _ := registerStep(state, pops[i].Input, pops[i].Output); ok {
 			why = append(why, d+" (possible, but then no order fits the rest)")
 		} else {
-			why = append(why, d+" (impossible from "+state.(string)+")")
+			why = append(why, d+" (impossible from "+state.(*regValue).text+")")
 		}
 	}
 	return fmt.Sprintf("no order of the %d operations explains them; longest linearizable prefix has %d ops [%s] leaving value %s; next could be: %s",
-		len(pops), len(prefix), strings.Join(order, " "), state, strings.Join(why, "; "))
+		len(pops), len(prefix), strings.Join(order, " "), state.(*regValue).text, strings.Join(why, "; "))
 }

@@ -1,6 +1,8 @@
 package checkers
 
 import (
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/faultline-dst/faultline/history"
@@ -76,5 +78,48 @@ func TestLinearizableCoverage(t *testing.T) {
 	}
 	if res.Work <= 0 {
 		t.Fatalf("work %d", res.Work)
+	}
+}
+
+// TestLinearizableValuesCompareCanonically: a value read without decoding
+// (as the workloads write it) and the same value decoded from other JSON
+// text are one register value; a different value is not.
+func TestLinearizableValuesCompareCanonically(t *testing.T) {
+	spaced := func(id int64, v string, inv, cmp int64) history.Op {
+		o := ok(id, 0, history.KV, "write", "x", nil, nil, inv, cmp)
+		o.Input = []byte(`{ "value" : ` + v + ` }`)
+		return o
+	}
+	read := func(id int64, v any, inv, cmp int64) history.Op {
+		return ok(id, 1, history.KV, "read", "x", nil, obj{"value": v}, inv, cmp)
+	}
+	if res := Linearizable(hist(spaced(1, `"a"`, 0, 10), read(2, "a", 20, 30)), Options{}); res.Outcome != OK {
+		t.Errorf("same value, different text: %s: %s", res.Outcome, res.Explanation)
+	}
+	res := Linearizable(hist(spaced(1, `"a"`, 0, 10), read(2, "b", 20, 30)), Options{})
+	if res.Outcome != Anomaly || !strings.Contains(res.Explanation, `op 2 read() -> "b" (impossible from "a")`) {
+		t.Errorf("different values: %s: %s", res.Outcome, res.Explanation)
+	}
+}
+
+// TestCheckersLeaveTheHistoryAlone: a checker may be given the caller's
+// own operations (no copy when all are of its models), so none may
+// reorder or change them. The history is out of invocation order, which
+// the session checker sorts (a copy).
+func TestCheckersLeaveTheHistoryAlone(t *testing.T) {
+	mk := func() history.History {
+		return hist(
+			ok(3, 0, history.KV, "write", "x", obj{"value": 2}, nil, 40, 50),
+			ok(1, 1, history.KV, "write", "x", obj{"value": 1}, nil, 0, 10),
+			ok(2, 1, history.KV, "read", "x", nil, obj{"value": 1}, 20, 30),
+			ok(4, 0, history.KV, "read", "x", nil, obj{"value": 2}, 60, 70),
+		)
+	}
+	for _, c := range Registry() {
+		h, want := mk(), mk()
+		c.Check(h, Options{})
+		if !reflect.DeepEqual(h, want) {
+			t.Errorf("%s changed the history it was given", c.Name)
+		}
 	}
 }

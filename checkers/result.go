@@ -133,7 +133,8 @@ func (r *report) partition(name string, ops int, work int64, reason string) {
 	r.work += work
 }
 
-// body is one checker's logic over the operations of its models.
+// body is one checker's logic over the operations of its models. ops may
+// be the caller's own history: a body must not modify it (sort a copy).
 type body func(ops []history.Op, r *report) error
 
 // run is the frame every checker shares: well-formedness, selection by
@@ -153,14 +154,23 @@ func run(name string, h history.History, opts Options, fn body) Result {
 	if err := history.WellFormed(h); err != nil {
 		return unknown(reasonMalformed, err.Error())
 	}
-	mine := h.Filter(func(o history.Op) bool {
+	ofMine := func(o *history.Op) bool {
 		for _, m := range models {
 			if o.Model == m {
 				return true
 			}
 		}
 		return false
-	})
+	}
+	// The body reads the history's own operations when all are of the
+	// checker's models (the usual case), and a filtered copy otherwise.
+	mine := h
+	for i := range h.Ops {
+		if !ofMine(&h.Ops[i]) {
+			mine = h.Filter(func(o history.Op) bool { return ofMine(&o) })
+			break
+		}
+	}
 	if mine.Len() == 0 {
 		return unknown(reasonNoOps, fmt.Sprintf("no operations of model %s among %d recorded: nothing was checked", modelList(models), len(h.Ops)))
 	}

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -74,15 +75,25 @@ func (e *TooWeakError) Missing() FieldSet {
 //
 // process, type, instants and timeout_marker cannot be empty in Go.
 func Validate(h History, needed FieldSet) error {
-	var gaps []Gap
-	for _, f := range needed.List() {
-		g := Gap{Field: f}
-		for i := range h.Ops {
-			o := &h.Ops[i]
+	fields := needed.List()
+	gaps := make([]Gap, len(fields))
+	// One pass over the operations; the op_type's spec is looked up once
+	// per run of operations with the same model and op_type.
+	var spec opSpec
+	var specModel Model
+	var specType string
+	for i := range h.Ops {
+		o := &h.Ops[i]
+		if i == 0 || o.Model != specModel || o.OpType != specType {
+			spec, _ = lookupSpec(o.Model, o.OpType)
+			specModel, specType = o.Model, o.OpType
+		}
+		for j, f := range fields {
+			g := &gaps[j]
 			switch {
 			case o.Absent.Has(f):
 				g.Absent++
-			case !holds(o, f):
+			case !holds(o, spec, f):
 				g.Empty++
 			default:
 				continue
@@ -91,19 +102,23 @@ func Validate(h History, needed FieldSet) error {
 				g.First = o.ID
 			}
 		}
-		if g.Absent+g.Empty > 0 {
-			gaps = append(gaps, g)
+	}
+	var lacking []Gap
+	for j, f := range fields {
+		if g := gaps[j]; g.Absent+g.Empty > 0 {
+			g.Field = f
+			lacking = append(lacking, g)
 		}
 	}
-	if len(gaps) == 0 {
+	if len(lacking) == 0 {
 		return nil
 	}
-	return &TooWeakError{Gaps: gaps}
+	return &TooWeakError{Gaps: lacking}
 }
 
-// holds reports whether o carries a value for f where it needs one.
-func holds(o *Op, f Field) bool {
-	spec, _ := lookupSpec(o.Model, o.OpType)
+// holds reports whether o, whose op_type's spec is spec, carries a value
+// for f where it needs one.
+func holds(o *Op, spec opSpec, f Field) bool {
 	switch f {
 	case FieldKey:
 		return o.Key != "" || (o.Model == Ledger && o.OpType != "balance")
@@ -122,6 +137,6 @@ func holds(o *Op, f Field) bool {
 }
 
 func isNullJSON(m []byte) bool {
-	s := strings.TrimSpace(string(m))
-	return s == "" || s == "null"
+	s := bytes.TrimSpace(m)
+	return len(s) == 0 || string(s) == "null"
 }

@@ -80,12 +80,22 @@ func TestWellFormed(t *testing.T) {
 	if err := WellFormed(sampleHistory()); err != nil {
 		t.Fatalf("sample: %v", err)
 	}
+	// Unique op_ids need not ascend.
+	h := sampleHistory()
+	h.Ops[0].ID, h.Ops[1].ID, h.Ops[2].ID, h.Ops[3].ID = 8, 3, 5, 1
+	if err := WellFormed(h); err != nil {
+		t.Fatalf("unique op_ids out of order: %v", err)
+	}
 	tests := []struct {
 		name string
 		edit func(*History)
 		want string
 	}{
 		{"duplicate op_id", func(h *History) { h.Ops[2].ID = 1 }, "op 1 (index 2): op_id 1 already used at index 0"},
+		// op_ids that stop ascending: the duplicate is found among all
+		// earlier ones, not only the ascending prefix.
+		{"duplicate op_id after a descent", func(h *History) { h.Ops[0].ID, h.Ops[1].ID, h.Ops[2].ID, h.Ops[3].ID = 5, 9, 7, 9 }, "op 9 (index 3): op_id 9 already used at index 1"},
+		{"duplicate of the op before a descent", func(h *History) { h.Ops[0].ID, h.Ops[1].ID, h.Ops[2].ID, h.Ops[3].ID = 5, 9, 9, 1 }, "op 9 (index 2): op_id 9 already used at index 1"},
 		{"info with output", func(h *History) { h.Ops[2].Output = MustJSON(map[string]int{"value": 1}) }, `field "output": must be null when type is info`},
 		{"timeout marker", func(h *History) { h.Ops[2].TimeoutMarker = false }, `field "timeout_marker": is false but type is info`},
 		{"bad type", func(h *History) { h.Ops[0].Type = "done" }, `field "type": "done" is not one of ok, fail, info`},

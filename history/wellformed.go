@@ -103,14 +103,26 @@ func WellFormed(h History) error {
 			more++
 		}
 	}
-	seen := make(map[int64]int, len(h.Ops))
+	// While op_ids ascend (as recorders assign them) each is new; the map
+	// of those seen is built only from the first that does not ascend.
+	var seen map[int64]int
 	for i := range h.Ops {
 		o := &h.Ops[i]
-		if j, dup := seen[o.ID]; dup {
-			add(&OpError{i, o.ID, fmt.Errorf("op_id %d already used at index %d", o.ID, j)})
-			continue
+		if seen == nil && i > 0 && o.ID <= h.Ops[i-1].ID {
+			seen = make(map[int64]int, len(h.Ops))
+			for j := range h.Ops[:i] {
+				if _, dup := seen[h.Ops[j].ID]; !dup {
+					seen[h.Ops[j].ID] = j
+				}
+			}
 		}
-		seen[o.ID] = i
+		if seen != nil {
+			if j, dup := seen[o.ID]; dup {
+				add(&OpError{i, o.ID, fmt.Errorf("op_id %d already used at index %d", o.ID, j)})
+				continue
+			}
+			seen[o.ID] = i
+		}
 		if err := checkOp(o); err != nil {
 			add(&OpError{i, o.ID, err})
 		}

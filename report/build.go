@@ -43,11 +43,21 @@ type Meta struct {
 	Command string `json:"command,omitempty"` // the command line that ran the sweep
 }
 
-// Key names one run: a scenario and a seed. A sweep has at most one
-// result per key.
+// Key names one run: a scenario, where it came from, and a seed. A sweep
+// has at most one result per key; scenarios of the same name from two
+// sources (two packages, a package and a plan) are different scenarios.
 type Key struct {
 	Scenario string
 	Seed     uint64
+	Source   scenario.Source
+}
+
+// keyOf is the key of a result.
+func keyOf(r scenario.Result) Key { return Key{r.Scenario, r.Seed, r.Source} }
+
+// compareKeys orders keys by scenario, source and seed.
+func compareKeys(a, b Key) int {
+	return cmp.Or(strings.Compare(a.Scenario, b.Scenario), a.Source.Compare(b.Source), cmp.Compare(a.Seed, b.Seed))
 }
 
 // Report is the findings report: everything its Markdown and JSON forms
@@ -101,11 +111,13 @@ type Count struct {
 
 // ScenarioRow is one scenario over the sweep.
 type ScenarioRow struct {
-	ID       string   `json:"id"` // S1, S2, ... in scenario name order
-	Scenario string   `json:"scenario"`
-	System   string   `json:"system"`
-	Bugs     []string `json:"bugs,omitempty"`
-	Claims   []string `json:"claims,omitempty"`
+	ID       string `json:"id"` // S1, S2, ... in scenario name order
+	Scenario string `json:"scenario"`
+	// Source is where the scenario came from (empty for a built-in one).
+	scenario.Source
+	System string   `json:"system"`
+	Bugs   []string `json:"bugs,omitempty"`
+	Claims []string `json:"claims,omitempty"`
 	// Verdict is the worst over the seeds (scenario.Worst), Counts the
 	// seeds per verdict in METHOD.md's decision order.
 	Verdict scenario.Verdict `json:"verdict"`
@@ -154,12 +166,14 @@ type Artifact struct {
 // Finding is one section of the report: a distinct failure (a
 // scenario.Finding) with the evidence a reviewer needs to act on it.
 type Finding struct {
-	ID       string           `json:"id"`
-	Scenario string           `json:"scenario"`
-	System   string           `json:"system"`
-	Bugs     []string         `json:"bugs,omitempty"`
-	Claims   []Claim          `json:"claims,omitempty"`
-	Verdict  scenario.Verdict `json:"verdict"`
+	ID       string `json:"id"`
+	Scenario string `json:"scenario"`
+	// Source is where the scenario came from (empty for a built-in one).
+	scenario.Source
+	System  string           `json:"system"`
+	Bugs    []string         `json:"bugs,omitempty"`
+	Claims  []Claim          `json:"claims,omitempty"`
+	Verdict scenario.Verdict `json:"verdict"`
 	// Seeds are the failing seeds, ascending; Of is how many seeds the
 	// scenario ran.
 	Seeds []uint64 `json:"seeds"`
@@ -255,9 +269,7 @@ const maxViolations = 3
 // claims the claims' texts by id; both may be nil.
 func Build(meta Meta, results []scenario.Result, shrunk map[Key]*scenario.Shrunk, claims map[string]string) Report {
 	rs := slices.Clone(results)
-	slices.SortStableFunc(rs, func(a, b scenario.Result) int {
-		return cmp.Or(strings.Compare(a.Scenario, b.Scenario), cmp.Compare(a.Seed, b.Seed))
-	})
+	slices.SortStableFunc(rs, func(a, b scenario.Result) int { return compareKeys(keyOf(a), keyOf(b)) })
 	groups := byScenario(rs)
 	seeds := map[uint64]bool{}
 	for _, r := range rs {
@@ -269,7 +281,7 @@ func Build(meta Meta, results []scenario.Result, shrunk map[Key]*scenario.Shrunk
 	for i, g := range groups {
 		row := scenarioRow(i, g)
 		for _, f := range findings {
-			if f.Scenario == row.Scenario {
+			if f.Scenario == row.Scenario && f.Source == row.Source {
 				row.Findings = append(row.Findings, f.ID)
 			}
 		}
@@ -294,13 +306,13 @@ func Build(meta Meta, results []scenario.Result, shrunk map[Key]*scenario.Shrunk
 	return rep
 }
 
-// byScenario splits results sorted by scenario into one slice per
-// scenario.
+// byScenario splits results sorted by scenario and source into one slice
+// per scenario and source.
 func byScenario(rs []scenario.Result) [][]scenario.Result {
 	var out [][]scenario.Result
 	for i := 0; i < len(rs); {
 		j := i + 1
-		for j < len(rs) && rs[j].Scenario == rs[i].Scenario {
+		for j < len(rs) && rs[j].Scenario == rs[i].Scenario && rs[j].Source == rs[i].Source {
 			j++
 		}
 		out = append(out, rs[i:j])
@@ -392,7 +404,7 @@ func verdictsOf(rs []scenario.Result) []scenario.Verdict {
 
 // scenarioRow aggregates one scenario's results, sorted by seed.
 func scenarioRow(i int, rs []scenario.Result) ScenarioRow {
-	row := ScenarioRow{ID: fmt.Sprintf("S%d", i+1), Scenario: rs[0].Scenario, System: rs[0].System, Seeds: len(rs), Landing: []Landing{}}
+	row := ScenarioRow{ID: fmt.Sprintf("S%d", i+1), Scenario: rs[0].Scenario, Source: rs[0].Source, System: rs[0].System, Seeds: len(rs), Landing: []Landing{}}
 	vs := verdictsOf(rs)
 	row.Verdict, row.Counts = worst(vs), counts(vs)
 	claims, bugs, checkerNames := map[string]bool{}, map[string]bool{}, map[string]bool{}
@@ -499,14 +511,14 @@ func artifacts(a scenario.Artifacts) []Artifact {
 // finding turns a scenario.Finding into a report section.
 func finding(f scenario.Finding, rows []ScenarioRow, claims []Claim, shrunk map[Key]*scenario.Shrunk) Finding {
 	r := f.First
-	out := Finding{ID: f.ID, Scenario: f.Scenario, System: f.System, Bugs: f.Bugs, Verdict: f.Verdict,
+	out := Finding{ID: f.ID, Scenario: f.Scenario, Source: f.Source, System: f.System, Bugs: f.Bugs, Verdict: f.Verdict,
 		Seeds: f.Seeds, Anomaly: f.Anomaly, Checker: f.Checker, Faults: []Fault{},
 		Ops:  Ops{Total: r.Operations, OK: r.OpsOK, Fail: r.OpsFail, Info: r.OpsInfo},
 		Stop: r.Stop, Error: r.Error, Divergence: r.Divergence, Panic: r.Panic, CrossCheck: r.CrossCheck,
 		Blame: f.Blame, Reason: r.Reason, BugType: f.BugType, Tags: f.Tags, Severity: f.Severity,
 		Artifacts: artifacts(r.Artifacts), Page: r.Artifacts.HistoryPage, Replay: f.Replay}
 	for _, row := range rows {
-		if row.Scenario == f.Scenario {
+		if row.Scenario == f.Scenario && row.Source == f.Source {
 			out.Of = row.Seeds
 		}
 	}
@@ -570,7 +582,7 @@ func fault(e nemesis.Evidence) Fault {
 // failing seed with its anomaly, else of its next seed that has one.
 func reproducer(f scenario.Finding, shrunk map[Key]*scenario.Shrunk) *Reproducer {
 	for _, seed := range f.Seeds {
-		s := shrunk[Key{f.Scenario, seed}]
+		s := shrunk[Key{f.Scenario, seed, f.Source}]
 		if s == nil || (s.Anomaly != "" && s.Anomaly != f.Anomaly) {
 			continue
 		}

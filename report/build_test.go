@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/faultline-dst/faultline/internal/golden"
 	"strings"
@@ -149,14 +150,14 @@ func sweep() ([]scenario.Result, map[Key]*scenario.Shrunk, map[string]string) {
 		}),
 	}
 	shrunk := map[Key]*scenario.Shrunk{
-		{sut, 2}: {Seed: 2, Anomaly: "anomaly:linearizable:not-linearizable",
+		{Scenario: sut, Seed: 2}: {Seed: 2, Anomaly: "anomaly:linearizable:not-linearizable",
 			Before:       scenario.Size{Faults: 2, Operations: 100, Clients: 4, Nodes: 3},
 			After:        scenario.Size{Faults: 1, Operations: 6, Clients: 2, Nodes: 3},
 			Schedule:     nemesis.Schedule{{ID: "f2", Kind: nemesis.Partition, Shape: nemesis.Isolate, Nodes: []string{"n3", "n1", "n2"}, Start: clock.Time(1500 * time.Millisecond), End: clock.Time(3 * time.Second)}},
 			OpsPerClient: 3, Clients: 2, Nodes: 3, Runs: 41,
 			CrossCheck: &scenario.CrossCheck{Name: "brute-force", Ran: true, Agrees: true, Detail: `key "k1" has no linearization (6 operations searched exhaustively, 4 states)`}},
 		// A reproducer of a seed no finding has is ignored.
-		{clean, 1}: {Seed: 1},
+		{Scenario: clean, Seed: 1}: {Seed: 1},
 	}
 	claims := map[string]string{
 		"C1":  "an acknowledged write survives any single-node crash or partition",
@@ -397,7 +398,7 @@ func TestProvisionalBlame(t *testing.T) {
 	}
 	agrees := &scenario.CrossCheck{Name: "brute-force", Ran: true, Agrees: true, Detail: `key "k1" has no linearization`}
 	notRun := &scenario.CrossCheck{Name: "none", Detail: "not cross-checked: model queue has no second checker"}
-	shrunk := map[Key]*scenario.Shrunk{{"s", 1}: {Seed: 1, Anomaly: "anomaly:queue:lost-write"}}
+	shrunk := map[Key]*scenario.Shrunk{{Scenario: "s", Seed: 1}: {Seed: 1, Anomaly: "anomaly:queue:lost-write"}}
 	tests := []struct {
 		name   string
 		r      scenario.Result
@@ -500,5 +501,71 @@ func TestFailoverSweepCheckRealRuns(t *testing.T) {
 		if got := rep.Scenarios[0].Verdict; got != tt.want {
 			t.Errorf("seeds %v: %s (%s), want %s", tt.seeds, got, rep.Scenarios[0].Reason, tt.want)
 		}
+	}
+}
+
+// TestSourcesKeepScenariosApart: results of scenarios of one name from
+// two sources (two packages, a package and a plan) merge without a
+// conflict, and the report shows two scenarios, each with its own
+// finding, seeds, reproducer and replay command, and says where each came
+// from.
+func TestSourcesKeepScenariosApart(t *testing.T) {
+	pkgA := scenario.Source{Package: "example.com/a"}
+	pkgB := scenario.Source{Package: "example.com/b", Plan: "plan.md"}
+	from := func(src scenario.Source, seed uint64, v scenario.Verdict) scenario.Result {
+		return res("s", []string{"C1"}, seed, v, func(r *scenario.Result) {
+			r.Source = src
+			if v.IsFail() {
+				r.Anomaly, r.Blame = "anomaly:linearizable:not-linearizable", scenario.BlameSUT
+			}
+			if src == pkgB {
+				r.TraceHash += "b" // another system: another run
+			}
+		})
+	}
+	a1, a2 := from(pkgA, 1, scenario.FailReproducible), from(pkgA, 2, scenario.PassHardening)
+	b1, b2 := from(pkgB, 1, scenario.FailReproducible), from(pkgB, 2, scenario.FailReproducible)
+	rs, err := Merge(Input{"a.jsonl", []scenario.Result{a1, a2}}, Input{"b.jsonl", []scenario.Result{b2, b1}})
+	if err != nil {
+		t.Fatalf("results of two sources conflict: %v", err)
+	}
+	if len(rs) != 4 {
+		t.Fatalf("merged %d results, want 4", len(rs))
+	}
+	shrunk := map[Key]*scenario.Shrunk{{Scenario: "s", Seed: 1, Source: pkgB}: {Seed: 1, Anomaly: "anomaly:linearizable:not-linearizable"}}
+	rep := Build(meta(), rs, shrunk, nil)
+	if len(rep.Scenarios) != 2 || len(rep.Findings) != 2 {
+		t.Fatalf("%d scenarios, %d findings; want 2 and 2", len(rep.Scenarios), len(rep.Findings))
+	}
+	for i, want := range []struct {
+		src   scenario.Source
+		seeds []uint64
+		of    int
+		shrnk bool
+	}{{pkgA, []uint64{1}, 2, false}, {pkgB, []uint64{1, 2}, 2, true}} {
+		row, f := rep.Scenarios[i], rep.Findings[i]
+		if row.Source != want.src || f.Source != want.src || len(row.Findings) != 1 || row.Findings[0] != f.ID {
+			t.Errorf("row %s (%s) findings %v; finding %s (%s)", row.ID, row.Source, row.Findings, f.ID, f.Source)
+		}
+		if fmt.Sprint(f.Seeds) != fmt.Sprint(want.seeds) || f.Of != want.of || (f.Shrunk != nil) != want.shrnk {
+			t.Errorf("%s: seeds %v of %d, shrunk %v; want %v of %d, shrunk %v", f.ID, f.Seeds, f.Of, f.Shrunk != nil, want.seeds, want.of, want.shrnk)
+		}
+		if r := (scenario.Result{Scenario: "s", Seed: 1, Source: want.src}); f.Replay != r.ReplayCommand() {
+			t.Errorf("%s replays with %q", f.ID, f.Replay)
+		}
+	}
+	md := string(rep.Markdown())
+	for _, want := range []string{"from package example.com/a", "from package example.com/b, plan plan.md"} {
+		if strings.Count(md, want) != 2 {
+			t.Errorf("the report says %q %d times, want 2 (scenario table, finding):\n%s", want, strings.Count(md, want), md)
+		}
+	}
+	// The same source and seed twice is still one run, and a conflict
+	// when they differ.
+	bad := b1
+	bad.TraceHash = "ffff"
+	if _, err := Merge(Input{"a.jsonl", []scenario.Result{a1, b1}}, Input{"b.jsonl", []scenario.Result{bad}}); !errors.Is(err, ErrConflict) ||
+		!strings.Contains(err.Error(), "scenario s (package example.com/b, plan plan.md) seed 1") {
+		t.Errorf("conflict within a source: %v", err)
 	}
 }

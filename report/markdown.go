@@ -107,7 +107,7 @@ func (r Report) mdScenarios(b *bytes.Buffer) {
 			arts = append(arts, link(a.Name, a.Path))
 		}
 		for _, f := range r.Findings {
-			if f.Scenario == row.Scenario && f.Page != "" {
+			if f.Scenario == row.Scenario && f.Source == row.Source && f.Page != "" {
 				arts = append(arts, link(f.ID+" page", f.Page))
 			}
 		}
@@ -115,10 +115,19 @@ func (r Report) mdScenarios(b *bytes.Buffer) {
 			arts = []string{"none"}
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			row.ID, esc(row.Scenario), orNone(esc(strings.Join(row.Claims, ", "))), verdict, checker,
+			row.ID, esc(row.Scenario)+fromCell(row.Source), orNone(esc(strings.Join(row.Claims, ", "))), verdict, checker,
 			evidenceCell(row.Evidence), landingCell(row.Landing), cellCode(row.Replay), strings.Join(arts, " "))
 	}
 	b.WriteString("\n")
+}
+
+// fromCell says where a scenario came from, under its name in a table
+// cell: nothing for a built-in one.
+func fromCell(s scenario.Source) string {
+	if s == (scenario.Source{}) {
+		return ""
+	}
+	return "<br>from " + esc(s.String())
 }
 
 func orNone(s string) string {
@@ -170,6 +179,9 @@ func (r Report) mdFindings(b *bytes.Buffer) {
 		sys := "system " + esc(f.System)
 		if len(f.Bugs) > 0 {
 			sys += ", bug switches " + esc(strings.Join(f.Bugs, ", "))
+		}
+		if f.Source != (scenario.Source{}) {
+			sys += ", from " + esc(f.Source.String())
 		}
 		fmt.Fprintf(b, "- **Scenario:** %s (%s)\n", esc(f.Scenario), sys)
 		for _, c := range f.Claims {

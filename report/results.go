@@ -3,7 +3,6 @@ package report
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,9 +95,10 @@ type Input struct {
 }
 
 // Merge joins the results of several inputs (the shards of one sweep, or
-// a resumed sweep's files) into one result per scenario and seed, sorted
-// by scenario and seed. Two results of the same scenario and seed must be
-// the same run: equal in everything but HostNS and Artifacts, which are
+// a resumed sweep's files) into one result per scenario, source and
+// seed, sorted by scenario, source and seed (a scenario of the same name
+// from another package or plan is another scenario). Two results of the
+// same scenario, source and seed must be the same run: equal in everything but HostNS and Artifacts, which are
 // not functions of the run, and the first is kept. Results that disagree
 // are an error wrapping ErrConflict that names both and the fields that
 // differ.
@@ -136,7 +136,7 @@ func merge(recs []record) ([]scenario.Result, error) {
 	var keys []Key
 	var errs []error
 	for _, rec := range recs {
-		k := Key{rec.r.Scenario, rec.r.Seed}
+		k := keyOf(rec.r)
 		prev, ok := first[k]
 		if !ok {
 			first[k] = rec
@@ -148,16 +148,18 @@ func merge(recs []record) ([]scenario.Result, error) {
 			return nil, err
 		}
 		if len(fields) > 0 {
-			errs = append(errs, fmt.Errorf("scenario %s seed %d: %s and %s differ in %s: %w",
-				k.Scenario, k.Seed, prev.where, rec.where, strings.Join(fields, ", "), ErrConflict))
+			from := ""
+			if k.Source != (scenario.Source{}) {
+				from = " (" + k.Source.String() + ")"
+			}
+			errs = append(errs, fmt.Errorf("scenario %s%s seed %d: %s and %s differ in %s: %w",
+				k.Scenario, from, k.Seed, prev.where, rec.where, strings.Join(fields, ", "), ErrConflict))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(keys, func(a, b Key) int {
-		return cmp.Or(strings.Compare(a.Scenario, b.Scenario), cmp.Compare(a.Seed, b.Seed))
-	})
+	slices.SortFunc(keys, compareKeys)
 	out := make([]scenario.Result, len(keys))
 	for i, k := range keys {
 		out[i] = first[k].r

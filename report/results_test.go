@@ -74,9 +74,9 @@ func TestMerge(t *testing.T) {
 	}
 	var keys []Key
 	for _, r := range got {
-		keys = append(keys, Key{r.Scenario, r.Seed})
+		keys = append(keys, Key{Scenario: r.Scenario, Seed: r.Seed})
 	}
-	want := []Key{{"s", 1}, {"s", 2}, {"t", 1}}
+	want := []Key{{Scenario: "s", Seed: 1}, {Scenario: "s", Seed: 2}, {Scenario: "t", Seed: 1}}
 	if len(keys) != len(want) {
 		t.Fatalf("merged %v, want %v", keys, want)
 	}

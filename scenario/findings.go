@@ -7,18 +7,23 @@ import (
 )
 
 // Finding is a distinct failure over a sweep: the failing seeds of one
-// scenario that share the anomaly kind, the checker and the blame.
+// scenario that share the anomaly kind, the checker and the blame. A
+// scenario is its name and its source: two packages, or a package and a
+// plan, that declare scenarios of the same name make distinct findings.
 type Finding struct {
-	ID       string   `json:"id"` // F1, F2, ... in report order
-	Scenario string   `json:"scenario"`
-	System   string   `json:"system"`
-	Claims   []string `json:"claims,omitempty"`
-	Bugs     []string `json:"bugs,omitempty"`
-	Anomaly  string   `json:"anomaly"`
-	Checker  string   `json:"checker,omitempty"`
-	Blame    Blame    `json:"blame"`
-	Verdict  Verdict  `json:"verdict"` // the worst verdict among its seeds
-	Seeds    []uint64 `json:"seeds"`   // ascending
+	ID       string `json:"id"` // F1, F2, ... in report order
+	Scenario string `json:"scenario"`
+	// Source is where the scenario came from (a package, a plan; empty
+	// for a built-in one).
+	Source
+	System  string   `json:"system"`
+	Claims  []string `json:"claims,omitempty"`
+	Bugs    []string `json:"bugs,omitempty"`
+	Anomaly string   `json:"anomaly"`
+	Checker string   `json:"checker,omitempty"`
+	Blame   Blame    `json:"blame"`
+	Verdict Verdict  `json:"verdict"` // the worst verdict among its seeds
+	Seeds   []uint64 `json:"seeds"`   // ascending
 	// First is the result of the lowest failing seed: the one to replay.
 	First Result `json:"first"`
 	// BugType, Tags and Severity classify the finding (METHOD.md).
@@ -40,10 +45,11 @@ func ReplayCommand(scenario string, seed uint64) string {
 
 // Group turns a sweep's results into distinct findings: every FAIL
 // (inconclusive seeds are reported per scenario, not as findings), grouped
-// by scenario, anomaly kind, checker and blame. Findings are ordered SUT blame first, then by
-// scenario and anomaly.
+// by scenario and its source, anomaly kind, checker and blame. Findings
+// are ordered SUT blame first, then by scenario, source and anomaly.
 func Group(results []Result) []Finding {
 	type key struct {
+		source                     Source
 		scenario, anomaly, checker string
 		blame                      Blame
 	}
@@ -57,13 +63,13 @@ func Group(results []Result) []Finding {
 		if r.Checker != nil {
 			checker = r.Checker.Checker
 		}
-		k := key{r.Scenario, r.Anomaly, checker, r.Blame}
+		k := key{r.Source, r.Scenario, r.Anomaly, checker, r.Blame}
 		i, ok := index[k]
 		if !ok {
 			i = len(out)
 			index[k] = i
 			bt, tags, sev := Classify(r)
-			out = append(out, Finding{Scenario: r.Scenario, System: r.System, Claims: r.Claims, Bugs: r.Bugs,
+			out = append(out, Finding{Scenario: r.Scenario, Source: r.Source, System: r.System, Claims: r.Claims, Bugs: r.Bugs,
 				Anomaly: r.Anomaly, Checker: checker, Blame: r.Blame, Verdict: r.Verdict, First: r,
 				BugType: bt, Tags: tags, Severity: sev})
 		}
@@ -85,6 +91,9 @@ func Group(results []Result) []Finding {
 		}
 		if a.Scenario != b.Scenario {
 			return a.Scenario < b.Scenario
+		}
+		if c := a.Source.Compare(b.Source); c != 0 {
+			return c < 0
 		}
 		return a.Anomaly < b.Anomaly
 	})

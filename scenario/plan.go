@@ -81,6 +81,8 @@ type PlanScenario struct {
 	Scenario Scenario
 	File     string
 	Line     int
+	// block is the block as written, for FormatShrunk.
+	block rawBlock
 }
 
 // ParsePlan reads a Markdown test plan and returns the scenarios its
@@ -108,7 +110,7 @@ func (r *Registry) ParsePlan(rd io.Reader, file string) ([]PlanScenario, error) 
 			}
 			seen[s.Name] = b.line
 		}
-		out = append(out, PlanScenario{Scenario: s, File: file, Line: b.line})
+		out = append(out, PlanScenario{Scenario: s, File: file, Line: b.line, block: b})
 	}
 	if len(errs) > 0 {
 		return nil, errs

@@ -12,36 +12,128 @@ import (
 // replays the shrunk reproducer on its own; replay is that command as the
 // plan shows it (with the package the base scenario comes from, and the
 // plan's own path), "faultline run --plan <this file> --seed N" if empty.
+//
+// base must be a registered scenario (of the package, or built in): the
+// block names it with "base:". A scenario a plan declares is shrunk with
+// PlanScenario.FormatShrunk, which does not need the original plan.
 func FormatShrunkPlan(base Scenario, sh Shrunk, scheduleFile, replay string) string {
-	if replay == "" {
-		replay = fmt.Sprintf("faultline run --plan <this file> --seed %d", sh.Seed)
-	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Shrunk reproducer: %s seed %d\n\n", base.Name, sh.Seed)
-	fmt.Fprintf(&b, "Anomaly `%s`, shrunk from %d faults, %d operations, %d clients, %d nodes to %d, %d, %d, %d in %d runs.\n\n",
-		sh.Anomaly, sh.Before.Faults, sh.Before.Operations, sh.Before.Clients, sh.Before.Nodes,
-		sh.After.Faults, sh.After.Operations, sh.After.Clients, sh.After.Nodes, sh.Runs)
-	fmt.Fprintf(&b, "Replay: `%s`\n\n", replay)
-	b.WriteString("```faultline\n")
+	writeShrunkHeader(&b, base.Name, sh, replay, "")
 	fmt.Fprintf(&b, "scenario: %s-shrunk\n", base.Name)
 	fmt.Fprintf(&b, "base: %s\n", base.Name)
 	if len(base.Claim.IDs) > 0 {
 		fmt.Fprintf(&b, "falsifies: %s\n", strings.Join(base.Claim.IDs, ", "))
 	}
 	b.WriteString("nemesis:\n")
-	if len(sh.Schedule) == 0 {
-		b.WriteString("  kinds: none\n")
-	} else {
-		fmt.Fprintf(&b, "  schedule: %s\n", scheduleFile)
-		if base.Nemesis.Jitter != 0 {
-			b.WriteString("  jitter: 0s\n") // the list is the jittered one
-		}
-		if base.Nemesis.Extend {
-			b.WriteString("  generate: false\n") // and holds the generated faults
-		}
+	for _, l := range shrunkNemesis(base, sh, scheduleFile, nil) {
+		fmt.Fprintf(&b, "  %s\n", l)
 	}
 	fmt.Fprintf(&b, "workload:\n  clients: %d\n  operations: %d\n", sh.Clients, sh.OpsPerClient)
 	fmt.Fprintf(&b, "topology:\n  nodes: %d\n", sh.Nodes)
 	b.WriteString("seeds: 1\n```\n")
 	return b.String()
+}
+
+// FormatShrunk renders the shrunk plan of a scenario this plan block
+// declared: the block itself, field by field, with the shrunk topology,
+// workload size and explicit fault list (scheduleFile, relative to the
+// shrunk plan) in place of the original ones. The result needs neither
+// the original plan nor its files: only the registry the block was read
+// with (the package, for a package's systems). replay is as for
+// FormatShrunkPlan.
+//
+// A PlanScenario not made by ParsePlan has no block; it is rendered as
+// FormatShrunkPlan does, based on its scenario's name.
+func (p PlanScenario) FormatShrunk(sh Shrunk, scheduleFile, replay string) string {
+	s := p.Scenario
+	if len(p.block.fields) == 0 {
+		return FormatShrunkPlan(s, sh, scheduleFile, replay)
+	}
+	var b strings.Builder
+	writeShrunkHeader(&b, s.Name, sh, replay, fmt.Sprintf("The block is %s:%d's, with the shrunk nemesis, workload, topology and seeds.", p.File, p.Line))
+	done := map[string]bool{}
+	section := func(key string, lines []string) {
+		fmt.Fprintf(&b, "%s:\n", key)
+		for _, l := range lines {
+			fmt.Fprintf(&b, "  %s\n", l)
+		}
+		done[key] = true
+	}
+	for _, f := range p.block.fields {
+		switch f.key {
+		case "scenario":
+			fmt.Fprintf(&b, "scenario: %s-shrunk\n", s.Name)
+		case "seeds":
+		case "nemesis":
+			section("nemesis", shrunkNemesis(s, sh, scheduleFile, f.sub))
+		case "workload":
+			section("workload", replaceSub(f.sub, []string{"clients", "operations"}, fmt.Sprintf("clients: %d", sh.Clients), fmt.Sprintf("operations: %d", sh.OpsPerClient)))
+		case "topology":
+			section("topology", replaceSub(f.sub, []string{"nodes"}, fmt.Sprintf("nodes: %d", sh.Nodes)))
+		default:
+			if f.value != "" {
+				fmt.Fprintf(&b, "%s: %s\n", f.key, f.value)
+				continue
+			}
+			section(f.key, replaceSub(f.sub, nil))
+		}
+	}
+	if !done["nemesis"] {
+		section("nemesis", shrunkNemesis(s, sh, scheduleFile, nil))
+	}
+	if !done["workload"] {
+		section("workload", []string{fmt.Sprintf("clients: %d", sh.Clients), fmt.Sprintf("operations: %d", sh.OpsPerClient)})
+	}
+	if !done["topology"] {
+		section("topology", []string{fmt.Sprintf("nodes: %d", sh.Nodes)})
+	}
+	b.WriteString("seeds: 1\n```\n")
+	return b.String()
+}
+
+// writeShrunkHeader writes a shrunk plan's title, sizes and replay line,
+// and a note when there is one, and opens its block.
+func writeShrunkHeader(b *strings.Builder, name string, sh Shrunk, replay, note string) {
+	if replay == "" {
+		replay = fmt.Sprintf("faultline run --plan <this file> --seed %d", sh.Seed)
+	}
+	fmt.Fprintf(b, "# Shrunk reproducer: %s seed %d\n\n", name, sh.Seed)
+	fmt.Fprintf(b, "Anomaly `%s`, shrunk from %d faults, %d operations, %d clients, %d nodes to %d, %d, %d, %d in %d runs.\n\n",
+		sh.Anomaly, sh.Before.Faults, sh.Before.Operations, sh.Before.Clients, sh.Before.Nodes,
+		sh.After.Faults, sh.After.Operations, sh.After.Clients, sh.After.Nodes, sh.Runs)
+	fmt.Fprintf(b, "Replay: `%s`\n\n", replay)
+	if note != "" {
+		fmt.Fprintf(b, "%s\n\n", note)
+	}
+	b.WriteString("```faultline\n")
+}
+
+// shrunkNemesis returns the nemesis section of a shrunk plan: the
+// original block's lines (sub, none for a registered base) but the
+// explicit fault list, or none when the shrunk run needs no fault.
+func shrunkNemesis(s Scenario, sh Shrunk, scheduleFile string, sub []rawField) []string {
+	if len(sh.Schedule) == 0 {
+		return replaceSub(sub, []string{"kinds", "schedule", "jitter", "generate"}, "kinds: none")
+	}
+	var extra []string
+	extra = append(extra, "schedule: "+scheduleFile)
+	if s.Nemesis.Jitter != 0 {
+		extra = append(extra, "jitter: 0s") // the list is the jittered one
+	}
+	if s.Nemesis.Extend {
+		extra = append(extra, "generate: false") // and holds the generated faults
+	}
+	return replaceSub(sub, []string{"schedule", "jitter", "generate"}, extra...)
+}
+
+// replaceSub returns a section's lines without the fields named in drop,
+// followed by add.
+func replaceSub(sub []rawField, drop []string, add ...string) []string {
+	var out []string
+	for _, f := range sub {
+		if !contains(drop, f.key) {
+			out = append(out, f.key+": "+f.value)
+		}
+	}
+	return append(out, add...)
 }

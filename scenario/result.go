@@ -90,6 +90,31 @@ type Source struct {
 	Plan string `json:"plan,omitempty"`
 }
 
+// Compare orders sources: by package, then plan (the built-in source,
+// empty, first).
+func (s Source) Compare(o Source) int {
+	if c := strings.Compare(s.Package, o.Package); c != 0 {
+		return c
+	}
+	return strings.Compare(s.Plan, o.Plan)
+}
+
+// String names the source for a reader: "package P, plan F", "plan F",
+// or "built in".
+func (s Source) String() string {
+	var parts []string
+	if s.Package != "" {
+		parts = append(parts, "package "+s.Package)
+	}
+	if s.Plan != "" {
+		parts = append(parts, "plan "+s.Plan)
+	}
+	if len(parts) == 0 {
+		return "built in"
+	}
+	return strings.Join(parts, ", ")
+}
+
 // Command is the faultline command line verb (run, replay, sweep, ...)
 // with the source's package and plan: "faultline replay PKG --plan P".
 // Extra arguments go between the package and the plan. Arguments are

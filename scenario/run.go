@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/faultline-dst/faultline/checkers"
@@ -111,8 +112,9 @@ func (r *Registry) Run(s Scenario, seed uint64, opts RunOptions) (Result, error)
 			obs.Divergence = divergence(a.sim, b.sim)
 			res.Divergence = obs.Divergence
 		}
+		recycleFingerprints(&b.sim)
 	}
-	a.sim.Fingerprints = nil
+	recycleFingerprints(&a.sim)
 	res = decorate(res, Decide(obs), &a)
 	if opts.OutDir != "" {
 		if err := writeArtifacts(opts.OutDir, &res, trace.Bytes(), a.hist); err != nil {
@@ -266,16 +268,19 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 	}
 	a.wcfg = wl.Config()
 	w, err := sim.New(sim.Config{
-		Seed:           seed,
-		Nodes:          append(append([]sim.NodeSpec(nil), cl.Nodes...), wl.Nodes()...),
-		Net:            s.Net,
-		Disk:           s.Disk,
-		MaxTime:        s.SimTime,
-		MaxEvents:      s.MaxEvents,
-		Watchdog:       opts.Watchdog,
-		Trace:          trace,
-		Fingerprint:    fingerprint,
-		BreakInvariant: s.SelfTest,
+		Seed:        seed,
+		Nodes:       append(append([]sim.NodeSpec(nil), cl.Nodes...), wl.Nodes()...),
+		Net:         s.Net,
+		Disk:        s.Disk,
+		MaxTime:     s.SimTime,
+		MaxEvents:   s.MaxEvents,
+		Watchdog:    opts.Watchdog,
+		Trace:       trace,
+		Fingerprint: fingerprint,
+		// A run's fingerprints outlive it only until its seed's verdict,
+		// so their storage goes round from run to run.
+		FingerprintBuffer: fingerprintBuffer(fingerprint),
+		BreakInvariant:    s.SelfTest,
 		// End the run once nothing it is for remains: the final reads are
 		// done and every fault has healed. After that no client issues an
 		// operation and no fault changes anything, so the history is the
@@ -542,6 +547,48 @@ func strip(h history.History, keep history.FieldSet) history.History {
 		out.Ops[i] = o
 	}
 	return out
+}
+
+// fingerprintFree holds fingerprint storage between runs, a few slices
+// of length 0 (a sync.Pool would be emptied by the collections that
+// happen during every run).
+var fingerprintFree struct {
+	sync.Mutex
+	bufs [][]sim.Fingerprint
+}
+
+// fingerprintBuffer returns storage for a run's fingerprints, when it
+// keeps them.
+func fingerprintBuffer(keep bool) []sim.Fingerprint {
+	if !keep {
+		return nil
+	}
+	f := &fingerprintFree
+	f.Lock()
+	defer f.Unlock()
+	n := len(f.bufs)
+	if n == 0 {
+		return nil
+	}
+	buf := f.bufs[n-1]
+	f.bufs[n-1] = nil
+	f.bufs = f.bufs[:n-1]
+	return buf
+}
+
+// recycleFingerprints takes r's fingerprints, which nothing may use
+// afterwards, back for another run (keeping at most four, one per run
+// that may be in flight on a host's cores and its rerun).
+func recycleFingerprints(r *sim.Result) {
+	if cap(r.Fingerprints) > 0 {
+		f := &fingerprintFree
+		f.Lock()
+		if len(f.bufs) < 4 {
+			f.bufs = append(f.bufs, r.Fingerprints[:0])
+		}
+		f.Unlock()
+	}
+	r.Fingerprints = nil
 }
 
 // divergence finds the first record where two runs of a seed part, from

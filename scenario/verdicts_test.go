@@ -343,3 +343,82 @@ func TestShrunkPlanReplaysAlone(t *testing.T) {
 		t.Fatalf("shrunk plan: %s %s ops %d (want %d) %v\n%s", res.Verdict, res.Anomaly, res.Operations, sh.After.Operations, err, plan)
 	}
 }
+
+// TestShrunkPlanOfAPlanBlockReplaysAlone: shrinking a scenario a plan
+// declares writes a plan that needs nothing of the original one (not its
+// blocks, not its fault list file): read from another directory, it runs
+// the shrunk scenario to the same trace.
+func TestShrunkPlanOfAPlanBlockReplaysAlone(t *testing.T) {
+	tests := []struct{ name, block string }{
+		{"whole block", "scenario: plan_drops\nfalsifies: C1\nclaim: reads see writes\nsystem: mem-drop-writes\nmodel: kv\nchecker: linearizable\n" +
+			"nemesis:\n  kinds: pause\n  schedule: orig-faults.json\n  jitter: 20ms\n  max_down: 1\n" +
+			"workload:\n  clients: 3\n  operations: 20\n  keys: 5\n  timeout: 100ms\n" +
+			"network:\n  latency: uniform 1ms 3ms\nclocks:\n  n2: offset=5ms, drift_ppm=100\n" +
+			"checker_options:\n  max_steps: 1000000\nrun:\n  time: 2s\nseeds: 9\n"},
+		{"based on a registered scenario", "scenario: plan_based\nbase: registered_drops\nworkload:\n  operations: 15\n"},
+		{"no workload or topology", "scenario: plan_bare\nfalsifies: C1\nsystem: mem-drop-writes\nmodel: kv\nchecker: linearizable\nnemesis:\n  kinds: pause\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := registry(t)
+			reg := base("registered_drops")
+			reg.System = "mem-drop-writes"
+			reg.Workload.OpsPerClient = 20
+			reg.Nemesis = pause()
+			if err := r.AddScenario(reg); err != nil {
+				t.Fatal(err)
+			}
+			orig := t.TempDir()
+			sched := `[{"id":"f1","kind":"pause","nodes":["n1"],"start":"300ms","end":"500ms"}]`
+			if err := os.WriteFile(filepath.Join(orig, "orig-faults.json"), []byte(sched), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			planPath := filepath.Join(orig, "plan.md")
+			if err := os.WriteFile(planPath, []byte("# plan\n\n```faultline\n"+tt.block+"```\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ps, err := r.ReadPlan(planPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sh, shrunk, err := r.Shrink(ps[0].Scenario, 3, scenario.ShrinkOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := r.Run(shrunk, 3, scenario.RunOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The shrunk plan in a directory of its own, with its fault
+			// list, read by a registry that never saw the original plan.
+			dir := t.TempDir()
+			b, _ := json.Marshal(sh.Schedule)
+			if err := os.WriteFile(filepath.Join(dir, "faults.json"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			text := ps[0].FormatShrunk(sh, "faults.json", "")
+			if strings.Contains(text, "base: "+ps[0].Scenario.Name) || strings.Contains(text, "orig-faults.json") {
+				t.Errorf("the shrunk plan refers to the original one:\n%s", text)
+			}
+			path := filepath.Join(dir, "shrunk.md")
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			fresh := registry(t)
+			if err := fresh.AddScenario(reg); err != nil {
+				t.Fatal(err)
+			}
+			got, err := fresh.ReadPlan(path)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, text)
+			}
+			if got[0].Scenario.Name != ps[0].Scenario.Name+"-shrunk" || got[0].Scenario.Seeds != 1 {
+				t.Errorf("shrunk block: name %q, seeds %d", got[0].Scenario.Name, got[0].Scenario.Seeds)
+			}
+			res, err := fresh.Run(got[0].Scenario, 3, scenario.RunOptions{})
+			if err != nil || res.Verdict != scenario.FailReproducible || res.Anomaly != sh.Anomaly || res.TraceHash != want.TraceHash {
+				t.Fatalf("shrunk plan: %s %s hash %s (want %s %s) %v\n%s", res.Verdict, res.Anomaly, res.TraceHash, sh.Anomaly, want.TraceHash, err, text)
+			}
+		})
+	}
+}

@@ -45,6 +45,10 @@ type Config struct {
 	// a seed can be compared record by record (FirstDifference) without
 	// writing either trace. It never changes the trace.
 	Fingerprint bool
+	// FingerprintBuffer is storage Result.Fingerprints may reuse (its
+	// contents are overwritten), so that a caller running seed after seed
+	// does not grow a new slice of fingerprints every run.
+	FingerprintBuffer []Fingerprint
 	// Buggify enables Env.Buggify sites (off: Buggify always returns false).
 	Buggify bool
 	// BuggifySiteP is the chance a site is active in a run (default 0.25)

@@ -3,6 +3,7 @@ package sim_test
 import (
 	cryptorand "crypto/rand"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -107,5 +108,35 @@ func TestCryptoRandReadsFromOtherGoroutinesAreCountedNotServed(t *testing.T) {
 	}
 	if string(got) != string(want) {
 		t.Errorf("the node drew %x with a neighbour reading, %x without", got, want)
+	}
+}
+
+// A reused FingerprintBuffer holds the new run's fingerprints, in its own
+// storage when it has room, and nothing of the run it held before.
+func TestFingerprintBufferIsReused(t *testing.T) {
+	run := func(payload string, buf []sim.Fingerprint) sim.Result {
+		on := func(p *probe, what string) {
+			if what == "start" && p.env.Name() == "a" {
+				p.env.Send("b", []byte(payload))
+			}
+		}
+		w := newWorld(t, sim.Config{Seed: 1, Fingerprint: true, FingerprintBuffer: buf, Net: fixedNet(netsim.Datagram),
+			Nodes: []sim.NodeSpec{{Name: "a", Factory: probes(new([]string), on)}, {Name: "b", Factory: probes(new([]string), nil)}}})
+		res, err := w.Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	fresh := run("y", nil)
+	old := run("x", nil)
+	buf := make([]sim.Fingerprint, len(old.Fingerprints), len(old.Fingerprints)+64)
+	copy(buf, old.Fingerprints)
+	reused := run("y", buf)
+	if reused.TraceHash != fresh.TraceHash || !reflect.DeepEqual(reused.Fingerprints, fresh.Fingerprints) {
+		t.Fatalf("a reused buffer changed the run: hash %016x, want %016x", reused.TraceHash, fresh.TraceHash)
+	}
+	if &reused.Fingerprints[0] != &buf[:1][0] {
+		t.Fatal("the fingerprints are not in the buffer given")
 	}
 }

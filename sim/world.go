@@ -212,6 +212,9 @@ func New(cfg Config) (*World, error) {
 		harness[i] = spec.Harness
 	}
 	w.trace.init(w.names, harness, cfg.Trace, cfg.Fingerprint)
+	if cfg.Fingerprint {
+		w.trace.prints = cfg.FingerprintBuffer[:0]
+	}
 	return w, nil
 }
 

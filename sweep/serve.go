@@ -271,6 +271,16 @@ func (sv *server) shrink(req Request) ShrinkReply {
 	out.Shrunk = &sh
 	replay := scenario.Source{Package: req.Package}.Command("run", "--plan", req.ShrunkPlan, "--seed", fmt.Sprint(sh.Seed))
 	out.PlanText = scenario.FormatShrunkPlan(s, sh, "faults.json", replay)
+	if req.Plan != "" {
+		// A plan's block is written out whole: the shrunk plan must not
+		// need the original one.
+		ps, _ := sv.load(req.Plan)
+		for _, p := range ps {
+			if p.Scenario.Name == s.Name {
+				out.PlanText = p.FormatShrunk(sh, "faults.json", replay)
+			}
+		}
+	}
 	return out
 }
 

@@ -136,6 +136,7 @@ func revision() string {
 // that the report links them.
 func findingPages(results []scenario.Result, plan, dir string, stderr io.Writer) error {
 	srcs := map[scenario.Source]*source{}
+	used := map[string]bool{}
 	defer func() {
 		for _, s := range srcs {
 			s.close()
@@ -157,7 +158,14 @@ func findingPages(results []scenario.Result, plan, dir string, stderr io.Writer)
 		if err := src.known(f.Scenario); err != nil {
 			return usagef("finding %s: %v (pass the plan the results came from with --plan)", f.ID, err)
 		}
-		out := filepath.Join(dir, fmt.Sprintf("%s-%d", f.Scenario, f.First.Seed))
+		// SCENARIO-SEED, or with the finding's id when a scenario of the
+		// same name from another source has the name already.
+		name := fmt.Sprintf("%s-%d", f.Scenario, f.First.Seed)
+		if used[name] {
+			name += "-" + f.ID
+		}
+		used[name] = true
+		out := filepath.Join(dir, name)
 		res, err := src.run(f.Scenario, f.First.Seed, runOptions{out: out})
 		if err != nil {
 			return fmt.Errorf("finding %s: %w", f.ID, err)

@@ -12,10 +12,12 @@ import (
 
 const shrinkHelp = `Shrink a failing seed: with the seed fixed, remove faults, operations,
 clients and nodes while the same anomaly persists. Writes a standalone
-reproducer: a test plan (shrunk.md) whose scenario block builds on the
-original scenario, and its explicit fault list (faults.json); the shrunk
-scenario is checked to reproduce on its own. Reports the sizes before and
-after.
+reproducer: a test plan (shrunk.md) and its explicit fault list
+(faults.json); the shrunk scenario is checked to reproduce on its own.
+The plan's block builds on a registered scenario (base:), or, for a
+scenario a plan declares, is that block written out with the shrunk
+sizes, so that it needs neither the original plan nor its files. Reports
+the sizes before and after.
 
 Usage:
   faultline shrink [PKG] --scenario NAME --seed N [--out DIR] [--max-runs N] [--json]

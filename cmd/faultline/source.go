@@ -388,6 +388,13 @@ func (s *source) shrink(name string, seed uint64, maxRuns int, planPath string) 
 		if err != nil {
 			return sh, "", err
 		}
+		for _, p := range s.plan {
+			if p.Scenario.Name == name {
+				// A plan's block is written out whole: the shrunk plan
+				// must not need the original one.
+				return sh, p.FormatShrunk(sh, "faults.json", replay), nil
+			}
+		}
 		return sh, scenario.FormatShrunkPlan(sc, sh, "faults.json", replay), nil
 	}
 	rep, err := s.w.shrink(sweep.Request{Job: sweep.Job{Scenario: name, Seed: seed}, Source: s.at, Op: sweep.OpShrink, MaxRuns: maxRuns, ShrunkPlan: planPath})

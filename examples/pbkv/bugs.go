@@ -22,6 +22,21 @@ import (
 // not-linearizable).
 const BugAsyncReplication = "async-replication"
 
+// BugReadWithoutLease lets the primary answer reads whenever it believes
+// it is the primary of its view, whether or not it holds its lease: only
+// writes check the lease, on the reasoning that a write must reach the
+// backups anyway and a deposed primary's write is refused there, while a
+// read "changes nothing".
+//
+// Claim broken: reads are linearizable. Fault that exposes it: the
+// primary cut off from the view manager and its backups while clients
+// still reach it (a partition aimed at the primary): its lease runs out,
+// the view manager promotes a backup, writes go to the new primary, and
+// the old one, which hears of no newer view, answers reads with the old
+// values. The same partition around a backup or the view manager
+// exposes nothing.
+const BugReadWithoutLease = "read-without-lease"
+
 // BugInfo describes one bug variant, for registering the system with a
 // scenario runner: the name Config.Bugs takes, the model whose claim it
 // breaks, the registry name of the checker that catches it (see
@@ -40,6 +55,9 @@ func Catalog() []BugInfo {
 		{BugAsyncReplication, history.KV, "linearizable",
 			"an acknowledged write survives the failure of the primary; reads and writes are linearizable",
 			"crash of the primary (or a partition cutting it off from the view manager and backups) within Config.AsyncBatch of an acknowledged write"},
+		{BugReadWithoutLease, history.KV, "linearizable",
+			"reads are linearizable",
+			"the primary cut off from the view manager and its backups while clients still reach it (role-aimed partition)"},
 	}
 }
 
@@ -54,7 +72,8 @@ func Bugs() []string {
 
 // bugSet is the set of bug variants a node runs with.
 type bugSet struct {
-	async bool
+	async            bool
+	readWithoutLease bool
 }
 
 func parseBugs(names []string) (bugSet, error) {
@@ -63,6 +82,8 @@ func parseBugs(names []string) (bugSet, error) {
 		switch n {
 		case BugAsyncReplication:
 			b.async = true
+		case BugReadWithoutLease:
+			b.readWithoutLease = true
 		default:
 			return b, fmt.Errorf("pbkv: Config.Bugs: unknown bug %q; valid: %s", n, strings.Join(Bugs(), ", "))
 		}

@@ -79,5 +79,5 @@
 //
 // Config.Bugs switches on variants by name; Catalog describes each (the
 // model, the checker that catches it, the claim it breaks and the fault
-// that exposes it); see BugAsyncReplication.
+// that exposes it); see BugAsyncReplication and BugReadWithoutLease.
 package pbkv

@@ -353,7 +353,9 @@ func (r *replica) request(from string, b []byte) {
 		rep.ID = req.ID
 		r.env.Send(from, workloads.EncodeReply(rep))
 	}
-	if !r.serving() {
+	if !r.serving() && !(r.cfg.bugs.readWithoutLease && req.Op == "read" && r.primary() && r.commitOK) {
+		// BugReadWithoutLease: a primary past its lease still answers
+		// reads from its committed state.
 		rep := workloads.Reply{Status: workloads.StatusRedirect, Error: "not the primary"}
 		if p := r.d.View.Primary; p != "" && p != r.env.Name() {
 			rep.Leader = p

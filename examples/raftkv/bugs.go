@@ -126,6 +126,47 @@ const (
 	// leader is elected without them, and reads return older values after
 	// the writes were acknowledged. Faults on followers do not.
 	BugAckOnAppend = "ack-on-append"
+
+	// BugLeaseRead serves reads with raft's ReadOnlyLeaseBased option
+	// instead of ReadOnlySafe: the leader answers a read from its own
+	// state as soon as it believes its leadership lease (CheckQuorum) still
+	// holds, without the heartbeat round that confirms a quorum still
+	// follows it. etcd raft documents the option as safe only while clocks
+	// run at bounded drift: the lease is counted in the leader's ticks.
+	//
+	// Claim broken: reads are linearizable. Fault that exposes it: the
+	// leader cut off from its peers (clients still reach it) while its
+	// clock runs slow (a clock-drift fault aimed at the leader): its ticks
+	// come late, so it keeps believing in its lease for seconds after the
+	// others elected a new leader and committed newer writes, and serves
+	// the old values. Either fault alone, or both on a follower, does
+	// nothing: CheckQuorum deposes a leader with a true clock within two
+	// election timeouts.
+	BugLeaseRead = "lease-read"
+
+	// BugLeaderRead answers a read on the node that believes it is the
+	// leader straight from its state machine, without ReadIndex, and
+	// leaves raft's CheckQuorum at its default (off): "the leader always
+	// has the latest data". Followers still redirect reads to the leader.
+	//
+	// Claim broken: reads are linearizable. Fault that exposes it: the
+	// leader cut off from its peers while clients still reach it: the
+	// others elect a new leader and commit newer writes, and the old one,
+	// which never learns it was deposed until the partition heals, serves
+	// the old values. A partition that cuts off a follower does nothing.
+	BugLeaderRead = "leader-read"
+
+	// BugNewWALFormat makes version 2 (Config.Version) write its WAL
+	// entries in its new record format (recEntryV2) as soon as it runs,
+	// instead of writing version 1's format until no rollback is possible.
+	//
+	// Claim broken: a replica restarted from its disk rebuilds its state,
+	// through a rolling upgrade and a rollback. Fault that exposes it: an
+	// upgrade of a replica to version 2 followed by its rollback to
+	// version 1 (upgrade faults): version 1 finds records it cannot read in
+	// its WAL and halts (a failed assertion, Env.Fail). Upgrades alone, or
+	// crashes and restarts on one version, do nothing.
+	BugNewWALFormat = "new-wal-format"
 )
 
 // BugInfo describes one bug variant, for registering the system with a
@@ -168,6 +209,15 @@ func Catalog() []BugInfo {
 		{BugLeaseWallClock, history.Lease, "lease",
 			"no two clients hold a lease at once",
 			"the leader's wall clock stepped forward (clock-jump or clock-offset aimed at the leader)"},
+		{BugLeaseRead, history.KV, "linearizable",
+			"reads are linearizable",
+			"the leader cut off from its peers (clients still reach it) while its clock runs slow (role-aimed partition and clock drift)"},
+		{BugLeaderRead, history.KV, "linearizable",
+			"reads are linearizable",
+			"the leader cut off from its peers while clients still reach it (role-aimed partition)"},
+		{BugNewWALFormat, history.KV, "",
+			"a replica rebuilds its state from its disk through a rolling upgrade and a rollback",
+			"an upgrade of a replica to version 2 and its rollback to version 1 (upgrade faults); it halts at restart (no model checker: the replica's recovery check)"},
 		{BugAckOnAppend, history.KV, "linearizable",
 			"an acknowledged write survives; reads and writes are linearizable",
 			"the leader partitioned away or crashed with uncommitted writes (role-aimed partition or crash)"},
@@ -196,6 +246,9 @@ type bugSet struct {
 	dequeueBeforeCommit bool
 	leaseWallClock      bool
 	ackOnAppend         bool
+	leaseRead           bool
+	leaderRead          bool
+	newWALFormat        bool
 }
 
 // parseBugs validates names against Bugs.
@@ -221,6 +274,12 @@ func parseBugs(names []string) (bugSet, error) {
 			b.leaseWallClock = true
 		case BugAckOnAppend:
 			b.ackOnAppend = true
+		case BugLeaseRead:
+			b.leaseRead = true
+		case BugLeaderRead:
+			b.leaderRead = true
+		case BugNewWALFormat:
+			b.newWALFormat = true
 		default:
 			return b, fmt.Errorf("raftkv: Config.Bugs: unknown bug %q; valid: %s", n, strings.Join(Bugs(), ", "))
 		}

@@ -115,5 +115,14 @@
 // model, the checker that catches it, the claim it breaks and the fault
 // that exposes it), and the constants (BugAckBeforeSync, BugStaleRead,
 // BugSnapshotNoDirSync, BugLedgerNoIdempotency, BugLockNoFencing,
-// BugLeaseNoDriftMargin, BugDequeueBeforeCommit) say how.
+// BugLeaseNoDriftMargin, BugDequeueBeforeCommit, BugLeaseWallClock,
+// BugAckOnAppend, BugLeaseRead, BugLeaderRead, BugNewWALFormat) say how.
+//
+// # Versions
+//
+// Config.Version is the software version a replica runs, 1 or 2; they
+// share every wire and disk format, and version 2 also reads a newer WAL
+// entry record (recEntryV2) that it does not write, so that a replica
+// upgraded to version 2 and rolled back to version 1 reads its own WAL.
+// BugNewWALFormat makes version 2 write that record.
 package raftkv

@@ -100,7 +100,7 @@ func (n *node) halt(what string, err error) {
 // Start recovers raft's storage and the state machine from disk and starts
 // ticking.
 func (n *node) Start() {
-	rec, err := recoverStorage(n.env.Disk(), n.cfg.Nodes, n.env.Logf)
+	rec, err := recoverStorage(n.env.Disk(), n.cfg.Nodes, n.cfg.Version, n.cfg.bugs.newWALFormat, n.env.Logf)
 	if err != nil {
 		n.halt("recovery", err)
 		return
@@ -112,6 +112,10 @@ func (n *node) Start() {
 		return
 	}
 	n.snapIndex, n.applied, n.conf = meta.Index, meta.Index, meta.ConfState
+	readOnly := raft.ReadOnlySafe
+	if n.cfg.bugs.leaseRead {
+		readOnly = raft.ReadOnlyLeaseBased // BugLeaseRead: the lease is counted on this node's clock
+	}
 	n.rn, err = raft.NewRawNode(&raft.Config{
 		ID:                        n.id,
 		ElectionTick:              n.cfg.ElectionTicks,
@@ -121,9 +125,9 @@ func (n *node) Start() {
 		MaxSizePerMsg:             1 << 20,
 		MaxInflightMsgs:           256,
 		MaxUncommittedEntriesSize: 1 << 24,
-		CheckQuorum:               true,
+		CheckQuorum:               !n.cfg.bugs.leaderRead, // BugLeaderRead: raft's default
 		PreVote:                   true,
-		ReadOnlyOption:            raft.ReadOnlySafe,
+		ReadOnlyOption:            readOnly,
 		DisableProposalForwarding: true,
 		Logger:                    raftLogger{n.env},
 	})

@@ -7,6 +7,8 @@ import (
 	"hash/crc32"
 	"io"
 
+	"go.etcd.io/raft/v3/raftpb"
+
 	"github.com/faultline-dst/faultline/disk"
 )
 
@@ -17,10 +19,15 @@ import (
 //	byte   type
 //	payload
 const (
-	recHeader            = 8
-	recEntry        byte = 1 // payload: raftpb.Entry
-	recHardState    byte = 2 // payload: raftpb.HardState
-	recSnapshot     byte = 3 // payload: raftpb.Snapshot
+	recHeader         = 8
+	recEntry     byte = 1 // payload: raftpb.Entry
+	recHardState byte = 2 // payload: raftpb.HardState
+	recSnapshot  byte = 3 // payload: raftpb.Snapshot
+	// recEntryV2 is version 2's entry record: the entry's index and term
+	// (uint64 little endian each) ahead of the raftpb.Entry, so that a
+	// reader can find an index without unmarshalling. Version 1 does not
+	// know it.
+	recEntryV2      byte = 4
 	maxRecordLength      = 64 << 20
 )
 
@@ -43,6 +50,27 @@ func appendRecord(buf []byte, typ byte, m marshaler) []byte {
 	binary.LittleEndian.PutUint32(buf[start:], uint32(1+n))
 	binary.LittleEndian.PutUint32(buf[start+4:], crc32.Checksum(body, crcTable()))
 	return buf
+}
+
+// entryV2 marshals a raftpb.Entry as a version 2 record's payload.
+type entryV2 struct{ e *raftpb.Entry }
+
+func (x entryV2) Size() int { return 16 + x.e.Size() }
+
+func (x entryV2) MarshalTo(b []byte) (int, error) {
+	binary.LittleEndian.PutUint64(b, x.e.Index)
+	binary.LittleEndian.PutUint64(b[8:], x.e.Term)
+	n, err := x.e.MarshalTo(b[16:])
+	return 16 + n, err
+}
+
+// appendEntry appends one entry record: version 2's format when v2 is
+// set, version 1's otherwise.
+func appendEntry(buf []byte, e *raftpb.Entry, v2 bool) []byte {
+	if v2 {
+		return appendRecord(buf, recEntryV2, entryV2{e})
+	}
+	return appendRecord(buf, recEntry, e)
 }
 
 // record is one decoded record; payload aliases the file's bytes.

@@ -44,6 +44,11 @@ func (n *node) request(from string, msg []byte) {
 	case !n.leader:
 		n.redirect(p)
 		return
+	case read && n.cfg.bugs.leaderRead:
+		// BugLeaderRead: the leader answers from local state.
+		res := md.read(&p.cmd)
+		n.reply(p, workloads.Reply{Status: res.status, Output: res.output, Error: res.err})
+		return
 	case len(n.proposals)+len(n.reads)+len(n.confirmed) >= maxPending:
 		n.reply(p, workloads.Reply{Status: workloads.StatusFail, Error: "overloaded: too many requests waiting for raft"})
 		return

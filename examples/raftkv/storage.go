@@ -34,8 +34,12 @@ type recovered struct {
 // recoverStorage rebuilds raft's storage from the snapshot file (or the
 // genesis snapshot) and the WAL, repairing a torn WAL tail. It fails, and
 // the node must not start, when what is on disk cannot be what it wrote:
-// a corrupt record, or a WAL that does not continue the snapshot.
-func recoverStorage(fs *disk.FS, n int, logf func(string, ...any)) (*recovered, error) {
+// a corrupt record, or a WAL that does not continue the snapshot. version
+// is the software version reading it (Config.Version): version 1 does not
+// know version 2's entry records, and a WAL holding one is a WAL it cannot
+// have written (errInconsistent). newFormat makes a version 2 WAL write
+// version 2's records (BugNewWALFormat).
+func recoverStorage(fs *disk.FS, n, version int, newFormat bool, logf func(string, ...any)) (*recovered, error) {
 	snap, hs := genesis(n)
 	saved, ok, err := loadSnapshot(fs)
 	if err != nil {
@@ -48,13 +52,21 @@ func recoverStorage(fs *disk.FS, n int, logf func(string, ...any)) (*recovered, 
 	if err != nil {
 		return nil, err
 	}
+	w.v2 = version >= 2 && newFormat
 	var ents []raftpb.Entry
 	var walHS raftpb.HardState
 	for i, r := range recs {
-		switch r.typ {
-		case recEntry:
+		switch {
+		case r.typ == recEntry || (r.typ == recEntryV2 && version >= 2):
+			payload := r.payload
+			if r.typ == recEntryV2 {
+				if len(payload) < 16 {
+					return nil, fmt.Errorf("%s: record %d: short version 2 entry", walFile, i)
+				}
+				payload = payload[16:]
+			}
 			var e raftpb.Entry
-			if err := e.Unmarshal(r.payload); err != nil {
+			if err := e.Unmarshal(payload); err != nil {
 				return nil, fmt.Errorf("%s: record %d: %w", walFile, i, err)
 			}
 			// An entry at index i replaces the log from i on.
@@ -70,12 +82,14 @@ func recoverStorage(fs *disk.FS, n int, logf func(string, ...any)) (*recovered, 
 				}
 			}
 			ents = append(ents, e)
-		case recHardState:
+		case r.typ == recHardState:
 			if err := walHS.Unmarshal(r.payload); err != nil {
 				return nil, fmt.Errorf("%s: record %d: %w", walFile, i, err)
 			}
 		default:
-			return nil, fmt.Errorf("%s: record %d: unknown type %d", walFile, i, r.typ)
+			// The record passed its checksum: a version of this system
+			// wrote it, and this one cannot read it back.
+			return nil, fmt.Errorf("%w: %s: record %d: unknown type %d (version %d)", errInconsistent, walFile, i, r.typ, version)
 		}
 	}
 	// Entries the snapshot covers are dropped; the rest must follow it.

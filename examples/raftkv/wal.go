@@ -28,6 +28,9 @@ type wal struct {
 	f     *disk.File
 	buf   []byte
 	dirty bool // written since the last sync
+	// v2 writes entries in version 2's record format (recEntryV2):
+	// BugNewWALFormat.
+	v2 bool
 }
 
 // openWAL opens the WAL, creating it durably (file and directory entry) if
@@ -74,7 +77,7 @@ func openWAL(fs *disk.FS, logf func(string, ...any)) (*wal, []record, error) {
 func (w *wal) append(ents []raftpb.Entry, hs *raftpb.HardState) error {
 	w.buf = w.buf[:0]
 	for i := range ents {
-		w.buf = appendRecord(w.buf, recEntry, &ents[i])
+		w.buf = appendEntry(w.buf, &ents[i], w.v2)
 	}
 	if hs != nil {
 		w.buf = appendRecord(w.buf, recHardState, hs)
@@ -111,7 +114,7 @@ func (w *wal) rewrite(ents []raftpb.Entry, hs raftpb.HardState) error {
 	}
 	w.buf = w.buf[:0]
 	for i := range ents {
-		w.buf = appendRecord(w.buf, recEntry, &ents[i])
+		w.buf = appendEntry(w.buf, &ents[i], w.v2)
 	}
 	w.buf = appendRecord(w.buf, recHardState, &hs)
 	if _, err := f.Write(w.buf); err != nil {

@@ -69,7 +69,7 @@ func TestRecoverRepairsAndRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	logf := func(string, ...any) {}
-	rec, err := recoverStorage(fs, 3, logf)
+	rec, err := recoverStorage(fs, 3, 1, false, logf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestRecoverRepairsAndRefuses(t *testing.T) {
 	must(w.sync())
 	must(w.append([]raftpb.Entry{{Term: 3, Index: 4, Data: make([]byte, 2000)}}, nil)) // unsynced
 	fs.Crash()
-	rec, err = recoverStorage(fs, 3, logf)
+	rec, err = recoverStorage(fs, 3, 1, false, logf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,74 @@ func TestRecoverRepairsAndRefuses(t *testing.T) {
 	// tail, as it does in etcd's WAL: the framing cannot tell them apart.)
 	must(fs.Inject("rot", disk.Fault{Kind: disk.Corrupt, P: 1, Name: walFile, Off: 8, Len: 7}))
 	fs.Crash()
-	if _, err := recoverStorage(fs, 3, logf); !errors.Is(err, errCorrupt) {
+	if _, err := recoverStorage(fs, 3, 1, false, logf); !errors.Is(err, errCorrupt) {
 		t.Fatalf("recovery of a corrupt WAL: %v, want errCorrupt", err)
+	}
+}
+
+// TestWALVersions: version 2 writes version 1's entry records unless
+// BugNewWALFormat is on; version 2 reads both formats; version 1, rolled
+// back onto a WAL holding version 2's records, refuses it as inconsistent
+// (the node fails its assertion), and reads a correct version 2's WAL.
+func TestWALVersions(t *testing.T) {
+	logf := func(string, ...any) {}
+	ents := []raftpb.Entry{{Term: 2, Index: 2, Data: []byte("a")}, {Term: 2, Index: 3, Data: []byte("b")}}
+	for _, tt := range []struct {
+		name      string
+		newFormat bool
+		v1Reads   bool
+	}{
+		{"version 2 writes version 1's records", false, true},
+		{"new-wal-format: version 2 writes its own", true, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fs, err := disk.New(disk.Config{SectorSize: 8}, rng.New(1, "disk"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec, err := recoverStorage(fs, 3, 2, tt.newFormat, logf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rec.wal.append(ents, &raftpb.HardState{Term: 2, Vote: 1, Commit: 3}); err != nil {
+				t.Fatal(err)
+			}
+			if err := rec.wal.sync(); err != nil {
+				t.Fatal(err)
+			}
+			f, err := fs.Open(walFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := readAll(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, _, err := scanRecords(b, 8)
+			if err != nil || len(recs) != 3 {
+				t.Fatalf("%d records, %v", len(recs), err)
+			}
+			wantType := recEntry
+			if tt.newFormat {
+				wantType = recEntryV2
+			}
+			if recs[0].typ != wantType {
+				t.Errorf("entry record type %d, want %d", recs[0].typ, wantType)
+			}
+			v2, err := recoverStorage(fs, 3, 2, tt.newFormat, logf)
+			if err != nil {
+				t.Fatalf("version 2 reading its own WAL: %v", err)
+			}
+			if last, _ := v2.storage.LastIndex(); last != 3 {
+				t.Errorf("version 2 recovered up to %d, want 3", last)
+			}
+			_, err = recoverStorage(fs, 3, 1, false, logf)
+			if tt.v1Reads && err != nil {
+				t.Errorf("version 1 after a rollback: %v, want its WAL read", err)
+			}
+			if !tt.v1Reads && !errors.Is(err, errInconsistent) {
+				t.Errorf("version 1 after a rollback: %v, want errInconsistent", err)
+			}
+		})
 	}
 }

@@ -92,10 +92,17 @@ func raftkvSystem() scenario.System {
 			if err != nil {
 				return scenario.Cluster{}, err
 			}
+			// The replicas run version 1; upgrades restart them from
+			// version 2 and roll them back (Config.Version).
 			f, _ := raftkv.New(cfg)
+			cfg.Version = 2
+			f2, err := raftkv.New(cfg)
+			if err != nil {
+				return scenario.Cluster{}, err
+			}
 			return scenario.Cluster{
 				Nodes:      specs,
-				Factories:  map[string]sim.Factory{"same": f},
+				Factories:  map[string]sim.Factory{"v1": f, "v2": f2},
 				StartAfter: 300 * time.Millisecond,
 				Tune:       ledgerTune(3),
 			}, nil
@@ -268,18 +275,33 @@ func Scenarios() []scenario.Scenario {
 	// Faults that must aim: bugs only a fault on the leader (or on its
 	// clock) exposes, under generated faults. Partitions around the
 	// leader that leave clients reaching it, with its clock running up to
-	// 10x slow.
+	// 100x slow (a clock that stalls, as a VM's can); clients spread their
+	// requests over the replicas, so that some reach a leader cut off
+	// from its peers while others reach the new one.
 	isolation := scenario.NemesisSpec{Budget: nemesis.Budget{Kinds: []nemesis.Kind{nemesis.Partition, nemesis.ClockDrift}, MaxDown: 1, MaxFaults: 8,
 		MinDuration: time.Second, MaxDuration: 3 * time.Second,
-		MaxDriftPPM: 900_000, DriftDirection: nemesis.DriftSlow,
+		MaxDriftPPM: 990_000, DriftDirection: nemesis.DriftSlow,
 		Shapes: []nemesis.Shape{nemesis.Isolate, nemesis.Minority, nemesis.Halves, nemesis.MajorityMinority}}}
+	c14 := scenario.Claim{IDs: []string{"C14"}, Text: "reads are linearizable while the leader is cut off from its peers and its clock runs slow", Kind: "safety"}
+	spread := kvWorkload()
+	spread.Clients, spread.OpsPerClient, spread.Targeting = 10, 50, workloads.TargetRandom
+	isolated := func(bugs ...string) scenario.Scenario {
+		name := "reads_linearizable_under_leader_isolation"
+		if len(bugs) > 0 {
+			name += "@" + bugs[0]
+		}
+		s := kv(name, c14, isolation, bugs...)
+		s.Workload = spread
+		return s
+	}
 	// Wall clocks stepped forward and back by up to 2s.
 	steps := scenario.NemesisSpec{Budget: nemesis.Budget{Kinds: []nemesis.Kind{nemesis.ClockJump, nemesis.ClockOffset}, MaxDown: 1, MaxFaults: 6,
 		MaxJump: 2 * time.Second, MaxOffset: 2 * time.Second, MaxDriftPPM: int64(referenceDriftBound * 1e6)}}
-	c14 := scenario.Claim{IDs: []string{"C14"}, Text: "reads are linearizable while the leader is cut off from its peers and its clock runs slow", Kind: "safety"}
 	c15 := scenario.Claim{IDs: []string{"C15"}, Text: "no two clients hold a lease at once while wall clocks are stepped", Kind: "safety"}
 	out = append(out,
-		kv("reads_linearizable_under_leader_isolation", c14, isolation),
+		isolated(),
+		isolated(raftkv.BugLeaseRead),
+		isolated(raftkv.BugLeaderRead),
 		model("leases_never_overlap_under_clock_steps", c15, history.Lease, "lease", leaseW, steps),
 		model("leases_never_overlap_under_clock_steps@"+raftkv.BugLeaseWallClock, c15, history.Lease, "lease", leaseW, steps, raftkv.BugLeaseWallClock),
 		kv(Default+"@"+raftkv.BugAckOnAppend, c1, budget(1, nemesis.Partition, nemesis.Crash), raftkv.BugAckOnAppend),
@@ -291,6 +313,31 @@ func Scenarios() []scenario.Scenario {
 		return s
 	}
 	out = append(out, pb("acked_writes_survive_primary_failover"), pb("acked_writes_survive_primary_failover@"+pbkv.BugAsyncReplication, pbkv.BugAsyncReplication))
+	// The primary cut off from the view manager and its backups while
+	// clients still reach it: the view manager is a fault target too (its
+	// links, never its process), and partitions are placed around the
+	// primary.
+	c16 := scenario.Claim{IDs: []string{"C16"}, Text: "reads are linearizable while the primary is cut off from the view manager and its backups", Kind: "safety"}
+	cutOff := scenario.NemesisSpec{Budget: nemesis.Budget{Kinds: []nemesis.Kind{nemesis.Partition}, MaxFaults: 3,
+		Targets: append([]string{pbkv.ViewManager}, pbkv.Replicas(pbkv.Config{})...), Roles: []string{"primary"},
+		Shapes: []nemesis.Shape{nemesis.Isolate, nemesis.Minority, nemesis.MajorityMinority}}}
+	primaryCut := func(bugs ...string) scenario.Scenario {
+		name := "reads_linearizable_while_primary_cut_off"
+		if len(bugs) > 0 {
+			name += "@" + bugs[0]
+		}
+		s := kv(name, c16, cutOff, bugs...)
+		s.System = "pbkv"
+		return s
+	}
+	out = append(out, primaryCut(), primaryCut(pbkv.BugReadWithoutLease))
+	// A rolling upgrade: replicas restarted one at a time from version 2,
+	// and rolled back to version 1, keeping their disks.
+	c17 := scenario.Claim{IDs: []string{"C17"}, Text: "through a rolling upgrade to version 2 and rollbacks to version 1, one replica at a time, the store stays linearizable and every replica rebuilds its state from its disk", Kind: "durability"}
+	rolling := scenario.NemesisSpec{Budget: nemesis.Budget{Kinds: []nemesis.Kind{nemesis.Upgrade}, MaxDown: 1, MaxFaults: 4, Upgrades: []string{"v2", "v1"}}}
+	out = append(out,
+		kv("state_survives_rolling_upgrade_and_rollback", c17, rolling),
+		kv("state_survives_rolling_upgrade_and_rollback@"+raftkv.BugNewWALFormat, c17, rolling, raftkv.BugNewWALFormat))
 	smoke := kv("kv_linearizable_smoke", c6, scenario.NemesisSpec{None: true})
 	smoke.Seeds = 10
 	out = append(out, smoke)

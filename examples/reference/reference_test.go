@@ -63,6 +63,10 @@ var bugAnomalies = map[string][]string{
 	"state_rebuilt_from_disk_after_crash@snapshot-no-dirsync":            {"assertion:n"}, // the replica finds its state missing on restart
 	"kv_linearizable_under_partitions_and_crashes@ack-on-append":         {"anomaly:linearizable:not-linearizable"},
 	"leases_never_overlap_under_clock_steps@lease-wall-clock":            {"anomaly:lease:lease-overlap"},
+	"reads_linearizable_under_leader_isolation@lease-read":               {"anomaly:linearizable:not-linearizable"},
+	"reads_linearizable_under_leader_isolation@leader-read":              {"anomaly:linearizable:not-linearizable"},
+	"reads_linearizable_while_primary_cut_off@read-without-lease":        {"anomaly:linearizable:not-linearizable"},
+	"state_survives_rolling_upgrade_and_rollback@new-wal-format":         {"assertion:n"}, // version 1 cannot read version 2's WAL records
 	"transfers_apply_exactly_once_under_retries@ledger-no-idempotency":   {"anomaly:ledger:duplicate-apply", "anomaly:ledger:stale-read", "anomaly:ledger:invalid-balance"},
 }
 
@@ -189,6 +193,33 @@ func TestRegistryIsConsistent(t *testing.T) {
 	for b, covered := range bugs {
 		if !covered {
 			t.Errorf("bug %s has no scenario", b)
+		}
+	}
+}
+
+// TestRolesOffPlan: docs/roles-off.md, the plan docs/BUGS.md compares
+// role targeting on and off with, parses against the registry, and each of
+// its scenarios is a known-bug scenario with role targeting off.
+func TestRolesOffPlan(t *testing.T) {
+	f, err := os.Open("../../docs/roles-off.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ps, err := reference.Registry().ParsePlan(f, "docs/roles-off.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) == 0 {
+		t.Fatal("no scenarios")
+	}
+	for _, p := range ps {
+		s := p.Scenario
+		if !s.Nemesis.NoRoles || len(s.Nemesis.Budget.Roles) != 0 {
+			t.Errorf("%s: role targeting not off: NoRoles %v, Roles %v", s.Name, s.Nemesis.NoRoles, s.Nemesis.Budget.Roles)
+		}
+		if len(s.Bugs) == 0 {
+			t.Errorf("%s: not a known-bug scenario", s.Name)
 		}
 	}
 }

@@ -20,9 +20,27 @@ type Member struct{ Key, Value string }
 // and outputs have at most a few members).
 const MaxMembers = 4
 
+// text is what the scanner reads: a string, or bytes read in place (so
+// that scanning a []byte copies nothing).
+type text interface{ ~string | ~[]byte }
+
+// span is one member found by the scanner: s[k0:k1] is its key (without
+// quotes), s[v0:v1] its value's text.
+type span struct{ k0, k1, v0, v1 int }
+
 // Object scans s as a flat object of canonical scalars into ms and
 // returns how many members it has; ok is false when s is anything else.
 func Object(s string, ms *[MaxMembers]Member) (n int, ok bool) {
+	var sp [MaxMembers]span
+	n, ok = object(s, &sp)
+	for i := range n {
+		ms[i] = Member{s[sp[i].k0:sp[i].k1], s[sp[i].v0:sp[i].v1]}
+	}
+	return n, ok
+}
+
+// object is Object's scanner, in terms of spans.
+func object[T text](s T, ms *[MaxMembers]span) (n int, ok bool) {
 	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
 		return 0, false
 	}
@@ -34,21 +52,21 @@ func Object(s string, ms *[MaxMembers]Member) (n int, ok bool) {
 		if n == MaxMembers {
 			return 0, false
 		}
-		k, j, ok := plainString(s, i)
+		j, ok := plainString(s, i)
 		if !ok || j >= len(s) || s[j] != ':' {
 			return 0, false
 		}
-		v, j2, ok := canonicalScalar(s, j+1)
+		j2, ok := canonicalScalar(s, j+1)
 		if !ok || j2 >= len(s) {
 			return 0, false
 		}
-		key := k[1 : len(k)-1]
-		for _, m := range ms[:n] {
-			if m.Key == key {
+		m := span{i + 1, j - 1, j + 1, j2}
+		for _, o := range ms[:n] {
+			if equal(s, o.k0, o.k1, m.k0, m.k1) {
 				return 0, false // a duplicate: the slow path keeps the last
 			}
 		}
-		ms[n] = Member{key, v}
+		ms[n] = m
 		n++
 		switch s[j2] {
 		case ',':
@@ -61,53 +79,78 @@ func Object(s string, ms *[MaxMembers]Member) (n int, ok bool) {
 	}
 }
 
-// plainString returns the string starting at s[i] (quotes included) and
-// the index after it, if it holds only printable ASCII that json.Marshal
-// writes as is.
-func plainString(s string, i int) (string, int, bool) {
+// equal reports whether s[a0:a1] and s[b0:b1] are the same text.
+func equal[T text](s T, a0, a1, b0, b1 int) bool {
+	if a1-a0 != b1-b0 {
+		return false
+	}
+	for i := range a1 - a0 {
+		if s[a0+i] != s[b0+i] {
+			return false
+		}
+	}
+	return true
+}
+
+// is reports whether s[a0:a1] is the text name.
+func is[T text](s T, a0, a1 int, name string) bool {
+	if a1-a0 != len(name) {
+		return false
+	}
+	for i := range len(name) {
+		if s[a0+i] != name[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// plainString returns the index after the string starting at s[i], if it
+// holds only printable ASCII that json.Marshal writes as is.
+func plainString[T text](s T, i int) (int, bool) {
 	if i >= len(s) || s[i] != '"' {
-		return "", 0, false
+		return 0, false
 	}
 	for j := i + 1; j < len(s); j++ {
 		switch c := s[j]; {
 		case c == '"':
-			return s[i : j+1], j + 1, true
+			return j + 1, true
 		case c < 0x20 || c > 0x7e || c == '\\' || c == '<' || c == '>' || c == '&':
-			return "", 0, false
+			return 0, false
 		}
 	}
-	return "", 0, false
+	return 0, false
 }
 
-// canonicalScalar returns the scalar starting at s[i] and the index after
-// it, if it is a literal, a valid number or a plain string: values whose
+// canonicalScalar returns the index after the scalar starting at s[i], if
+// it is a literal, a valid number or a plain string: values whose
 // canonical text is their text.
-func canonicalScalar(s string, i int) (string, int, bool) {
+func canonicalScalar[T text](s T, i int) (int, bool) {
 	if i >= len(s) {
-		return "", 0, false
+		return 0, false
 	}
 	switch c := s[i]; {
 	case c == '"':
 		return plainString(s, i)
 	case c == 'n' || c == 't' || c == 'f':
 		for _, lit := range [...]string{"null", "true", "false"} {
-			if len(s)-i >= len(lit) && s[i:i+len(lit)] == lit {
-				return lit, i + len(lit), true
+			if len(s)-i >= len(lit) && is(s, i, i+len(lit), lit) {
+				return i + len(lit), true
 			}
 		}
-		return "", 0, false
+		return 0, false
 	case c == '-' || (c >= '0' && c <= '9'):
 		j := number(s, i)
 		if j < 0 {
-			return "", 0, false
+			return 0, false
 		}
-		return s[i:j], j, true
+		return j, true
 	}
-	return "", 0, false
+	return 0, false
 }
 
 // number returns the index after the JSON number starting at s[i], or -1.
-func number(s string, i int) int {
+func number[T text](s T, i int) int {
 	digits := func(j int) int {
 		k := j
 		for k < len(s) && s[k] >= '0' && s[k] <= '9' {
@@ -147,21 +190,19 @@ func number(s string, i int) int {
 	return i
 }
 
-// Members returns the values of exactly the keys names (in that
-// order) of raw when raw is a flat object of canonical scalars with
-// exactly those keys; ok is false otherwise (the caller then takes the
-// slow path).
-func Members(raw []byte, names ...string) (vals [MaxMembers]string, ok bool) {
-	var ms [MaxMembers]Member
-	n, ok := Object(string(raw), &ms)
+// members finds the values of exactly the keys names in s, as spans
+// (index i for names[i]).
+func members[T text](s T, names []string) (vals [MaxMembers]span, ok bool) {
+	var ms [MaxMembers]span
+	n, ok := object(s, &ms)
 	if !ok || n != len(names) {
 		return vals, false
 	}
 	for i, name := range names {
 		found := false
 		for _, m := range ms[:n] {
-			if m.Key == name {
-				vals[i], found = m.Value, true
+			if is(s, m.k0, m.k1, name) {
+				vals[i], found = m, true
 				break
 			}
 		}
@@ -172,15 +213,61 @@ func Members(raw []byte, names ...string) (vals [MaxMembers]string, ok bool) {
 	return vals, true
 }
 
+// Members returns the values of exactly the keys names (in that
+// order) of raw when raw is a flat object of canonical scalars with
+// exactly those keys; ok is false otherwise (the caller then takes the
+// slow path).
+func Members(raw []byte, names ...string) (vals [MaxMembers]string, ok bool) {
+	sp, ok := members(raw, names)
+	if !ok {
+		return vals, false
+	}
+	s := string(raw)
+	for i := range names {
+		vals[i] = s[sp[i].v0:sp[i].v1]
+	}
+	return vals, true
+}
+
+// MemberBytes is Members without copying: the values are slices of raw
+// (raw must not change while they are in use).
+func MemberBytes(raw []byte, names ...string) (vals [MaxMembers][]byte, ok bool) {
+	if len(names) == 1 {
+		// A flat object with exactly one member, names[0], is exactly
+		// {"<name>":<scalar>}: no white space, nothing else.
+		name := names[0]
+		n := len(name)
+		if len(raw) < n+6 || raw[0] != '{' || raw[1] != '"' || raw[n+2] != '"' || raw[n+3] != ':' || raw[len(raw)-1] != '}' || !is(raw, 2, n+2, name) {
+			return vals, false
+		}
+		if j, ok := plainString(raw, 1); !ok || j != n+3 {
+			return vals, false // the name is not a plain string (escapes)
+		}
+		j, ok := canonicalScalar(raw[:len(raw)-1], n+4)
+		if !ok || j != len(raw)-1 {
+			return vals, false
+		}
+		vals[0] = raw[n+4 : j : j]
+		return vals, true
+	}
+	sp, ok := members(raw, names)
+	if !ok {
+		return vals, false
+	}
+	for i := range names {
+		vals[i] = raw[sp[i].v0:sp[i].v1:sp[i].v1]
+	}
+	return vals, true
+}
+
 // Canonical reports whether raw is a canonical scalar or a flat object of
 // canonical scalars: then it is valid JSON and its own canonical text.
 func Canonical(raw []byte) bool {
-	s := string(raw)
-	if len(s) > 0 && s[0] == '{' {
-		var ms [MaxMembers]Member
-		_, ok := Object(s, &ms)
+	if len(raw) > 0 && raw[0] == '{' {
+		var ms [MaxMembers]span
+		_, ok := object(raw, &ms)
 		return ok
 	}
-	_, j, ok := canonicalScalar(s, 0)
-	return ok && j == len(s)
+	j, ok := canonicalScalar(raw, 0)
+	return ok && j == len(raw)
 }

@@ -39,8 +39,17 @@ func slowMembers(raw []byte, names ...string) ([]string, bool) {
 func checkAgrees(t *testing.T, raw []byte, names ...string) (fastOK bool) {
 	t.Helper()
 	fast, ok := flatjson.Members(raw, names...)
+	inPlace, bok := flatjson.MemberBytes(raw, names...)
+	if ok != bok {
+		t.Fatalf("Members(%q, %q) took it: %v, MemberBytes: %v", raw, names, ok, bok)
+	}
 	if !ok {
 		return false
+	}
+	for i := range names {
+		if string(inPlace[i]) != fast[i] {
+			t.Fatalf("MemberBytes(%q, %q)[%d] = %q, Members gives %q", raw, names, i, inPlace[i], fast[i])
+		}
 	}
 	slow, sok := slowMembers(raw, names...)
 	if !sok {
@@ -126,6 +135,9 @@ func FuzzMembers(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
+		// The one-member path of MemberBytes agrees with Members on
+		// anything, taken or not.
+		checkAgrees(t, []byte(raw), "value")
 		var ms [flatjson.MaxMembers]flatjson.Member
 		n, ok := flatjson.Object(raw, &ms)
 		if !ok {

@@ -8,7 +8,6 @@
 package floor
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -46,7 +45,7 @@ func Registry() *scenario.Registry {
 					return newNode(env, id, b.Nodes, wl.TickEvery)
 				}})
 			}
-			return scenario.Cluster{Nodes: nodes, Adapter: Adapter(), StartAfter: wl.StartAfter}, nil
+			return scenario.Cluster{Nodes: nodes, Adapter: workloads.BinaryAdapter(), StartAfter: wl.StartAfter}, nil
 		},
 	}))
 	must(r.AddScenario(Scenario()))
@@ -81,12 +80,17 @@ func must(err error) {
 	}
 }
 
-// node runs a bare.Replica as a faultline node.
+// node runs a bare.Replica as a faultline node. Its clients speak
+// faultline's general binary wire (workloads.BinaryAdapter), as a user's
+// system would: the node turns each request into bare's request and each
+// of bare's replies into the model's output.
 type node struct {
 	env  *sim.Env
 	r    *bare.Replica
 	n    int
 	tick time.Duration
+	out  []byte // a read's output, built in place
+	buf  []byte // a reply on the wire, built in place
 }
 
 func newNode(env *sim.Env, id uint64, n int, tick time.Duration) sim.Node {
@@ -96,7 +100,7 @@ func newNode(env *sim.Env, id uint64, n int, tick time.Duration) sim.Node {
 		names[i] = bare.NodeName(uint64(i))
 	}
 	nd.r.Send = func(to uint64, msg []byte) { env.Send(names[to], msg) }
-	nd.r.Reply = func(client string, msg []byte) { env.Send(client, msg) }
+	nd.r.Reply = nd.reply
 	return nd
 }
 
@@ -114,99 +118,83 @@ func (nd *node) Receive(from string, msg []byte) {
 			return
 		}
 	}
-	nd.r.Request(from, msg)
+	req, err := workloads.DecodeBinaryRequest(msg)
+	if err == nil {
+		var r bare.Request
+		if r, err = toBare(req); err == nil {
+			nd.r.Serve(from, r)
+			return
+		}
+	}
+	nd.buf = workloads.AppendBinaryReply(nd.buf[:0], workloads.Reply{ID: req.ID, Status: workloads.StatusFail, Error: err.Error()})
+	nd.env.Send(from, nd.buf)
 }
 
-// Adapter speaks bare's binary wire: requests carry the integer values of
-// the kv model's JSON inputs, and replies become the model's JSON outputs.
-func Adapter() workloads.Adapter {
-	return workloads.Adapter{Name: "bare", EncodeRequest: encodeRequest, DecodeReply: decodeReply}
-}
-
-func encodeRequest(r workloads.Request) []byte {
+// toBare reads a kv request: integer or null values, as the workloads
+// write them, read without decoding.
+func toBare(r workloads.Request) (bare.Request, error) {
 	req := bare.Request{ID: r.ID, Key: r.Key}
-	if fast, ok := fastRequest(r, req); ok {
-		return fast
-	}
-	var in struct {
-		Value *int64 `json:"value"`
-		From  *int64 `json:"from"`
-		To    *int64 `json:"to"`
-	}
-	if len(r.Input) > 0 {
-		if err := json.Unmarshal(r.Input, &in); err != nil {
-			panic(fmt.Sprintf("floor: input %s: %v", r.Input, err))
-		}
-	}
-	val := func(p *int64) bare.Value {
-		if p == nil {
-			return bare.Value{Null: true}
-		}
-		return bare.Value{V: *p}
-	}
-	switch r.Op {
-	case "read":
-		req.Op = bare.OpRead
-	case "write":
-		req.Op, req.To = bare.OpWrite, val(in.Value)
-	case "cas":
-		req.Op, req.From, req.To = bare.OpCAS, val(in.From), val(in.To)
-	default:
-		panic("floor: op " + r.Op)
-	}
-	return bare.EncodeRequest(req)
-}
-
-// fastRequest encodes a request whose input is as the workloads write it
-// (a flat object of integers or null), read without decoding.
-func fastRequest(r workloads.Request, req bare.Request) ([]byte, bool) {
-	val := func(text string) (bare.Value, bool) {
-		if text == "null" {
-			return bare.Value{Null: true}, true
-		}
-		v, err := strconv.ParseInt(text, 10, 64)
-		return bare.Value{V: v}, err == nil
-	}
 	var ok1, ok2 bool
 	switch r.Op {
 	case "read":
-		if len(r.Input) > 0 && string(r.Input) != "null" {
-			return nil, false
-		}
 		req.Op = bare.OpRead
-		return bare.EncodeRequest(req), true
+		ok1, ok2 = true, true
 	case "write":
-		v, ok := flatjson.Members(r.Input, "value")
-		if !ok {
-			return nil, false
-		}
 		req.Op = bare.OpWrite
-		req.To, ok1 = val(v[0])
-		return bare.EncodeRequest(req), ok1
-	case "cas":
-		v, ok := flatjson.Members(r.Input, "from", "to")
-		if !ok {
-			return nil, false
+		if v, ok := flatjson.MemberBytes(r.Input, "value"); ok {
+			req.To, ok1 = value(v[0])
+			ok2 = true
 		}
+	case "cas":
 		req.Op = bare.OpCAS
-		req.From, ok1 = val(v[0])
-		req.To, ok2 = val(v[1])
-		return bare.EncodeRequest(req), ok1 && ok2
+		if v, ok := flatjson.MemberBytes(r.Input, "from", "to"); ok {
+			req.From, ok1 = value(v[0])
+			req.To, ok2 = value(v[1])
+		}
+	default:
+		return req, fmt.Errorf("floor: op %q is not one of read, write, cas", r.Op)
 	}
-	return nil, false
+	if !ok1 || !ok2 {
+		return req, fmt.Errorf("floor: %s input %s: want integers or null", r.Op, r.Input)
+	}
+	return req, nil
+}
+
+// value reads canonical JSON that is null or an integer.
+func value(text []byte) (bare.Value, bool) {
+	if string(text) == "null" {
+		return bare.Value{Null: true}, true
+	}
+	neg := len(text) > 0 && text[0] == '-'
+	digits := text
+	if neg {
+		digits = text[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 {
+		return bare.Value{}, false // 18 digits cannot overflow an int64
+	}
+	var v int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return bare.Value{}, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return bare.Value{V: v}, true
 }
 
 var (
-	outTrue  = json.RawMessage(`{"ok":true}`)
-	outFalse = json.RawMessage(`{"ok":false}`)
-	outNull  = json.RawMessage(`{"value":null}`)
+	outTrue  = []byte(`{"ok":true}`)
+	outFalse = []byte(`{"ok":false}`)
+	outNull  = []byte(`{"value":null}`)
 )
 
-func decodeReply(b []byte) (workloads.Reply, error) {
-	r, err := bare.DecodeReply(b)
-	if err != nil {
-		return workloads.Reply{}, err
-	}
+// reply puts one of bare's replies on the binary wire, with the model's
+// output.
+func (nd *node) reply(client string, r bare.Reply) {
 	out := workloads.Reply{ID: r.ID}
 	switch r.Status {
 	case bare.StatusOK:
@@ -216,8 +204,9 @@ func decodeReply(b []byte) (workloads.Reply, error) {
 			if r.Value.Null {
 				out.Output = outNull
 			} else {
-				o := append([]byte(`{"value":`), strconv.FormatInt(r.Value.V, 10)...)
-				out.Output = append(o, '}')
+				nd.out = append(nd.out[:0], `{"value":`...)
+				nd.out = strconv.AppendInt(nd.out, r.Value.V, 10)
+				out.Output = append(nd.out, '}')
 			}
 		case bare.OpCAS:
 			out.Output = outFalse
@@ -235,7 +224,8 @@ func decodeReply(b []byte) (workloads.Reply, error) {
 			out.Leader = bare.NodeName(r.Leader)
 		}
 	default:
-		return out, fmt.Errorf("floor: status %q", r.Status)
+		panic(fmt.Sprintf("floor: bare replied with status %q", r.Status))
 	}
-	return out, nil
+	nd.buf = workloads.AppendBinaryReply(nd.buf[:0], out)
+	nd.env.Send(client, nd.buf)
 }

@@ -2,11 +2,13 @@ package floor
 
 import (
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/faultline-dst/faultline/examples/reference"
 	"github.com/faultline-dst/faultline/internal/floor/bare"
 	"github.com/faultline-dst/faultline/scenario"
+	"github.com/faultline-dst/faultline/workloads"
 )
 
 // TestSameWork runs both sides on a few seeds: each completes the whole
@@ -139,4 +141,36 @@ func floor(b *testing.B, reg *scenario.Registry, s scenario.Scenario) {
 	fs.report(b, "full")
 	b.ReportMetric(float64(fs.cpu)/float64(bs.cpu), "ratio")
 	b.ReportMetric(float64(fs.allocs)/float64(fs.events), "full-allocs/event")
+}
+
+func TestToBare(t *testing.T) {
+	for _, tc := range []struct {
+		op, input string
+		want      bare.Request
+		err       string
+	}{
+		{"read", "", bare.Request{ID: 9, Key: "k", Op: bare.OpRead}, ""},
+		{"write", `{"value":-42}`, bare.Request{ID: 9, Key: "k", Op: bare.OpWrite, To: bare.Value{V: -42}}, ""},
+		{"write", `{"value":null}`, bare.Request{ID: 9, Key: "k", Op: bare.OpWrite, To: bare.Value{Null: true}}, ""},
+		{"cas", `{"to":5,"from":null}`, bare.Request{ID: 9, Key: "k", Op: bare.OpCAS, From: bare.Value{Null: true}, To: bare.Value{V: 5}}, ""},
+		{"cas", `{"from":999999999999999999,"to":0}`, bare.Request{ID: 9, Key: "k", Op: bare.OpCAS, From: bare.Value{V: 999999999999999999}}, ""},
+		{"write", `{"value":1.5}`, bare.Request{}, "want integers or null"},
+		{"write", `{"value":"1"}`, bare.Request{}, "want integers or null"},
+		{"write", `{"value":1234567890123456789}`, bare.Request{}, "want integers or null"},
+		{"write", `{"value": 1}`, bare.Request{}, "want integers or null"},
+		{"cas", `{"from":1}`, bare.Request{}, "want integers or null"},
+		{"add", `{"value":1}`, bare.Request{}, `op "add" is not one of`},
+	} {
+		r := workloads.Request{ID: 9, Key: "k", Op: tc.op}
+		if tc.input != "" {
+			r.Input = []byte(tc.input)
+		}
+		got, err := toBare(r)
+		switch {
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%s %s: got %+v, %v; want an error saying %q", tc.op, tc.input, got, err, tc.err)
+		case tc.err == "" && (err != nil || got != tc.want):
+			t.Errorf("%s %s: got %+v, %v; want %+v", tc.op, tc.input, got, err, tc.want)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/anishathalye/porcupine"
 	"github.com/faultline-dst/faultline/examples/memstore"
 	"github.com/faultline-dst/faultline/history"
 )
@@ -95,12 +96,31 @@ func TestSUTTextIsEscaped(t *testing.T) {
 	// Porcupine's visualizer puts state descriptions into innerHTML: the
 	// picture model escapes them, and leaves operation descriptions
 	// (shown as text) readable.
+	// The state is the checker's own, after op 1 wrote xssScript (whose
+	// canonical JSON writes < and > as \u003c and \u003e).
 	m := pictureModel()
-	if got := m.DescribeState(`"` + xssScript + `"`); strings.Contains(got, "<") {
-		t.Errorf("DescribeState = %q, want it escaped", got)
+	var write *porcupine.Operation
+	for _, part := range res.Linearizations[0].Info.PartialLinearizationsOperations() {
+		for _, seq := range part {
+			for i, o := range seq {
+				if o.Metadata == int64(1) {
+					write = &seq[i]
+				}
+			}
+		}
 	}
-	if got := m.DescribeState(`"\u003cb\u003ex\u003c/b\u003e"`); got != `&#34;&lt;b&gt;x&lt;/b&gt;&#34;` {
-		t.Errorf("DescribeState of canonical JSON = %q", got)
+	if write == nil {
+		t.Fatal("op 1 is in no partial linearization")
+	}
+	ok, st := m.Step(m.Init(), write.Input, write.Output)
+	if !ok {
+		t.Fatal("the write of op 1 is illegal from the initial state")
+	}
+	if got, want := m.DescribeState(st), `&#34;&lt;script&gt;alert(1)&lt;/script&gt;&#34;`; got != want {
+		t.Errorf("DescribeState of the state after op 1 = %q, want %q", got, want)
+	}
+	if got, want := m.DescribeOperation(write.Input, write.Output), `op 1 write("<script>alert(1)</script>")`; got != want {
+		t.Errorf("DescribeOperation of op 1 = %q, want %q (readable text)", got, want)
 	}
 }
 

@@ -148,7 +148,11 @@ func Run(seed uint64, wl Workload) Result {
 		r := NewReplica(uint64(i+1), wl.Replicas)
 		from := i
 		r.Send = func(to uint64, msg []byte) { l.send(from, int(to-1), msg) }
-		r.Reply = func(client string, msg []byte) { l.send(from, l.index(client), msg) }
+		var buf []byte
+		r.Reply = func(client string, rep Reply) {
+			buf = EncodeReply(buf[:0], rep)
+			l.send(from, l.index(client), buf)
+		}
 		l.replicas = append(l.replicas, r)
 		l.names = append(l.names, NodeName(uint64(i+1)))
 	}

@@ -32,8 +32,9 @@ const (
 type Replica struct {
 	// Send carries a marshalled raft message to replica to (ids 1..n).
 	Send func(to uint64, msg []byte)
-	// Reply carries an encoded reply (see EncodeReply) to a client.
-	Reply func(client string, msg []byte)
+	// Reply carries a reply to a client; the caller puts it on its wire
+	// (bare's own: EncodeReply).
+	Reply func(client string, rep Reply)
 
 	id        uint64
 	rn        *raft.RawNode
@@ -46,7 +47,7 @@ type Replica struct {
 	proposals map[uint64]pending
 	reads     map[uint64]pending
 	confirmed []pending
-	buf       []byte
+	buf       []byte // a raft message, marshalled in place
 }
 
 type pending struct {
@@ -109,16 +110,21 @@ func (r *Replica) Step(msg []byte) {
 func (r *Replica) Request(client string, msg []byte) {
 	req, err := DecodeRequest(msg)
 	if err != nil {
-		r.Reply(client, EncodeReply(nil, Reply{ID: req.ID, Op: req.Op, Status: StatusFail}))
+		r.Reply(client, Reply{ID: req.ID, Op: req.Op, Status: StatusFail})
 		return
 	}
+	r.Serve(client, req)
+}
+
+// Serve serves one request from client, already off the wire.
+func (r *Replica) Serve(client string, req Request) {
 	p := pending{client: client, req: req}
 	switch {
 	case !r.leader:
-		r.Reply(client, EncodeReply(r.buf[:0], Reply{ID: req.ID, Op: req.Op, Status: StatusRedirect, Leader: r.lead}))
+		r.Reply(client, Reply{ID: req.ID, Op: req.Op, Status: StatusRedirect, Leader: r.lead})
 		return
 	case len(r.proposals)+len(r.reads)+len(r.confirmed) >= 1024:
-		r.Reply(client, EncodeReply(r.buf[:0], Reply{ID: req.ID, Op: req.Op, Status: StatusFail}))
+		r.Reply(client, Reply{ID: req.ID, Op: req.Op, Status: StatusFail})
 		return
 	}
 	r.seq++
@@ -133,7 +139,7 @@ func (r *Replica) Request(client string, msg []byte) {
 		data = binary.AppendUvarint(data, r.seq)
 		data = AppendRequest(data, req)
 		if err := r.rn.Propose(data); err != nil {
-			r.Reply(client, EncodeReply(r.buf[:0], Reply{ID: req.ID, Op: req.Op, Status: StatusRedirect, Leader: r.lead}))
+			r.Reply(client, Reply{ID: req.ID, Op: req.Op, Status: StatusRedirect, Leader: r.lead})
 			return
 		}
 		r.proposals[r.seq] = p
@@ -221,7 +227,7 @@ func (r *Replica) apply(ents []raftpb.Entry) {
 			if node == r.id {
 				if p, ok := r.proposals[seq]; ok {
 					delete(r.proposals, seq)
-					r.Reply(p.client, EncodeReply(r.buf[:0], rep))
+					r.Reply(p.client, rep)
 				}
 			}
 		case raftpb.EntryConfChange:
@@ -250,7 +256,7 @@ func (r *Replica) serveReads() {
 			continue
 		}
 		v, ok := r.kv[p.req.Key]
-		r.Reply(p.client, EncodeReply(r.buf[:0], Reply{ID: p.req.ID, Op: p.req.Op, Status: StatusOK, Value: Value{V: v, Null: !ok}}))
+		r.Reply(p.client, Reply{ID: p.req.ID, Op: p.req.Op, Status: StatusOK, Value: Value{V: v, Null: !ok}})
 	}
 	clear(r.confirmed[k:])
 	r.confirmed = r.confirmed[:k]
@@ -261,12 +267,12 @@ func (r *Replica) serveReads() {
 func (r *Replica) abandon() {
 	for _, seq := range sorted(r.proposals) {
 		p := r.proposals[seq]
-		r.Reply(p.client, EncodeReply(r.buf[:0], Reply{ID: p.req.ID, Op: p.req.Op, Status: StatusUnknown}))
+		r.Reply(p.client, Reply{ID: p.req.ID, Op: p.req.Op, Status: StatusUnknown})
 	}
 	clear(r.proposals)
 	for _, seq := range sorted(r.reads) {
 		p := r.reads[seq]
-		r.Reply(p.client, EncodeReply(r.buf[:0], Reply{ID: p.req.ID, Op: p.req.Op, Status: StatusFail}))
+		r.Reply(p.client, Reply{ID: p.req.ID, Op: p.req.Op, Status: StatusFail})
 	}
 	clear(r.reads)
 }
