@@ -1,9 +1,14 @@
 // Package fl is faultline's front door for the common case: write a node
 // as a request handler, declare a system and a scenario, and run it from
-// `go test`. It re-exports the few types that takes and wraps the client
-// wire format, so a user imports this one package; everything else
-// (package scenario, sim, nemesis, workloads, checkers) stays there for
-// power users, and the types here are the same types (aliases).
+// `go test`. It re-exports the few types that takes (every model, fault
+// kind and delivery claim by name) and wraps the client wire format, so a
+// user imports this one package; everything else (package scenario, sim,
+// nemesis, workloads, checkers) stays there for power users, and the
+// types here are the same types (aliases).
+//
+// A node answers a request at once (OK, Fail, Unknown, Redirect to the
+// leader), or returns Later and answers with Answer once it can (a leader
+// that replicates a write before acknowledging it).
 //
 //	type store struct{ data map[string]json.RawMessage }
 //
@@ -23,6 +28,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/faultline-dst/faultline/checkers"
 	"github.com/faultline-dst/faultline/faultlinetest"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/nemesis"
@@ -42,6 +48,8 @@ type (
 	Factory = sim.Factory
 	// NodeSpec names a node and its factory.
 	NodeSpec = sim.NodeSpec
+	// TimerID names a timer a node set with Env.SetTimer.
+	TimerID = sim.TimerID
 	// Registry holds systems and scenarios (package scenario).
 	Registry = scenario.Registry
 	// System is a registered system under test.
@@ -52,6 +60,21 @@ type (
 	Cluster = scenario.Cluster
 	// Scenario binds one claim to a system, a workload, faults and a checker.
 	Scenario = scenario.Scenario
+	// Nemesis is a scenario's faults: what Faults returns; its Budget
+	// says how many faults, on which nodes, when (package nemesis).
+	Nemesis = scenario.NemesisSpec
+	// CheckerOptions configure a scenario's checker (Scenario.Options):
+	// the delivery claim of a queue or a log, FIFO order, a lease's drift
+	// bound, a ledger's opening balances (package checkers).
+	CheckerOptions = checkers.Options
+	// Delivery is a queue's or a log's delivery claim: ExactlyOnce or
+	// AtLeastOnce. A scenario of the queue or log checker states it.
+	Delivery = checkers.Delivery
+	// Result is one seed's verdict, blame and evidence.
+	Result = scenario.Result
+	// RunOptions are what Registry.Run writes besides the result (a
+	// trace, artifacts); the zero value writes nothing.
+	RunOptions = scenario.RunOptions
 	// Claim is the promise a scenario tries to falsify.
 	Claim = scenario.Claim
 	// Bug is a known-bug switch of a system.
@@ -66,25 +89,72 @@ type (
 	ExpectedBug = faultlinetest.Bug
 )
 
-// The models most systems implement.
+// The models a system may implement: each names the operations clients
+// send (Request.Op), their inputs and outputs, as package history
+// documents them, and the checker that judges them (Scenario.Checker).
 const (
-	KV       = history.KV
+	// KV: read, write, cas per key; checker "linearizable" (or "session").
+	KV = history.KV
+	// Register: as KV; checker "linearizable".
 	Register = history.Register
-	Queue    = history.Queue
-	Counter  = history.Counter
-	Set      = history.Set
+	// Set: add, read; checker "set".
+	Set = history.Set
+	// Counter: inc, read; checker "counter".
+	Counter = history.Counter
+	// Queue: enqueue, dequeue, drain; checker "queue", with a Delivery.
+	Queue = history.Queue
+	// Log: append, read; checker "log", with a Delivery.
+	Log = history.Log
+	// Lock: acquire, release, use (fencing tokens); checker "lock".
+	Lock = history.Lock
+	// Lease: acquire, renew, release; checker "lease".
+	Lease = history.Lease
+	// Ledger: transfer, balance, balances; checker "ledger".
+	Ledger = history.Ledger
 )
 
-// The fault kinds most scenarios use.
+// The fault kinds a scenario may inject (System.Faults lists those a
+// system can be tested under).
 const (
-	Pause     = nemesis.Pause
-	Crash     = nemesis.Crash
+	// Pause stops nodes for a while; they resume where they were.
+	Pause = nemesis.Pause
+	// Crash stops nodes and restarts them: memory is lost, and the disk
+	// loses what was not synced (as Scenario.Disk says).
+	Crash = nemesis.Crash
+	// Partition cuts links between groups of nodes.
 	Partition = nemesis.Partition
+	// Clog delays every message on some links.
+	Clog = nemesis.Clog
+	// Loss drops messages on some links.
+	Loss = nemesis.Loss
+	// Duplicate delivers messages on some links twice.
+	Duplicate = nemesis.Duplicate
+	// Reorder holds messages on some links back.
+	Reorder = nemesis.Reorder
+	// ClockOffset steps nodes' wall clocks for a while.
+	ClockOffset = nemesis.ClockOffset
+	// ClockDrift runs nodes' clocks fast or slow for a while.
+	ClockDrift = nemesis.ClockDrift
+	// ClockJump steps nodes' wall clocks and steps them back.
+	ClockJump = nemesis.ClockJump
+	// Disk injects disk faults (errors, corruption) on nodes' disks.
+	Disk = nemesis.Disk
+	// Upgrade restarts nodes one by one with another version of their
+	// code (Cluster.Factories).
+	Upgrade = nemesis.Upgrade
+)
+
+// The delivery claims of a queue or a log (CheckerOptions.Delivery).
+const (
+	// ExactlyOnce: every acknowledged value is delivered, none twice.
+	ExactlyOnce = checkers.ExactlyOnce
+	// AtLeastOnce: every acknowledged value is delivered, perhaps twice.
+	AtLeastOnce = checkers.AtLeastOnce
 )
 
 // Faults is a nemesis that injects the given fault kinds with at most one
 // node down at a time.
-func Faults(kinds ...Fault) scenario.NemesisSpec {
+func Faults(kinds ...Fault) Nemesis {
 	return scenario.NemesisSpec{Budget: nemesis.Budget{Kinds: kinds, MaxDown: 1}}
 }
 
@@ -94,6 +164,7 @@ type Request struct {
 	Op     string // read, write, cas, enqueue, ...
 	Key    string
 	Input  json.RawMessage // the operation's arguments, e.g. {"value": 3}
+	id     uint64          // the client's request id, for the reply
 }
 
 // Decode unmarshals the request's input into v.
@@ -109,6 +180,8 @@ type Reply struct {
 	status workloads.Status
 	output json.RawMessage
 	err    string
+	leader string
+	later  bool
 }
 
 // OK is a successful reply with output (marshalled to JSON; nil for none),
@@ -131,6 +204,33 @@ func Fail(reason string) Reply { return Reply{status: workloads.StatusFail, err:
 // Unknown is a reply saying the node does not know whether it happened.
 func Unknown(reason string) Reply { return Reply{status: workloads.StatusUnknown, err: reason} }
 
+// Redirect is a reply saying this node does not serve the operation (it
+// is not the leader) and did nothing; leader names the node to ask, ""
+// when unknown. The client asks again there.
+func Redirect(leader string) Reply {
+	return Reply{status: workloads.StatusRedirect, leader: leader, err: "not the leader"}
+}
+
+// Later is the reply of a node that will answer afterwards, with Answer:
+// a leader that replicates an operation before acknowledging it keeps the
+// Request and answers once the followers did.
+func Later() Reply { return Reply{later: true} }
+
+// Answer sends rep to the client of req: the answer of a request whose
+// Handle returned Later. Answer it once; a client that gave up on it
+// ignores the answer.
+func Answer(env *Env, req Request, rep Reply) {
+	if rep.later {
+		panic("fl.Answer: Later is not an answer")
+	}
+	env.Send(req.Client, workloads.EncodeReply(rep.wire(req.id)))
+}
+
+// wire is the reply in the client wire format, answering request id.
+func (r Reply) wire(id uint64) workloads.Reply {
+	return workloads.Reply{ID: id, Status: r.status, Output: r.output, Error: r.err, Leader: r.leader}
+}
+
 // Service is a node written as a request handler.
 type Service interface {
 	// Handle answers one client request; the reply is sent back to it.
@@ -149,7 +249,7 @@ type Starter interface{ Start(env *Env) }
 
 // Timed is a Service with timers.
 type Timed interface {
-	Timer(env *Env, id sim.TimerID, tag string)
+	Timer(env *Env, id TimerID, tag string)
 }
 
 // Serve makes a node factory from a Service constructor: each boot gets a
@@ -171,7 +271,7 @@ func (n *served) Start() {
 	}
 }
 
-func (n *served) Timer(id sim.TimerID, tag string) {
+func (n *served) Timer(id TimerID, tag string) {
 	if t, ok := n.s.(Timed); ok {
 		t.Timer(n.env, id, tag)
 	}
@@ -185,8 +285,10 @@ func (n *served) Receive(from string, msg []byte) {
 		}
 		return
 	}
-	r := n.s.Handle(n.env, Request{Client: req.Client, Op: req.Op, Key: req.Key, Input: req.Input})
-	n.env.Send(from, workloads.EncodeReply(workloads.Reply{ID: req.ID, Status: r.status, Output: r.output, Error: r.err}))
+	in := Request{Client: req.Client, Op: req.Op, Key: req.Key, Input: req.Input, id: req.ID}
+	if r := n.s.Handle(n.env, in); !r.later {
+		Answer(n.env, in, r)
+	}
 }
 
 // MustDeclare registers a system and its scenarios in a new registry, and
@@ -210,14 +312,14 @@ func MustDeclare(sys System, scenarios ...Scenario) *Registry {
 // Test runs the named scenario over the seeds the -faultline.seed(s)
 // flags select and fails t unless every seed passes, logging the command
 // that replays a failure (faultlinetest.Run).
-func Test(t testing.TB, reg *Registry, name string) []scenario.Result {
+func Test(t testing.TB, reg *Registry, name string) []Result {
 	t.Helper()
 	return faultlinetest.Run(t, reg, name)
 }
 
 // ExpectBug runs a known-bug scenario and fails t unless the bug is found
 // with the expected anomaly (faultlinetest.ExpectBug).
-func ExpectBug(t testing.TB, reg *Registry, name string, want ExpectedBug) []scenario.Result {
+func ExpectBug(t testing.TB, reg *Registry, name string, want ExpectedBug) []Result {
 	t.Helper()
 	return faultlinetest.ExpectBug(t, reg, name, want)
 }

@@ -76,19 +76,30 @@
 // "not-leader" for a node that does not hold it; "any" for any target.
 // It is resolved when the fault starts, to the latest claimant among
 // running targets that no other fault holds down (or, with no holder, to
-// the role's last holder), written into the trace ("f3 role leader -> n2
-// {n2} | {n1,n3}") and into the schedule (Fault.Resolved, ResolvedAt). A
-// fault that finds no free holder waits for a role change or a heal; by
-// mid-window it aims at a node that does not hold the role (the evidence
-// says so), and a role no node ever declared leaves it unresolved
-// (INCONCLUSIVE). Partitions aimed at a role take the shapes isolate (cut
-// from its peers, reachable by clients), isolate-all (cut from every node,
-// clients too) and minority (in the minority side), or any other shape's
-// links as a layout into which the holder is moved where the layout cuts
-// most. A shrunk fault list keeps the role, not the node it resolved to.
-// With Budget.Roles set, the generators place every partition around a
-// role's holder and aim half the other faults (a per-seed share in a
-// swarm) at a role or at a node without it.
+// the role's last holder; for "not-" and "any", the Pick-th free target),
+// written into the trace ("f3 role leader -> n2 {n2} | {n1,n3}") and into
+// the schedule (Fault.Resolved, ResolvedAt). A network fault aims where
+// its links carry traffic: from each link's recent traffic
+// (netsim.Network.Traffic) it estimates how many messages each placement
+// would act on over the rest of its window and takes a holder (or the
+// Pick-th candidate) expecting enough; a holder whose links carry nothing,
+// or that another partition already cuts off, is waited on. A fault that
+// finds no free holder waits for a role change or a heal; by mid-window it
+// takes a cut-off holder or aims at a node that does not hold the role
+// (the evidence says so), and a role no node ever declared leaves it
+// unresolved (INCONCLUSIVE). Partitions aimed at a role take the shapes
+// isolate (cut from its peers, reachable by clients), isolate-all (cut
+// from every node, clients too) and minority (in the minority side), or
+// any other shape's links as a layout into which the holder is moved
+// where the layout cuts most, relabeled so that its cut links carry
+// traffic (not, say, into a node that is down). A shrunk fault list keeps
+// the role, not the node it resolved to. With Budget.Roles set, the
+// generators place every partition around a role's holder, aim half the
+// other faults (a per-seed share in a swarm) at a role or at a node
+// without it, and aim a fault drawn blind on one node at "any" with that
+// node's Pick (the same node when it is free when the fault starts); a
+// role-aimed fault is only drawn with room for it: two targets free of
+// other faults throughout its window.
 //
 // Crash, pause and clock faults never strike a node restarted at that
 // very instant before its Start has run (they wait for it), and a clock

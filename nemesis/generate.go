@@ -94,6 +94,9 @@ func generate(r *rng.Stream, nodes []string, b *Budget, m *mix, base Schedule) (
 			}
 			f.ID = "g" + strconv.Itoa(i)
 			cand := append(s.Clone(), f)
+			if roomy(s, len(b.Targets)) && !roomy(cand, len(b.Targets)) {
+				continue // a role-aimed fault would find no node free
+			}
 			if norm, err := cand.check(nodes, b); err == nil {
 				s = norm
 				break
@@ -281,7 +284,72 @@ func (g *generator) draw(k Kind) (f Fault, ok bool) {
 	default:
 		return f, false
 	}
+	if len(g.b.Roles) > 0 && len(f.Nodes) == 1 && !(k == Partition && f.Shape.aimed()) {
+		// A blind pick of one node, made when the fault starts: the
+		// Pick-th of the nodes free then (a node that is up, not held by
+		// another fault, and for a network fault one whose links carry
+		// traffic), which is this node when nothing is in the way.
+		f.Role, f.Pick = AnyRole, slices.Index(g.targets, f.Nodes[0])
+		f.Nodes, f.Links = nil, nil
+	}
 	return f, true
+}
+
+// roomy reports whether every role-aimed fault of s has room (roomFor).
+func roomy(s Schedule, targets int) bool {
+	for _, f := range s {
+		if !roomFor(s, f, targets) {
+			return false
+		}
+	}
+	return true
+}
+
+// roomFor reports whether role-aimed fault f leaves, with the other
+// faults of s, at least two targets it could resolve to throughout its
+// window: nodes not held down or paused by a named fault (nor, for a
+// drift, drifting under a named drift fault), less one for each other
+// role-aimed fault that holds a node down (or, for a drift, drifts one)
+// meanwhile. A fault with no free node waits, and may never start.
+func roomFor(s Schedule, f Fault, targets int) bool {
+	if f.Role == "" || f.Kind == Upgrade {
+		return true
+	}
+	class := func(o *Fault) int {
+		switch o.Kind {
+		case Crash, Pause, Upgrade:
+			return 1
+		case Disk:
+			if o.CrashAtEnd {
+				return 1
+			}
+		case ClockDrift:
+			return 2
+		}
+		return 0
+	}
+	down := func(o *Fault) bool { return class(o) == 1 }
+	taken := map[string]bool{}
+	roles := 0
+	for i := range s {
+		o := &s[i]
+		if o.ID == f.ID || o.Start >= f.End || f.Start >= o.End {
+			continue
+		}
+		// Every fault avoids the nodes held down; a drift also avoids
+		// the nodes another drift holds.
+		if !down(o) && !(f.Kind == ClockDrift && o.Kind == ClockDrift) {
+			continue
+		}
+		if o.Role != "" {
+			roles++
+			continue
+		}
+		for _, n := range o.Nodes {
+			taken[n] = true
+		}
+	}
+	return targets-len(taken)-roles >= 2
 }
 
 // minNodes is the least number of targets each shape needs to cut

@@ -18,11 +18,15 @@ const (
 
 // candidates returns the nodes role-aimed fault i may resolve to now, in
 // the order resolve chooses from: a declared role's holders, the latest
-// claimant first; for "not-<role>" and "any", the targets in target order.
-// A node another fault holds down or paused, or whose drift another fault
-// sets, is not a candidate; nor, for a crash, pause or disk fault, is a
-// node that is down.
-func (n *Nemesis) candidates(i int) []string {
+// claimant first (with none, the node that claimed it last); for
+// "not-<role>" and "any", the targets in target order. A node another
+// fault holds down or paused, or whose drift another fault sets, is not a
+// candidate; nor, for a crash, pause or disk fault, is a node that is
+// down. With cutOK, a partition may also take a node another partition
+// already cuts off, after every other: each cut is credited with what it
+// refuses, and this one may outlast the other, but a node still connected
+// is the sharper aim.
+func (n *Nemesis) candidates(i int, cutOK bool) []string {
 	f, w := &n.sched[i], n.w
 	var out []string
 	switch {
@@ -41,19 +45,27 @@ func (n *Nemesis) candidates(i int) []string {
 				out = append(out, h)
 			}
 		}
-		out = slices.DeleteFunc(out, func(node string) bool { return !n.free(i, node) })
-		if last := n.last[f.Role]; len(out) == 0 && last != "" && slices.Contains(n.opts.Budget.Targets, last) && n.free(i, last) {
+		if last := n.last[f.Role]; len(out) == 0 && last != "" && slices.Contains(n.opts.Budget.Targets, last) {
 			// Nobody holds it now (an election under way): aim at the
-			// node that held it last, where its state still is.
+			// node that held it last, where its state still is. (When a
+			// holder is there but not free, the fault waits for it.)
 			out = []string{last}
 		}
-		return out
 	}
-	return slices.DeleteFunc(out, func(node string) bool { return !n.free(i, node) })
+	free := slices.DeleteFunc(slices.Clone(out), func(node string) bool { return !n.free(i, node, false) })
+	if f.Kind == Partition && cutOK {
+		for _, node := range out {
+			if !slices.Contains(free, node) && n.free(i, node, true) {
+				free = append(free, node)
+			}
+		}
+	}
+	return free
 }
 
-// free reports whether fault i may take node now.
-func (n *Nemesis) free(i int, node string) bool {
+// free reports whether fault i may take node now; with cutOK, a node
+// another partition cuts off is free for a partition.
+func (n *Nemesis) free(i int, node string, cutOK bool) bool {
 	f := &n.sched[i]
 	if slices.ContainsFunc(n.held, func(h span) bool { return h.node == node }) {
 		return false
@@ -61,7 +73,7 @@ func (n *Nemesis) free(i int, node string) bool {
 	if !n.w.IsUp(node) {
 		return false // a fault aimed at a role strikes a running node
 	}
-	if f.Kind == Partition && n.isolated(i, node) {
+	if f.Kind == Partition && !cutOK && n.isolated(i, node) {
 		return false // another partition already cuts it off: this one would drop nothing
 	}
 	if f.Kind == Crash || f.Kind == Pause || f.Kind == Disk || f.Kind == ClockDrift || f.Kind == ClockOffset || f.Kind == ClockJump {
@@ -95,24 +107,48 @@ func (n *Nemesis) free(i int, node string) bool {
 // trace. With no candidate the fault waits, and resolve reports false.
 func (n *Nemesis) resolve(i int) bool {
 	f, st, w := &n.sched[i], &n.st[i], n.w
-	cands := n.candidates(i)
-	if len(cands) == 0 && n.lateInWindow(i) && n.last[f.Role] != "" && !strings.HasPrefix(f.Role, NotPrefix) && f.Role != AnyRole {
+	declared := f.Role != AnyRole && !strings.HasPrefix(f.Role, NotPrefix)
+	late := n.lateInWindow(i)
+	// pick aims at one of cands: a network fault where its links carry
+	// traffic (choose), another fault at the first holder of a declared
+	// role or the Pick-th candidate otherwise.
+	pick := func(cands []string, byPick, wait bool) (string, []Link, float64, bool) {
+		switch {
+		case len(cands) == 0:
+			return "", nil, 0, false
+		case f.Kind.isNet():
+			return n.choose(i, cands, byPick, wait)
+		case byPick:
+			return cands[f.Pick%len(cands)], nil, aimActs, true
+		}
+		return cands[0], nil, aimActs, true
+	}
+	node, links, acts, ok := pick(n.candidates(i, false), !declared, declared && !late)
+	if f.Kind == Partition && (!ok || acts < aimActs) && (late || !declared) {
+		// A node another partition cuts off, if nothing better: for a
+		// declared role, only once half the window has passed waiting
+		// for a free holder (one is often elected meanwhile).
+		if cnode, clinks, cacts, cok := pick(n.candidates(i, true), !declared, false); cok && (!ok || cacts > acts) {
+			node, links, acts, ok = cnode, clinks, cacts, true
+		}
+	}
+	if (!ok || acts == 0) && declared && late && n.last[f.Role] != "" {
 		// Half the window passed with no free holder (say, a cluster
-		// that lost its quorum has no leader): aim at a free node that
-		// does not hold the role rather than test nothing. The trace and
-		// the evidence say so. A role no node ever declared (a typo)
-		// stays unresolved.
+		// that lost its quorum has no leader), or with one whose links
+		// carry nothing: aim at a free node that does not hold the role
+		// rather than test nothing. The trace and the evidence say so.
+		// A role no node ever declared (a typo) stays unresolved.
 		orig := f.Role
 		f.Role = NotPrefix + orig
-		cands = n.candidates(i)
+		cands := n.candidates(i, true)
 		f.Role = orig
-		if len(cands) > 0 {
+		if fnode, flinks, facts, fok := pick(cands, true, false); fok && (!ok || facts > 0) {
+			node, links, ok = fnode, flinks, true
 			st.fellBack = true
-			cands = []string{cands[f.Pick%len(cands)]}
 			w.Note(f.ID + " role " + f.Role + ": no free holder by mid-window; falling back")
 		}
 	}
-	if len(cands) == 0 {
+	if !ok {
 		st.waits++
 		if !slices.Contains(n.waiting, i) {
 			n.waiting = append(n.waiting, i)
@@ -121,23 +157,12 @@ func (n *Nemesis) resolve(i int) bool {
 		w.Note(f.ID + " role " + f.Role + ": no free holder at " + w.Now().String() + "; waiting")
 		return false
 	}
-	node := cands[0]
-	if (f.Role == AnyRole || strings.HasPrefix(f.Role, NotPrefix)) && !st.fellBack {
-		node = cands[f.Pick%len(cands)]
-	}
 	n.waiting = slices.DeleteFunc(n.waiting, func(j int) bool { return j == i })
 	f.Nodes, f.Resolved, f.ResolvedAt = []string{node}, []string{node}, w.Now()
 	if f.Kind.isNet() {
-		targets := n.opts.Budget.Targets
-		switch {
-		case f.Kind == Partition && f.Shape.aimed():
-			f.Links = aimLinks(w.Names(), targets, f.Shape, node, f.Pick)
-			f.Components = components(targets, f.Links)
-		case f.Kind == Partition:
-			f.Links = moveInto(f.Links, node, f.Pick)
-			f.Components = components(targets, f.Links)
-		default:
-			f.Links = namedLinks(targets, f.Nodes, f.Nodes)
+		f.Links = links
+		if f.Kind == Partition {
+			f.Components = components(n.opts.Budget.Targets, f.Links)
 		}
 	}
 	detail := f.ID + " role " + f.Role + " -> " + node
@@ -155,13 +180,7 @@ func (n *Nemesis) lateInWindow(i int) bool {
 }
 
 // partitionSides renders a partition's components: "{n1} | {n2,n3}".
-func partitionSides(cs [][]string) string {
-	var parts []string
-	for _, c := range cs {
-		parts = append(parts, "{"+strings.Join(c, ",")+"}")
-	}
-	return strings.Join(parts, " | ")
-}
+func partitionSides(cs [][]string) string { return Sides(cs) }
 
 // watch registers the Nemesis for role changes, once: it keeps each
 // role's last holder, and retries the waiting faults.

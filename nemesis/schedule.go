@@ -154,7 +154,9 @@ type Fault struct {
 	// Shape is a partition's shape; Links are the directed links a network
 	// fault acts on, authoritative (resolved at generation); Components
 	// describes what a partition leaves: the groups of targets that are cut
-	// from exactly the same nodes (netsim.Components), derived from Links.
+	// from exactly the same nodes (netsim.Components), derived from Links
+	// (for a role-aimed partition, output like Resolved: the sides it cut
+	// when it started).
 	Shape      Shape
 	Links      []Link
 	Components [][]string

@@ -84,13 +84,14 @@ type Network struct {
 
 // link is one directed link's state.
 type link struct {
-	cfg    *LinkConfig
-	window int64 // resolved reorder window, ns
-	epoch  uint64
-	lastAt clock.Time // stream: latest delivery instant in this epoch
-	cuts   []*fault   // active Cut faults, install order
-	faults []*fault   // active non-Cut faults, install order
-	breaks []brk      // breaks[e]: what ended epoch e
+	cfg     *LinkConfig
+	window  int64 // resolved reorder window, ns
+	epoch   uint64
+	lastAt  clock.Time // stream: latest delivery instant in this epoch
+	cuts    []*fault   // active Cut faults, install order
+	faults  []*fault   // active non-Cut faults, install order
+	breaks  []brk      // breaks[e]: what ended epoch e
+	traffic traffic    // recent sends (Traffic)
 }
 
 // brk records what ended an epoch, for attributing drops in Arrive.
@@ -204,6 +205,7 @@ func (n *Network) Send(now clock.Time, from, to Node) Fate {
 		n.crash.c.Dropped++
 		return Fate{Epoch: l.epoch, Dropped: true, Cause: CauseNodeDown, Fault: CrashID}
 	}
+	l.traffic.count(now)
 	if f := n.cutBy(from, to, l); f != nil {
 		n.creditCuts(from, to, l)
 		return Fate{Epoch: l.epoch, Dropped: true, Cause: CausePartition, Fault: f.id}

@@ -187,7 +187,11 @@ type Finding struct {
 	// Faults is the landing evidence of that seed's faults; Ops its
 	// history's size; Stop why its run stopped; Error what stopped it
 	// early; Divergence where its rerun differed.
-	Faults     []Fault              `json:"faults"`
+	Faults []Fault `json:"faults"`
+	// Clocks are that seed's clock faults per node in time order, each
+	// node's clock rate (drift) or step over its window
+	// (nemesis.ClockSpans): "n2 ×0.1 (10x slow) over [1.2s, 1.8s) (f3)".
+	Clocks     []string             `json:"clocks,omitempty"`
 	Ops        Ops                  `json:"ops"`
 	Stop       string               `json:"stop,omitempty"`
 	Error      string               `json:"error,omitempty"`
@@ -233,6 +237,10 @@ type Fault struct {
 	Landed   bool         `json:"landed"`
 	Evidence string       `json:"evidence"` // its counters, "name=value" separated by spaces
 	Detail   string       `json:"detail,omitempty"`
+	// Where says where it struck (nemesis.Fault.Where): a partition's
+	// sides, "{n1} | {n2,n3}"; a role-aimed fault's role and the holder it
+	// resolved to, "leader → n2"; or its nodes.
+	Where string `json:"where,omitempty"`
 }
 
 // Ops counts a run's history by outcome.
@@ -538,7 +546,10 @@ func finding(f scenario.Finding, rows []ScenarioRow, claims []Claim, shrunk map[
 		}
 	}
 	for _, e := range r.Faults {
-		out.Faults = append(out.Faults, fault(e))
+		out.Faults = append(out.Faults, fault(e, r.Schedule))
+	}
+	for _, c := range nemesis.ClockSpans(r.Schedule) {
+		out.Clocks = append(out.Clocks, c.String())
 	}
 	out.Shrunk = reproducer(f, shrunk)
 	out.Provisional = provisional(out)
@@ -570,12 +581,20 @@ func provisional(f Finding) string {
 	return strings.Join(why, "; ")
 }
 
-func fault(e nemesis.Evidence) Fault {
+// fault is the report's row of a fault: its evidence, and where it struck
+// from its entry in the run's schedule.
+func fault(e nemesis.Evidence, s nemesis.Schedule) Fault {
 	var ev []string
 	for _, c := range e.Counters {
 		ev = append(ev, fmt.Sprintf("%s=%d", c.Name, c.Value))
 	}
-	return Fault{ID: e.ID, Kind: e.Kind, Nodes: e.Nodes, Landed: e.Landed, Evidence: strings.Join(ev, " "), Detail: e.Detail}
+	out := Fault{ID: e.ID, Kind: e.Kind, Nodes: e.Nodes, Landed: e.Landed, Evidence: strings.Join(ev, " "), Detail: e.Detail}
+	if i := slices.IndexFunc(s, func(f nemesis.Fault) bool { return f.ID == e.ID }); i >= 0 {
+		out.Where = s[i].Where()
+	} else if e.Role != "" {
+		out.Where = nemesis.Fault{Role: e.Role, Resolved: e.Nodes}.Where()
+	}
+	return out
 }
 
 // reproducer finds the finding's shrunk reproducer: the one of its lowest

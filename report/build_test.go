@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/faultline-dst/faultline/internal/golden"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,10 +40,11 @@ func res(sc string, claims []string, seed uint64, v scenario.Verdict, mods ...fu
 
 func landedFault(id string, k nemesis.Kind, node string) nemesis.Evidence {
 	counters := map[nemesis.Kind][]nemesis.Counter{
-		nemesis.Crash:     {{Name: "timers_discarded", Value: 3}, {Name: "messages_lost", Value: 2}, {Name: "writes_lost", Value: 1}},
-		nemesis.Partition: {{Name: "dropped", Value: 7}, {Name: "delayed", Value: 0}, {Name: "duplicated", Value: 0}, {Name: "reordered", Value: 0}},
-		nemesis.Pause:     {{Name: "parked", Value: 5}},
-		nemesis.Duplicate: {{Name: "dropped", Value: 0}, {Name: "delayed", Value: 0}, {Name: "duplicated", Value: 4}, {Name: "reordered", Value: 0}},
+		nemesis.Crash:      {{Name: "timers_discarded", Value: 3}, {Name: "messages_lost", Value: 2}, {Name: "writes_lost", Value: 1}},
+		nemesis.Partition:  {{Name: "dropped", Value: 7}, {Name: "delayed", Value: 0}, {Name: "duplicated", Value: 0}, {Name: "reordered", Value: 0}},
+		nemesis.Pause:      {{Name: "parked", Value: 5}},
+		nemesis.Duplicate:  {{Name: "dropped", Value: 0}, {Name: "delayed", Value: 0}, {Name: "duplicated", Value: 4}, {Name: "reordered", Value: 0}},
+		nemesis.ClockDrift: {{Name: "clock_reads", Value: 40}, {Name: "timers_fired", Value: 12}},
 	}
 	return nemesis.Evidence{ID: id, Kind: k, Nodes: []string{node}, State: nemesis.Healed, Landed: true, Counters: counters[k]}
 }
@@ -89,7 +91,14 @@ func sweep() ([]scenario.Result, map[Key]*scenario.Shrunk, map[string]string) {
 		r.CrossCheck = &scenario.CrossCheck{Name: "brute-force", Ran: true, Agrees: true,
 			Detail: `key "k1" has no linearization (48 operations searched exhaustively, 31 states); its minimal non-linearizable prefix is its first 12 operations (up to op_id 17, invoked at 2.1s; 9 states)`}
 		r.Rerun = r.TraceHash
-		r.Faults = []nemesis.Evidence{landedFault("f1", nemesis.Partition, "n1"), landedFault("f2", nemesis.Partition, "n3")}
+		r.Faults = []nemesis.Evidence{landedFault("f1", nemesis.Partition, "n1"), landedFault("f2", nemesis.Partition, "n3"), landedFault("f3", nemesis.ClockDrift, "n3")}
+		r.Faults[1].Role, r.Faults[2].Role = "leader", "leader"
+		r.Schedule = nemesis.Schedule{
+			{ID: "f1", Kind: nemesis.Partition, Shape: nemesis.Isolate, Nodes: []string{"n1", "n2", "n3"}, Components: [][]string{{"n1"}, {"n2", "n3"}}, Start: clock.Time(time.Second), End: clock.Time(2 * time.Second)},
+			{ID: "f2", Kind: nemesis.Partition, Shape: nemesis.Isolate, Role: "leader", Resolved: []string{"n3"}, ResolvedAt: clock.Time(2500 * time.Millisecond),
+				Components: [][]string{{"n1", "n2"}, {"n3"}}, Start: clock.Time(2500 * time.Millisecond), End: clock.Time(4 * time.Second)},
+			{ID: "f3", Kind: nemesis.ClockDrift, Role: "leader", Resolved: []string{"n3"}, ResolvedAt: clock.Time(5 * time.Second), PPM: -900_000, Start: clock.Time(5 * time.Second), End: clock.Time(6 * time.Second)},
+		}
 		r.Artifacts = scenario.Artifacts{Trace: fmt.Sprintf("artifacts/%s/%d/trace.jsonl", r.Scenario, r.Seed),
 			History: fmt.Sprintf("artifacts/%s/%d/history (1).jsonl", r.Scenario, r.Seed)}
 	}
@@ -236,8 +245,25 @@ func TestBuildContent(t *testing.T) {
 	if len(sut.Counts) != 2 || sut.Counts[0] != (Count{scenario.FailReproducible, 2}) || sut.Counts[1] != (Count{scenario.PassHardening, 2}) {
 		t.Errorf("counts %v", sut.Counts)
 	}
-	if len(sut.Landing) != 1 || sut.Landing[0] != (Landing{nemesis.Partition, 6, 6}) {
+	if len(sut.Landing) != 2 || sut.Landing[0] != (Landing{nemesis.Partition, 6, 6}) || sut.Landing[1] != (Landing{nemesis.ClockDrift, 2, 2}) {
 		t.Errorf("landing %v", sut.Landing)
+	}
+	// Where each fault of the finding struck, and its clocks.
+	f1 := rep.Findings[0]
+	var where []string
+	for _, f := range f1.Faults {
+		where = append(where, f.Where)
+	}
+	if want := []string{"{n1} | {n2,n3}", "leader → n3; {n1,n2} | {n3}", "leader → n3"}; !slices.Equal(where, want) {
+		t.Errorf("F1's faults struck %q, want %q", where, want)
+	}
+	if want := []string{"n3 ×0.1 (10x slow) over [5s, 6s) (f3)"}; !slices.Equal(f1.Clocks, want) {
+		t.Errorf("F1's clocks %q, want %q", f1.Clocks, want)
+	}
+	for _, want := range []string{"  - f1 partition {n1} \\| {n2,n3}: landed", "  - f2 partition leader → n3; {n1,n2} \\| {n3}: landed", "- **Clocks** (rate against true time, per node):\n  - n3 ×0.1 (10x slow) over \\[5s, 6s) (f3)\n"} {
+		if !strings.Contains(string(rep.Markdown()), want) {
+			t.Errorf("the Markdown does not show %q", want)
+		}
 	}
 	if e := sut.Evidence; e.Consumed != 400 || e.Recorded != 400 || e.Anomalous != 2 || e.Violations != 2 {
 		t.Errorf("checker evidence %+v", e)

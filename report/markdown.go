@@ -241,7 +241,10 @@ func (r Report) mdFindings(b *bytes.Buffer) {
 					state = "NOT landed"
 				}
 				nodes := ""
-				if len(e.Nodes) > 0 {
+				switch {
+				case e.Where != "":
+					nodes = " " + esc(e.Where)
+				case len(e.Nodes) > 0:
 					nodes = " " + esc(strings.Join(e.Nodes, ","))
 				}
 				detail := ""
@@ -249,6 +252,12 @@ func (r Report) mdFindings(b *bytes.Buffer) {
 					detail = "; " + esc(e.Detail)
 				}
 				fmt.Fprintf(b, "  - %s %s%s: %s (%s)%s\n", esc(e.ID), esc(string(e.Kind)), nodes, state, orNone(esc(e.Evidence)), detail)
+			}
+		}
+		if len(f.Clocks) > 0 {
+			b.WriteString("- **Clocks** (rate against true time, per node):\n")
+			for _, c := range f.Clocks {
+				fmt.Fprintf(b, "  - %s\n", esc(c))
 			}
 		}
 		if f.CrossCheck != nil {

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -165,6 +166,7 @@ func (p *blockParser) fail(line int, format string, args ...any) {
 }
 
 func (p *blockParser) scenario(b rawBlock) Scenario {
+	before := len(*p.errs)
 	var s Scenario
 	s.Claim.Kind = "safety"
 	based := false
@@ -318,7 +320,7 @@ func (p *blockParser) scenario(b rawBlock) Scenario {
 			simTime = DefaultSimTime
 		}
 		// The system's own start delay (Cluster.StartAfter) is known only
-		// once it is built: a run can still refuse what passes here.
+		// once it is built: runnable below checks it.
 		if _, err := workloadUntil(simTime, s.Workload); err != nil {
 			line := have["run"].line
 			if line == 0 {
@@ -337,7 +339,64 @@ func (p *blockParser) scenario(b rawBlock) Scenario {
 			p.fail(wf.line, "workload: %v", err)
 		}
 	}
+	if len(*p.errs) == before {
+		p.runnable(s, have, b.line)
+	}
 	return s
+}
+
+// runnable reports, at the line of the field it comes from, what a run
+// would refuse in a block that has no error of its own: what only the
+// built system knows (its start delay, its nodes), the workload with its
+// defaults, the network and disk, the fault schedule.
+func (p *blockParser) runnable(s Scenario, have map[string]rawField, blockLine int) {
+	err := p.reg.Runnable(s)
+	if err == nil {
+		return
+	}
+	line, hint := blockLine, ""
+	var fe *fieldError
+	if errors.As(err, &fe) {
+		switch fe.field {
+		case "run":
+			hint = "; give run.time more, or workload.timeout less"
+			if have["run"].line == 0 {
+				hint = "; give it more with a run section (time: ...), or workload.timeout less"
+			}
+		case "system":
+			// What the system was given to build: its options, else
+			// its topology, else the system itself.
+			switch {
+			case have["system_options"].line > 0:
+				fe.field = "system_options"
+			case have["topology"].line > 0:
+				fe.field = "topology"
+			}
+		case "nemesis":
+			if errors.Is(err, nemesis.ErrNoFaults) {
+				kinds := kindNames()
+				if sys, err := p.reg.System(s.System); err == nil && len(sys.Faults) > 0 {
+					var ks []string
+					for _, k := range sys.Faults {
+						ks = append(ks, string(k))
+					}
+					kinds = strings.Join(ks, ", ")
+				}
+				hint = fmt.Sprintf("; name them in the nemesis section (kinds: one or more of %s), or kinds: none", kinds)
+			}
+		}
+		fields := []string{fe.field}
+		if fe.field == "run" {
+			fields = append(fields, "workload") // the timeout that needs the time
+		}
+		for _, f := range fields {
+			if l := have[f].line; l > 0 {
+				line = l
+				break
+			}
+		}
+	}
+	p.fail(line, "a run would refuse this scenario: %v%s", err, hint)
 }
 
 func (p *blockParser) section(s *Scenario, f rawField) {
@@ -390,7 +449,7 @@ func (p *blockParser) set(s *Scenario, key, v string, line int) {
 	case "nemesis.max_down":
 		s.Nemesis.Budget.MaxDown = p.positive(line, key, v)
 	case "nemesis.max_faults":
-		s.Nemesis.Budget.MaxFaults = p.positive(line, key, v)
+		s.Nemesis.Budget.MaxFaults = p.atMost(line, key, v, maxPlanFaults)
 	case "nemesis.swarm":
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -491,7 +550,7 @@ func (p *blockParser) set(s *Scenario, key, v string, line int) {
 		}
 		s.Workload.Mix = mix
 	case "topology.nodes":
-		s.Nodes = p.positive(line, key, v)
+		s.Nodes = p.atMost(line, key, v, maxPlanNodes)
 	case "run.time":
 		s.SimTime = p.duration(line, key, v)
 	case "run.events":
@@ -503,6 +562,23 @@ func (p *blockParser) positive(line int, key, v string) int {
 	n, err := strconv.Atoi(v)
 	if err != nil || n <= 0 {
 		p.fail(line, "%s: %q is not a positive whole number", key, v)
+		return 0
+	}
+	return n
+}
+
+// The bounds of a plan's sizes: checking a plan builds its system and
+// draws its faults, which must not exhaust the host.
+const (
+	maxPlanNodes  = 1000
+	maxPlanFaults = 10_000
+)
+
+// atMost is positive with an upper bound.
+func (p *blockParser) atMost(line int, key, v string, limit int) int {
+	n := p.positive(line, key, v)
+	if n > limit {
+		p.fail(line, "%s: %d is more than %d", key, n, limit)
 		return 0
 	}
 	return n
@@ -543,6 +619,15 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// kindNames lists the fault kinds for a message.
+func kindNames() string {
+	var out []string
+	for _, k := range nemesis.Kinds() {
+		out = append(out, string(k))
+	}
+	return strings.Join(out, ", ")
 }
 
 func containsKind(ks []nemesis.Kind, k nemesis.Kind) bool {

@@ -1,6 +1,7 @@
 package scenario_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/faultline-dst/faultline/checkers"
+	"github.com/faultline-dst/faultline/examples/reference"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/scenario"
@@ -227,5 +229,86 @@ func TestPlanDeliveryClaim(t *testing.T) {
 	s.Model, s.Checker = history.Queue, "queue"
 	if err := r.AddScenario(s); err == nil || !strings.Contains(err.Error(), "checker queue judges a delivery claim") {
 		t.Errorf("AddScenario without a claim: %v", err)
+	}
+}
+
+// TestPlanCatchesWhatARunRefuses: a block that reads well but that a run
+// would refuse (what only the built system knows, the workload with its
+// defaults, the fault schedule) is an error of the plan, at the line of
+// the field it comes from, with what would make it run.
+func TestPlanCatchesWhatARunRefuses(t *testing.T) {
+	const head = "```faultline\nscenario: s\nfalsifies: C1\nmodel: kv\nchecker: linearizable\n"
+	tests := []struct {
+		name, block string
+		line        int // of the error, counted from the fence (1)
+		want        string
+	}{
+		{"no nemesis at all", "system: mem\n", 1, "the budget allows no fault kind; name them in the nemesis section (kinds: one or more of partition, pause, clog), or kinds: none"},
+		{"a nemesis without kinds", "system: mem\nnemesis:\n  max_down: 1\n", 7, "the budget allows no fault kind"},
+		{"a start delay that leaves no run time", "system: slow-start\nnemesis:\n  kinds: pause\nworkload:\n  timeout: 500ms\nrun:\n  time: 1700ms\n", 11,
+			"run time 1.7s is too short for the workload: it needs its start (300ms), a quiet period (500ms) and two timeouts (500ms) for the final reads; give run.time more"},
+		{"a start delay, no run section", "system: slow-start\nnemesis:\n  kinds: pause\nworkload:\n  timeout: 6600ms\n", 9,
+			"run time 20s is too short for the workload: it needs its start (300ms), a quiet period (6.6s) and two timeouts (6.6s) for the final reads; give it more with a run section"},
+		{"a fault on a node the system lacks", "system: mem\nnemesis:\n  schedule: faults.json\n", 7, `"n9": not a node of the world`},
+		{"a topology the system refuses", "system: slow-start\nnemesis:\n  kinds: pause\ntopology:\n  nodes: 4\n", 9, "system slow-start: at most 3 nodes"},
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "faults.json"), []byte(`[{"id":"f1","kind":"pause","nodes":["n9"],"start":"300ms","end":"500ms"}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := registry(t)
+			slow := memSystem("slow-start", "")
+			slow.Build = func(b scenario.Build) (scenario.Cluster, error) {
+				if b.Nodes > 3 {
+					return scenario.Cluster{}, fmt.Errorf("at most 3 nodes, asked for %d", b.Nodes)
+				}
+				cl := memCluster(b.Nodes, "")
+				cl.StartAfter = 300 * time.Millisecond
+				return cl, nil
+			}
+			if err := r.AddSystem(slow); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "plan.md")
+			if err := os.WriteFile(path, []byte(head+tt.block+"```\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := r.ReadPlan(path)
+			want := fmt.Sprintf("%s:%d: a run would refuse this scenario: ", path, tt.line)
+			if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v\nwant %q ... %q", err, want, tt.want)
+			}
+		})
+	}
+}
+
+// TestRunnableIsWhatRunRefuses: Runnable refuses exactly what Run
+// refuses, with the same words, and passes every built-in scenario.
+func TestRunnableIsWhatRunRefuses(t *testing.T) {
+	r := registry(t)
+	noFaults := base("no-faults")
+	noFaults.Nemesis = scenario.NemesisSpec{}
+	short := base("short")
+	short.SimTime = 150 * time.Millisecond
+	badNode := base("bad-node")
+	badNode.Nemesis = pause()
+	badNode.Nemesis.Schedule[0].Nodes = []string{"n9"}
+	for _, s := range []scenario.Scenario{base("fine"), noFaults, short, badNode} {
+		_, runErr := r.Run(s, 1, scenario.RunOptions{})
+		err := r.Runnable(s)
+		if (runErr == nil) != (err == nil) || (err != nil && !strings.Contains(runErr.Error(), err.Error())) {
+			t.Errorf("%s: Run refuses with %v, Runnable with %v", s.Name, runErr, err)
+		}
+		if s.Name != "fine" && err == nil {
+			t.Errorf("%s: Runnable accepts it", s.Name)
+		}
+	}
+	ref := reference.Registry()
+	for _, s := range ref.Scenarios() {
+		if err := ref.Runnable(s); err != nil {
+			t.Errorf("built-in %s: %v", s.Name, err)
+		}
 	}
 }

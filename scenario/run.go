@@ -211,98 +211,12 @@ func withDefaults(s Scenario) Scenario {
 // (sim.Config.Fingerprint).
 func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer, opts RunOptions, fingerprint bool) (attempt, error) {
 	var a attempt
-	nodes := s.Nodes
-	if nodes == 0 {
-		nodes = sys.DefaultNodes
-	}
-	cl, err := sys.Build(Build{Nodes: nodes, Model: s.Model, Bugs: s.Bugs, Options: s.SystemOptions})
-	if err != nil {
-		return a, fmt.Errorf("scenario %s: system %s: %w", s.Name, sys.Name, err)
-	}
-	if cl.Nodes, err = withClocks(cl.Nodes, s.Clocks); err != nil {
-		return a, fmt.Errorf("scenario %s: %w", s.Name, err)
-	}
-	targets := nemesis.SUTNodes(cl.Nodes)
-	faultTargets := targets
-	if len(cl.FaultTargets) > 0 {
-		faultTargets = cl.FaultTargets
-	}
-	var nem *nemesis.Nemesis
-	wcfg := s.Workload
-	wcfg.Model = s.Model
-	wcfg.Targets = targets
-	if len(cl.Targets) > 0 {
-		wcfg.Targets = cl.Targets
-	}
-	if cl.Adapter.EncodeRequest != nil {
-		wcfg.Adapter = cl.Adapter
-	}
-	wcfg.StartAfter = max(wcfg.StartAfter, cl.StartAfter)
-	wcfg.Epoch = func() []string {
-		if nem == nil {
-			return nil
-		}
-		return nem.Epoch()
-	}
-	if wcfg.ThinkTime == 0 {
-		wcfg.ThinkTime = pace(s, wcfg)
-	}
-	budget := s.budget(faultTargets, wcfg)
-	if !s.Nemesis.NoRoles && len(budget.Roles) == 0 && len(s.Nemesis.Budget.Targets) == 0 {
-		// The system's roles, on its own fault targets; a scenario that
-		// names other targets (clients) names their roles too.
-		budget.Roles = sys.Roles
-	}
-	if s.Nemesis.NoRoles {
-		budget.Roles = nil
-	}
-	if wcfg.Until == 0 {
-		var err error
-		if wcfg.Until, err = workloadUntil(s.SimTime, wcfg); err != nil {
-			return a, fmt.Errorf("scenario %s: %w", s.Name, err)
-		}
-	}
-	wl, err := workloads.New(wcfg)
-	if err != nil {
-		return a, fmt.Errorf("scenario %s: workload: %w", s.Name, err)
-	}
-	a.wcfg = wl.Config()
-	w, err := sim.New(sim.Config{
-		Seed:        seed,
-		Nodes:       append(append([]sim.NodeSpec(nil), cl.Nodes...), wl.Nodes()...),
-		Net:         s.Net,
-		Disk:        s.Disk,
-		MaxTime:     s.SimTime,
-		MaxEvents:   s.MaxEvents,
-		Watchdog:    opts.Watchdog,
-		Trace:       trace,
-		Fingerprint: fingerprint,
-		// A run's fingerprints outlive it only until its seed's verdict,
-		// so their storage goes round from run to run.
-		FingerprintBuffer: fingerprintBuffer(fingerprint),
-		BreakInvariant:    s.SelfTest,
-		// End the run once nothing it is for remains: the final reads are
-		// done and every fault has healed. After that no client issues an
-		// operation and no fault changes anything, so the history is the
-		// one the run would have recorded idling on to SimTime.
-		Done: func() bool {
-			st := wl.Stats()
-			return st.FinalsDone && st.Pending == 0 && (s.Nemesis.None || (nem != nil && nem.Healed()))
-		},
-	})
+	p, err := prepare(s, sys, seed, trace, opts, fingerprint)
 	if err != nil {
 		return a, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
-	if !s.Nemesis.None {
-		sched, err := s.schedule(w, budget, opts)
-		if err != nil {
-			return a, fmt.Errorf("scenario %s: nemesis: %w", s.Name, err)
-		}
-		if nem, err = nemesis.Apply(w, sched, nemesis.Options{Budget: budget, Factories: cl.Factories}); err != nil {
-			return a, fmt.Errorf("scenario %s: nemesis: %w", s.Name, err)
-		}
-		a.schedule = sched
-	}
+	cl, wl, w, nem, budget := p.cl, p.wl, p.w, p.nem, p.budget
+	a.wcfg, a.schedule = wl.Config(), p.sched
 	a.sim, a.runErr = w.Run()
 	var twe *sim.TraceWriteError
 	if errors.As(a.runErr, &twe) {
@@ -314,6 +228,9 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		for i, f := range nem.Schedule() {
 			if i < len(a.schedule) && a.schedule[i].ID == f.ID {
 				a.schedule[i].Resolved, a.schedule[i].ResolvedAt = f.Resolved, f.ResolvedAt
+				if f.Role != "" && f.Kind == nemesis.Partition {
+					a.schedule[i].Components = f.Components // its sides, output like Resolved
+				}
 			}
 		}
 		if err := nem.Err(); err != nil && a.runErr == nil {
@@ -368,6 +285,149 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 		a.obs.CheckerErr = err
 	}
 	return a, nil
+}
+
+// Runnable reports whether s can run as written: it sets up the run of
+// seed 1 as Run would, without starting it, and returns the error Run
+// would refuse s with (the system's Build, node names, the run time
+// against the workload and the system's start delay, the workload, the
+// network and disk configuration, the fault schedule), or nil.
+func (r *Registry) Runnable(s Scenario) error {
+	s = withDefaults(s)
+	sys, err := r.System(s.System)
+	if err != nil {
+		return err
+	}
+	if s.Checker != NoChecker {
+		if _, err := r.Checker(s.Checker); err != nil {
+			return err
+		}
+	}
+	if capabilityGap(sys, s) != "" {
+		return nil // a verdict (INCONCLUSIVE-env), not a refusal
+	}
+	_, err = prepare(s, sys, 1, nil, RunOptions{}, false)
+	return err
+}
+
+// prepared is a run set up and not started: the built system, its
+// workload, the world and the faults applied to it.
+type prepared struct {
+	cl     Cluster
+	wl     *workloads.Workload
+	w      *sim.World
+	nem    *nemesis.Nemesis // nil without faults
+	budget nemesis.Budget
+	sched  nemesis.Schedule
+}
+
+// fieldError is an error setting a run up, with the plan field it comes
+// from ("" when none fits), so that a plan check can point at its line.
+type fieldError struct {
+	field string
+	err   error
+}
+
+func (e *fieldError) Error() string { return e.err.Error() }
+func (e *fieldError) Unwrap() error { return e.err }
+
+// prepare sets up one run of s on seed: everything a run does before it
+// starts, and everything that can refuse the scenario as written (the
+// system's Build, its clocks, the run time against the workload and the
+// system's start delay, the workload, the world's configuration, the
+// fault schedule). Its errors are fieldErrors.
+func prepare(s Scenario, sys System, seed uint64, trace io.Writer, opts RunOptions, fingerprint bool) (*prepared, error) {
+	nodes := s.Nodes
+	if nodes == 0 {
+		nodes = sys.DefaultNodes
+	}
+	cl, err := sys.Build(Build{Nodes: nodes, Model: s.Model, Bugs: s.Bugs, Options: s.SystemOptions})
+	if err != nil {
+		return nil, &fieldError{"system", fmt.Errorf("system %s: %w", sys.Name, err)}
+	}
+	if cl.Nodes, err = withClocks(cl.Nodes, s.Clocks); err != nil {
+		return nil, &fieldError{"clocks", err}
+	}
+	targets := nemesis.SUTNodes(cl.Nodes)
+	faultTargets := targets
+	if len(cl.FaultTargets) > 0 {
+		faultTargets = cl.FaultTargets
+	}
+	var nem *nemesis.Nemesis
+	wcfg := s.Workload
+	wcfg.Model = s.Model
+	wcfg.Targets = targets
+	if len(cl.Targets) > 0 {
+		wcfg.Targets = cl.Targets
+	}
+	if cl.Adapter.EncodeRequest != nil {
+		wcfg.Adapter = cl.Adapter
+	}
+	wcfg.StartAfter = max(wcfg.StartAfter, cl.StartAfter)
+	wcfg.Epoch = func() []string {
+		if nem == nil {
+			return nil
+		}
+		return nem.Epoch()
+	}
+	if wcfg.ThinkTime == 0 {
+		wcfg.ThinkTime = pace(s, wcfg)
+	}
+	budget := s.budget(faultTargets, wcfg)
+	if !s.Nemesis.NoRoles && len(budget.Roles) == 0 && len(s.Nemesis.Budget.Targets) == 0 {
+		// The system's roles, on its own fault targets; a scenario that
+		// names other targets (clients) names their roles too.
+		budget.Roles = sys.Roles
+	}
+	if s.Nemesis.NoRoles {
+		budget.Roles = nil
+	}
+	if wcfg.Until == 0 {
+		var err error
+		if wcfg.Until, err = workloadUntil(s.SimTime, wcfg); err != nil {
+			return nil, &fieldError{"run", err}
+		}
+	}
+	wl, err := workloads.New(wcfg)
+	if err != nil {
+		return nil, &fieldError{"workload", fmt.Errorf("workload: %w", err)}
+	}
+	w, err := sim.New(sim.Config{
+		Seed:        seed,
+		Nodes:       append(append([]sim.NodeSpec(nil), cl.Nodes...), wl.Nodes()...),
+		Net:         s.Net,
+		Disk:        s.Disk,
+		MaxTime:     s.SimTime,
+		MaxEvents:   s.MaxEvents,
+		Watchdog:    opts.Watchdog,
+		Trace:       trace,
+		Fingerprint: fingerprint,
+		// A run's fingerprints outlive it only until its seed's verdict,
+		// so their storage goes round from run to run.
+		FingerprintBuffer: fingerprintBuffer(fingerprint),
+		BreakInvariant:    s.SelfTest,
+		// End the run once nothing it is for remains: the final reads are
+		// done and every fault has healed. After that no client issues an
+		// operation and no fault changes anything, so the history is the
+		// one the run would have recorded idling on to SimTime.
+		Done: func() bool {
+			st := wl.Stats()
+			return st.FinalsDone && st.Pending == 0 && (s.Nemesis.None || (nem != nil && nem.Healed()))
+		},
+	})
+	if err != nil {
+		return nil, &fieldError{"", err}
+	}
+	var sched nemesis.Schedule
+	if !s.Nemesis.None {
+		if sched, err = s.schedule(w, budget, opts); err != nil {
+			return nil, &fieldError{"nemesis", err}
+		}
+		if nem, err = nemesis.Apply(w, sched, nemesis.Options{Budget: budget, Factories: cl.Factories}); err != nil {
+			return nil, &fieldError{"nemesis", err}
+		}
+	}
+	return &prepared{cl: cl, wl: wl, w: w, nem: nem, budget: budget, sched: sched}, nil
 }
 
 // schedule is the fault schedule of one run: the explicit one (jittered

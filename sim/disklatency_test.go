@@ -144,3 +144,28 @@ func TestDiskLatencyIsDeterministic(t *testing.T) {
 		t.Errorf("disk latency made no difference to the trace")
 	}
 }
+
+// TestPauseDuringFsync: a node paused while its fsync is in flight sends
+// what followed the fsync only when it resumes; crashed while paused, it
+// never sends it.
+func TestPauseDuringFsync(t *testing.T) {
+	for _, crash := range []bool{false, true} {
+		var log []string
+		w := diskWorld(t, 1, disk.Latency{Min: 10 * time.Millisecond, Max: 10 * time.Millisecond}, &log)
+		w.At(5*ms, "pause s", func(w *sim.World) { must(t, w.Pause("s")) })
+		if crash {
+			w.At(20*ms, "crash s", func(w *sim.World) { must(t, w.Crash("s")) })
+		} else {
+			w.At(30*ms, "resume s", func(w *sim.World) { must(t, w.Resume("s")) })
+		}
+		if _, err := w.Run(); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case crash && contains(log, "c recv s ack"):
+			t.Errorf("crashed while paused after its fsync, s still sent its ack:\n%s", strings.Join(log, "\n"))
+		case !crash && !contains(log, "31ms c recv s ack"):
+			t.Errorf("paused from 5ms to 30ms during a 1ms..11ms fsync, the ack should arrive at 31ms:\n%s", strings.Join(log, "\n"))
+		}
+	}
+}

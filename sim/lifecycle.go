@@ -44,6 +44,10 @@ func (w *World) Crash(name string) error {
 	n.node, n.env = nil, nil
 	n.inc++
 	for _, ev := range n.parked {
+		if ev.kind == evSend { // sent after a disk operation it never returned from
+			w.freeMessage(ev.id)
+			continue
+		}
 		if ev.kind == evDeliver {
 			w.res.Dropped++
 			m := &w.msgs[ev.id]

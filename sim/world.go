@@ -409,8 +409,12 @@ func (w *World) dispatch(at clock.Time, ev event) {
 		w.runAction(ev.id)
 	case evSend:
 		m := w.msgs[ev.id]
-		w.freeMessage(ev.id)
 		n := w.nodes[m.from]
+		if n.up && n.inc == ev.gen && n.paused { // frozen before its disk returned: it sends on resume
+			n.parked = append(n.parked, ev)
+			return
+		}
+		w.freeMessage(ev.id)
 		if !n.up || n.inc != ev.gen {
 			return // it crashed before its disk returned: the send never happened
 		}

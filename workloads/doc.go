@@ -37,6 +37,17 @@
 //     is issued again as a new history operation with the same input (and
 //     so the same idempotency key): a retry is never merged into the first.
 //
+// # Wire
+//
+// An Adapter is how a Request becomes the SUT's bytes and its reply bytes
+// a Reply. Two general ones speak the same Request and Reply:
+// JSONAdapter (the default: one JSON object per message; an SUT node
+// answers with DecodeRequest and EncodeReply) and BinaryAdapter (one
+// message of length-prefixed fields, with no JSON encoder or decoder per
+// message; DecodeBinaryRequest and AppendBinaryReply). Inputs and outputs
+// are the model's JSON text on either wire. A system with a wire of its
+// own writes its own Adapter.
+//
 // A reply whose Request.ID is not the attempt in flight answers an attempt
 // the client abandoned and is ignored (Stats.LateReplies). A reply the
 // client cannot use is recorded in BadReplies, to be blamed on the SUT,

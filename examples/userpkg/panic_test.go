@@ -158,7 +158,7 @@ func TestFixedTopologyAndSystemOptions(t *testing.T) {
 	if err := r.AddScenario(bad); err == nil || !strings.Contains(err.Error(), `system corrupt has no option "prefx"; valid: prefix`) {
 		t.Errorf("unknown option: %v", err)
 	}
-	plan := "```faultline\nscenario: p\nfalsifies: C1\nsystem: corrupt\nmodel: kv\nchecker: linearizable\nsystem_options:\n  prefix: torn\n```\n"
+	plan := "```faultline\nscenario: p\nfalsifies: C1\nsystem: corrupt\nmodel: kv\nchecker: linearizable\nsystem_options:\n  prefix: torn\nnemesis:\n  kinds: none\n```\n"
 	got, err := r.ParsePlan(strings.NewReader(plan), "plan.md")
 	if err != nil || got[0].Scenario.SystemOptions["prefix"] != "torn" {
 		t.Errorf("plan: %v %+v", err, got)

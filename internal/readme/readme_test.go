@@ -62,14 +62,31 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
+// exitMark is how README states a command's exit code other than 0: a
+// shell comment ending its line, "# exit 1".
+var exitMark = regexp.MustCompile(`\s+# exit (\d+)$`)
+
+// wantExit is the exit code a README command line states ("# exit N"),
+// 0 when it states none, and the command without the comment.
+func wantExit(line string) (int, string) {
+	m := exitMark.FindStringSubmatchIndex(line)
+	if m == nil {
+		return 0, line
+	}
+	var code int
+	fmt.Sscan(line[m[2]:m[3]], &code)
+	return code, line[:m[0]]
+}
+
 // TestQuickStart runs README's tested blocks in order, exactly as
 // written, with bash in a directory that looks like a fresh clone (the
 // repository's top-level entries, linked), with a GOPATH of its own so
 // that `go install` and `$(go env GOPATH)/bin` are the test's. Every
-// command must exit 0 or 1 (1: a finding against the system under test,
-// which a bug hunt expects); and every `faultline replay` or `faultline
-// run --plan` line must start with a command an earlier line printed, so
-// that the README pastes what faultline says rather than guessing.
+// command must exit with the code its line states ("# exit 1": a finding
+// against the system under test, which a bug hunt expects), 0 when it
+// states none; and every `faultline replay` or `faultline run --plan`
+// line must start with a command an earlier line printed, so that the
+// README pastes what faultline says rather than guessing.
 func TestQuickStart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds faultline and runs a short session; skipped with -short")
@@ -144,10 +161,10 @@ func TestQuickStart(t *testing.T) {
 	printed := regexp.MustCompile(`faultline (replay|run) [^\n"` + "`" + `]*`)
 	for i, c := range cmds {
 		o := outputs[i]
-		if o.rc != 0 && o.rc != 1 {
-			t.Errorf("%s: exit %d\n%s", c, o.rc, o.text)
+		want, line := wantExit(c[strings.Index(c, ": ")+2:])
+		if o.rc != want {
+			t.Errorf("%s: exit %d, README says %d\n%s", c, o.rc, want, o.text)
 		}
-		line := c[strings.Index(c, ": ")+2:]
 		if !strings.HasPrefix(line, "faultline replay") && !strings.HasPrefix(line, "faultline run --plan") {
 			continue
 		}
@@ -246,5 +263,74 @@ func TestNoPathOutsideRepository(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestWantExit(t *testing.T) {
+	for _, tt := range []struct {
+		line, cmd string
+		code      int
+	}{
+		{"faultline run --seed 1", "faultline run --seed 1", 0},
+		{"faultline sweep --seeds 30  # exit 1", "faultline sweep --seeds 30", 1},
+		{"faultline plan check bad.md # exit 2", "faultline plan check bad.md", 2},
+		{"echo '# exit 1'", "echo '# exit 1'", 0},
+	} {
+		if code, cmd := wantExit(tt.line); code != tt.code || cmd != tt.cmd {
+			t.Errorf("%q: got %d %q, want %d %q", tt.line, code, cmd, tt.code, tt.cmd)
+		}
+	}
+}
+
+// TestMarkdownLinksStayInside: every link of the repository's Markdown
+// names a file or directory of the repository (a clone has no other), and
+// none leads to the web.
+func TestMarkdownLinksStayInside(t *testing.T) {
+	root := repoRoot(t)
+	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	n := 0
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); name == ".git" || name == "artifacts" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if filepath.Ext(path) != ".md" || strings.Contains(path, string(filepath.Separator)+"testdata"+string(filepath.Separator)) {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		for i, l := range strings.Split(string(data), "\n") {
+			for _, m := range link.FindAllStringSubmatch(l, -1) {
+				target, _, _ := strings.Cut(m[1], "#")
+				n++
+				switch {
+				case strings.Contains(m[1], "://") || strings.HasPrefix(m[1], "mailto:"):
+					t.Errorf("%s:%d links outside the repository: %s", rel, i+1, m[1])
+				case target == "":
+				default:
+					abs := filepath.Join(filepath.Dir(path), target)
+					if r, err := filepath.Rel(root, abs); err != nil || strings.HasPrefix(r, "..") {
+						t.Errorf("%s:%d links outside the repository: %s", rel, i+1, m[1])
+					} else if _, err := os.Stat(abs); err != nil {
+						t.Errorf("%s:%d links to %s, which the repository lacks", rel, i+1, m[1])
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Error("found no link at all: the walk is broken")
 	}
 }

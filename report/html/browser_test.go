@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -187,6 +188,40 @@ func TestBrowser(t *testing.T) {
 			if logs := b.severeLogs(); len(logs) > 0 {
 				t.Errorf("%s: console errors: %q", p, logs)
 			}
+		}
+	})
+
+	t.Run("where", func(t *testing.T) {
+		b.t = t
+		trace, _ := syntheticTrace(2000)
+		wdir := filepath.Join(dir, "where")
+		os.MkdirAll(wdir, 0o755)
+		files, err := WriteDir(wdir, Run{Title: "where faults struck", Schedule: whereSchedule(2000 * time.Millisecond / 8), Trace: bytes.NewReader(trace)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, page := range []struct{ path, rows, shot string }{
+			{files.History, "#faults-body tr, #clocks-body tr", "where-history.png"},
+			{files.Trace, "#faults .fault-chip, #clocks .fault-chip", "where-trace.png"},
+		} {
+			b.open(page.path)
+			if st := b.status(20*time.Second, ""); st["state"] != "ok" {
+				t.Fatalf("%s: status %v", page.path, st)
+			}
+			var text string
+			b.eval(&text, `var s = ''; document.querySelectorAll('`+page.rows+`').forEach(function (e) { s += e.innerText + '\n'; }); return s;`)
+			for _, want := range []string{"{n1} | {n2,n3,n4,n5}", "leader → n2", "leader → n3; {n1,n2,n4} | {n3,n5}", "×0.1 (10x slow)", "+2s"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("%s does not show %q; its fault and clock rows:\n%s", page.path, want, text)
+				}
+			}
+			if logs := b.severeLogs(); len(logs) > 0 {
+				t.Errorf("%s: console errors: %q", page.path, logs)
+			}
+			if page.shot == "where-history.png" {
+				b.eval(nil, `document.getElementById('faults-box').scrollIntoView(); return null;`)
+			}
+			b.screenshot(page.shot)
 		}
 	})
 

@@ -42,6 +42,7 @@ type historyData struct {
 	Violations []checkers.Violation `json:"violations"`
 	Partitions []partitionData      `json:"partitions"`
 	Faults     []faultData          `json:"faults"`
+	Clocks     []clockData          `json:"clocks"`
 	Strings    []string             `json:"strings"`
 	Ops        opColumns            `json:"ops"`
 	Porcupine  []porcupineData      `json:"porcupine"`
@@ -133,6 +134,7 @@ func WriteHistory(w io.Writer, p HistoryPage) error {
 		Violations: []checkers.Violation{},
 		Partitions: []partitionData{},
 		Faults:     scheduleData(p.Schedule, p.Evidence),
+		Clocks:     clockSpans(p.Schedule),
 		Porcupine:  []porcupineData{},
 		TraceLink:  p.TraceLink,
 	}
@@ -269,7 +271,8 @@ const historyBody = `<header>
 <div id="canvas-box" class="canvas-box"><canvas id="canvas"></canvas><div id="tip" class="tip" hidden></div></div>
 <div id="selected" class="selected muted">Click an operation to see it here.</div>
 </section>
-<section id="faults-box"><h2>Faults</h2><table id="faults-table" class="table"><thead><tr><th>id</th><th>kind</th><th>nodes</th><th>window (ms)</th><th>landed</th><th>evidence</th></tr></thead><tbody id="faults-body"></tbody></table><p id="no-faults" class="muted" hidden>No faults were scheduled.</p></section>
+<section id="faults-box"><h2>Faults</h2><table id="faults-table" class="table"><thead><tr><th>id</th><th>kind</th><th>where it struck</th><th>window (ms)</th><th>landed</th><th>evidence</th></tr></thead><tbody id="faults-body"></tbody></table><p id="no-faults" class="muted" hidden>No faults were scheduled.</p>
+<div id="clocks-box" hidden><h3>Clock rates</h3><table id="clocks-table" class="table"><thead><tr><th>node</th><th>window (ms)</th><th>clock against true time</th><th>fault</th></tr></thead><tbody id="clocks-body"></tbody></table></div></section>
 <section id="porcupine-box" hidden><h2>Linearizability (porcupine)</h2>
 <div class="row"><label>key <select id="porcupine-key"></select></label> <span id="porcupine-note" class="muted"></span></div>
 <p class="muted">Porcupine's visualizer: hover an operation to see the model's state; the rows named "anomaly: op N" mark the operations the checker blames, the rows named "fault …" the fault windows. Its time axis is stretched: only the order of instants is kept.</p>

@@ -86,6 +86,7 @@ type traceData struct {
 	D           []int       `json:"d"`
 	M           []int       `json:"m"`
 	Faults      []faultData `json:"faults"`
+	Clocks      []clockData `json:"clocks"`
 	Focus       *Window     `json:"focus,omitempty"`
 	HistoryLink string      `json:"historyLink,omitempty"`
 	Omitted     int         `json:"omitted"`
@@ -105,6 +106,40 @@ type faultData struct {
 	State  string   `json:"state,omitempty"`
 	Counts string   `json:"counts,omitempty"`
 	Detail string   `json:"detail,omitempty"`
+	// Where says where it struck: a partition's sides, a role-aimed
+	// fault's holder (nemesis.Fault.Where).
+	Where string `json:"where,omitempty"`
+}
+
+// clockData is one clock change of a node, as the pages list it
+// (nemesis.ClockSpan): Rate for a drift, Step for a step of the wall
+// clock.
+type clockData struct {
+	Node  string `json:"node"`
+	Fault string `json:"fault"`
+	From  int64  `json:"from"`
+	To    int64  `json:"to"`
+	Rate  string `json:"rate,omitempty"`
+	Step  string `json:"step,omitempty"`
+	Text  string `json:"text"`
+}
+
+// clockSpans converts a schedule's clock changes for the pages.
+func clockSpans(s nemesis.Schedule) []clockData {
+	out := []clockData{}
+	for _, c := range nemesis.ClockSpans(s) {
+		d := clockData{Node: c.Node, Fault: c.Fault, From: int64(c.From), To: int64(c.To), Text: c.String()}
+		if c.Step != 0 {
+			d.Step = c.Step.String()
+			if c.Step > 0 {
+				d.Step = "+" + d.Step
+			}
+		} else {
+			d.Rate = nemesis.Rate(c.PPM)
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // scheduleData converts a schedule (and the evidence, when known) to the
@@ -116,7 +151,7 @@ func scheduleData(s nemesis.Schedule, ev []nemesis.Evidence) []faultData {
 	}
 	out := make([]faultData, 0, len(s))
 	for _, f := range s {
-		fd := faultData{ID: f.ID, Kind: string(f.Kind), Start: int64(f.Start), End: int64(f.End), Nodes: faultNodes(f), Text: f.String()}
+		fd := faultData{ID: f.ID, Kind: string(f.Kind), Start: int64(f.Start), End: int64(f.End), Nodes: faultNodes(f), Text: f.String(), Where: f.Where()}
 		if e, ok := byID[f.ID]; ok {
 			landed := e.Landed
 			fd.Landed = &landed
@@ -133,8 +168,8 @@ func scheduleData(s nemesis.Schedule, ev []nemesis.Evidence) []faultData {
 	return out
 }
 
-// faultNodes lists the nodes a fault touches: its targets, or the ends of
-// its links, in first-seen order.
+// faultNodes lists the nodes a fault touches: its targets (a role-aimed
+// fault's resolved holder), or the ends of its links, in first-seen order.
 func faultNodes(f nemesis.Fault) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -145,6 +180,9 @@ func faultNodes(f nemesis.Fault) []string {
 		}
 	}
 	for _, n := range f.Nodes {
+		add(n)
+	}
+	for _, n := range f.Resolved { // a role-aimed fault's holder
 		add(n)
 	}
 	for _, l := range f.Links {
@@ -215,6 +253,7 @@ func newTraceBuilder(p TracePage) *traceBuilder {
 		f := p.Focus
 		b.d.Focus = &f
 	}
+	b.d.Clocks = clockSpans(p.Schedule)
 	if len(p.Schedule) > 0 {
 		b.d.Faults = scheduleData(p.Schedule, p.Evidence)
 	} else {
@@ -480,6 +519,7 @@ const traceBody = `<header>
 <div class="row"><span class="muted">kinds</span> <span id="kind-filters"></span></div>
 </section>
 <div id="faults" class="faults"></div>
+<div id="clocks" class="faults" hidden><span class="muted">clocks</span> </div>
 <div id="canvas-box" class="canvas-box"><canvas id="canvas"></canvas><div id="tip" class="tip" hidden></div></div>
 <div id="selected" class="selected muted">Click a record (on the diagram or in the list) to see it here.</div>
 <div id="list-head" class="list-row list-head"><span>seq</span><span>t (ms)</span><span>kind</span><span>node</span><span>peer</span><span>len</span><span>detail</span></div>

@@ -70,7 +70,7 @@
     var tr = el('tr');
     tr.appendChild(el('td', 'mono', f.id));
     var kd = el('td', null, f.kind); kd.style.background = FL.faultColor(f.kind); tr.appendChild(kd);
-    tr.appendChild(el('td', 'mono', (f.nodes || []).join(', ')));
+    tr.appendChild(el('td', 'mono', f.where || (f.nodes || []).join(', ')));
     tr.appendChild(el('td', 'mono', FL.ms(f.start, 1e6) + ' – ' + (f.end < 0 ? 'end' : FL.ms(f.end, 1e6))));
     tr.appendChild(el('td', null, f.landed === undefined ? '?' : f.landed ? 'yes' : 'NO'));
     tr.appendChild(el('td', 'mono', (f.counts || '') + (f.detail ? ' — ' + f.detail : '')));
@@ -78,6 +78,19 @@
     tr.style.cursor = 'pointer';
     tr.addEventListener('click', function () { view.show(f.start, f.end); $('timeline-box').scrollIntoView(); });
     $('faults-body').appendChild(tr);
+  });
+  // Clock rates: each node's clock faults, in time order.
+  (D.clocks || []).forEach(function (c) {
+    var tr = el('tr');
+    tr.appendChild(el('td', 'mono', c.node));
+    tr.appendChild(el('td', 'mono', FL.ms(c.from, 1e6) + ' – ' + FL.ms(c.to, 1e6)));
+    tr.appendChild(el('td', 'mono', c.rate ? 'runs ' + c.rate : 'steps ' + c.step + ', back at the end'));
+    tr.appendChild(el('td', 'mono', c.fault));
+    tr.title = c.text;
+    tr.style.cursor = 'pointer';
+    tr.addEventListener('click', function () { view.show(c.from, c.to); $('timeline-box').scrollIntoView(); });
+    $('clocks-body').appendChild(tr);
+    $('clocks-box').hidden = false;
   });
 
   // Violations.
@@ -184,7 +197,7 @@
       var y = AXIS + faultRow[j] * FROW;
       ctx.fillRect(a, y + 1, b - a, FROW - 2);
       ctx.fillStyle = '#263238';
-      FL.fitText(ctx, f.id + ' ' + f.kind + (f.nodes && f.nodes.length ? ' ' + f.nodes.join(',') : ''), Math.max(a, G) + 3, y + FROW - 4, b - Math.max(a, G) - 4);
+      FL.fitText(ctx, f.id + ' ' + f.kind + (f.where ? ' ' + f.where : f.nodes && f.nodes.length ? ' ' + f.nodes.join(',') : ''), Math.max(a, G) + 3, y + FROW - 4, b - Math.max(a, G) - 4);
     });
     if (D.anomaly) {
       var ax0 = X(D.anomaly.from), ax1 = Math.max(X(D.anomaly.to), ax0 + 2);
@@ -256,7 +269,7 @@
     if (!h) { FL.tip(box, tipEl, e, null); return; }
     if (h.fault !== undefined) {
       var f = faults[h.fault];
-      FL.tip(box, tipEl, e, f.text + (f.landed !== undefined ? '\nlanded: ' + f.landed + ' (' + f.counts + ')' : '') + (f.detail ? '\n' + f.detail : ''));
+      FL.tip(box, tipEl, e, f.text + (f.where ? '\nstruck: ' + f.where : '') + (f.landed !== undefined ? '\nlanded: ' + f.landed + ' (' + f.counts + ')' : '') + (f.detail ? '\n' + f.detail : ''));
     } else FL.tip(box, tipEl, e, describe(h.op));
   });
   canvas.addEventListener('mouseleave', function () { tipEl.hidden = true; });

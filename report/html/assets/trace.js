@@ -150,7 +150,7 @@
       ctx.fillStyle = FL.faultColor(f.kind);
       ctx.fillRect(a, y + 1, b - a, FROW - 2);
       ctx.fillStyle = '#263238';
-      var label = f.id + ' ' + f.kind + (f.nodes && f.nodes.length ? ' ' + f.nodes.join(',') : '');
+      var label = f.id + ' ' + f.kind + (f.where ? ' ' + f.where : f.nodes && f.nodes.length ? ' ' + f.nodes.join(',') : '');
       FL.fitText(ctx, label, Math.max(a, G) + 3, y + FROW - 4, b - Math.max(a, G) - 4);
     });
     ctx.globalAlpha = 0.35;
@@ -334,7 +334,7 @@
     return s;
   }
   function describeFault(f) {
-    var s = f.text + '\nwindow ' + FL.ms(f.start, 1) + ' – ' + (f.end < 0 ? 'end' : FL.ms(f.end, 1)) + ' ms';
+    var s = f.text + (f.where ? '\nstruck: ' + f.where : '') + '\nwindow ' + FL.ms(f.start, 1) + ' – ' + (f.end < 0 ? 'end' : FL.ms(f.end, 1)) + ' ms';
     if (f.landed !== undefined) s += '\nlanded: ' + f.landed + (f.counts ? ' (' + f.counts + ')' : '');
     if (f.detail) s += '\n' + f.detail;
     return s;
@@ -528,12 +528,20 @@
     $('kind-filters').appendChild(c);
   });
   faults.forEach(function (f) {
-    var c = el('span', 'fault-chip', f.id + ' ' + f.kind + (f.nodes && f.nodes.length ? ' ' + f.nodes.join(',') : '') +
+    var c = el('span', 'fault-chip', f.id + ' ' + f.kind + (f.where ? ' ' + f.where : f.nodes && f.nodes.length ? ' ' + f.nodes.join(',') : '') +
       ' [' + FL.ms(f.start, 1e6) + '–' + (f.end < 0 ? 'end' : FL.ms(f.end, 1e6)) + ' ms]' + (f.landed === false ? ' (did not land)' : ''));
     c.style.background = FL.faultColor(f.kind);
     c.title = describeFault(f);
     c.addEventListener('click', function () { view.show(f.start, f.end < 0 ? tEnd : f.end); });
     $('faults').appendChild(c);
+  });
+  (D.clocks || []).forEach(function (k) {
+    var c = el('span', 'fault-chip clock-chip', k.node + ' ' + (k.rate ? k.rate : 'steps ' + k.step) + ' [' + FL.ms(k.from, 1e6) + '–' + FL.ms(k.to, 1e6) + ' ms] ' + k.fault);
+    c.style.background = FL.faultColor(k.rate ? 'clock-drift' : 'clock-jump');
+    c.title = k.text;
+    c.addEventListener('click', function () { view.show(k.from, k.to); });
+    $('clocks').appendChild(c);
+    $('clocks').hidden = false;
   });
 
   // Zoom controls.
