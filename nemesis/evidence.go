@@ -41,7 +41,8 @@ type Evidence struct {
 	//     (in flight to it, or sent to it while down), requests_lost
 	//     (the client requests among them) and the disk's losses
 	//     (writes_lost, writes_torn, bytes_lost, truncates_lost,
-	//     names_lost, files_lost, sectors_corrupted); landed if any is
+	//     names_lost, files_lost, sectors_corrupted, and syncs_cut when
+	//     an fsync under disk latency was in flight); landed if any is
 	//     > 0: a node crashed while it ran lost its memory.
 	//   - pause: parked, the events held back; landed if > 0.
 	//   - clock-offset, clock-drift, clock-jump: clock_reads and
@@ -105,6 +106,7 @@ func (n *Nemesis) statsDelta(i int) sim.NodeStats {
 		d.Disk.NamesKept += a.Disk.NamesKept - b.Disk.NamesKept
 		d.Disk.FilesLost += a.Disk.FilesLost - b.Disk.FilesLost
 		d.Disk.SectorsCorrupted += a.Disk.SectorsCorrupted - b.Disk.SectorsCorrupted
+		d.Disk.SyncsCut += a.Disk.SyncsCut - b.Disk.SyncsCut
 	}
 	return d
 }
@@ -173,6 +175,9 @@ func (n *Nemesis) evidence(i int) Evidence {
 		add("names_lost", d.Disk.NamesLost)
 		add("files_lost", d.Disk.FilesLost)
 		add("sectors_corrupted", d.Disk.SectorsCorrupted)
+		if d.Disk.SyncsCut > 0 {
+			add("syncs_cut", d.Disk.SyncsCut) // only under disk latency
+		}
 		e.Landed = d.CrashesRunning+d.TimersDiscarded+d.MessagesLost > 0 || d.Disk.Discarded()
 		if !e.Landed {
 			e.Detail = "the crash found no running node and discarded no timer, message or unsynced disk state"

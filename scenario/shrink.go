@@ -7,6 +7,14 @@ import (
 	"github.com/faultline-dst/faultline/workloads"
 )
 
+// maxShrunkOps is the most operations in all a shrunk reproducer should
+// need: the ops search tries counts per client that stay within it first.
+const maxShrunkOps = 50
+
+// opsSteps are the operations per client the shrinker tries, smallest
+// first, before halving.
+var opsSteps = []int{1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 25, 32, 40, 50}
+
 // ShrinkOptions bound the shrinker's work.
 type ShrinkOptions struct {
 	// MaxRuns bounds the runs shrinking may make (default 200).
@@ -15,8 +23,10 @@ type ShrinkOptions struct {
 }
 
 // Shrink reduces a failing seed of s: with the seed fixed, it removes
-// faults, then operations, then clients, then nodes, keeping each cut
-// while the same anomaly persists. It returns the sizes before and after
+// faults, then clients, then operations (the fewest per client that
+// reproduce, from small counts up to maxShrunkOps in all, then halving
+// and stepping down), then clients and faults again, then nodes, keeping
+// each cut while the same anomaly persists; at most opts.MaxRuns runs. It returns the sizes before and after
 // and the shrunk scenario, whose explicit fault list reproduces the
 // anomaly on its own (checked by a final run with a rerun).
 func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, Scenario, error) {
@@ -80,7 +90,33 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 		}
 		i++
 	}
-	// Operations: halve, then step down.
+	// Clients, one at a time; then operations: the fewest per client
+	// that reproduce, from small counts up (a reproducer a person would
+	// write has a few dozen operations, and fewer operations change the
+	// run's timing, so that a count may fail where a smaller one works),
+	// then halving and stepping down from there; then clients again.
+	dropClients := func() {
+		for cur.Workload.Clients > 1 {
+			cand := cur
+			cand.Workload.Clients--
+			if !same(cand) {
+				break
+			}
+			cur = cand
+		}
+	}
+	dropClients()
+	for _, n := range opsSteps {
+		if n >= cur.Workload.OpsPerClient || n*cur.Workload.Clients > maxShrunkOps {
+			break
+		}
+		cand := cur
+		cand.Workload.OpsPerClient = n
+		if same(cand) {
+			cur = cand
+			break
+		}
+	}
 	for n := cur.Workload.OpsPerClient / 2; n >= 1; {
 		cand := cur
 		cand.Workload.OpsPerClient = n
@@ -98,14 +134,20 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 		}
 		cur = cand
 	}
-	// Clients, then nodes, one at a time.
-	for cur.Workload.Clients > 1 {
+	dropClients()
+	// Faults again: with fewer operations, a fault may no longer matter.
+	for i := 0; i < len(cur.Nemesis.Schedule); {
 		cand := cur
-		cand.Workload.Clients--
-		if !same(cand) {
-			break
+		cand.Nemesis.Schedule = append(cur.Nemesis.Schedule[:i:i], cur.Nemesis.Schedule[i+1:]...)
+		cand.Nemesis.None = len(cand.Nemesis.Schedule) == 0
+		if cand.Nemesis.None {
+			cand.Nemesis.Schedule = nil
 		}
-		cur = cand
+		if same(cand) {
+			cur = cand
+			continue
+		}
+		i++
 	}
 	for cur.Nodes > 1 && !sys.FixedTopology {
 		cand := cur

@@ -431,7 +431,6 @@ func (w *World) busy(n *nodeState, ev event) bool {
 		return false
 	}
 	w.agenda.Push(n.busyUntil, ev)
-	n.stats.Parked++
 	return true
 }
 
