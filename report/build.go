@@ -294,13 +294,15 @@ func Build(meta Meta, results []scenario.Result, shrunk map[Key]*scenario.Shrunk
 			}
 		}
 		checks := scenarioChecks(g)
-		if fc, ok := failoverCheck(g); ok {
-			checks.Checks = append(checks.Checks, fc)
-			// A PASS over a sweep that never saw failover more than once
-			// says nothing about failover: the sweep-level check demotes it.
-			if fc.Passed == 0 && (row.Verdict == scenario.PassHardening || row.Verdict == scenario.PassSmoke) {
-				row.Verdict, row.Reason = fc.First.Demote, "sweep-level check failovers-seen failed: "+fc.Detail
-			}
+		// A PASS over a sweep that never saw failover more than once
+		// says nothing about failover: the sweep-level checks demote it,
+		// as the sweep command's exit code does.
+		sweepChecks := scenario.SweepChecks(g)
+		for _, sc := range sweepChecks {
+			checks.Checks = append(checks.Checks, sweepCheckSummary(sc))
+		}
+		if v, why := scenario.DemoteBySweep(row.Verdict, sweepChecks); why != "" {
+			row.Verdict, row.Reason = v, why
 		}
 		rep.Scenarios = append(rep.Scenarios, row)
 		rep.Checks = append(rep.Checks, checks)

@@ -173,28 +173,16 @@ func scenarioChecks(rs []scenario.Result) ScenarioChecks {
 	return out
 }
 
-// failoverCheck is the sweep-level check of a failover scenario (one
-// whose results carry Failovers): more than one failover over the sweep.
-// ok is false when the scenario is not a failover scenario.
-func failoverCheck(rs []scenario.Result) (c CheckSummary, ok bool) {
-	total, seeds := 0, 0
-	for _, r := range rs {
-		if r.Failovers != nil {
-			total += *r.Failovers
-			seeds++
-		}
-	}
-	if seeds == 0 {
-		return CheckSummary{}, false
-	}
-	c = CheckSummary{Name: "failovers-seen", Total: 1, Sweep: true,
-		Detail: fmt.Sprintf("%s over %s: a failover scenario must see more than one", plural(total, "failover"), plural(seeds, "seed"))}
-	if total > 1 {
+// sweepCheckSummary is a sweep-level check (scenario.SweepChecks, the
+// ones the sweep command applies too) as the report shows it.
+func sweepCheckSummary(sc scenario.SweepCheck) CheckSummary {
+	c := CheckSummary{Name: sc.Name, Total: 1, Sweep: true, Detail: sc.Detail}
+	if sc.OK {
 		c.Passed = 1
 	} else {
-		c.First = &CheckFailure{Detail: c.Detail, Demote: scenario.InconclusiveFaultNotProven}
+		c.First = &CheckFailure{Detail: sc.Detail, Demote: sc.Demote}
 	}
-	return c, true
+	return c
 }
 
 // Change is which way a belief moved.

@@ -3,6 +3,7 @@ package scenario_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faultline-dst/faultline/checkers"
 	"github.com/faultline-dst/faultline/examples/memstore"
@@ -102,11 +103,11 @@ func TestBlameFromRealRuns(t *testing.T) {
 		anomaly string
 		reason  string
 	}{
-		{"send to an unknown node", "send-unknown", nil, scenario.BlameSUT, "misuse:send-to-unknown-node:n2", `"nowhere", which is not a node`},
-		{"a misuse the node recovers still counts", "send-unknown-recovered", nil, scenario.BlameSUT, "misuse:send-to-unknown-node:n2", "not a node"},
-		{"true time on an SUT node", "true-time", nil, scenario.BlameSUT, "misuse:true-time-on-sut-node:n2", "TrueNow called by SUT node n2"},
-		{"a factory that returns nil", "nil-node", nil, scenario.BlameSUT, "misuse:factory-returned-nil:n2", "returned a nil Node"},
-		{"acting through another node's Env", "foreign-env", nil, scenario.BlameSUT, "misuse:env-of-another-node:n3", "node n3 acted through the Env of node n2"},
+		{"send to an unknown node", "send-unknown", nil, scenario.BlameSUT, "misuse:send-to-unknown-node:" + here + "rogueSystems.func2", `"nowhere", which is not a node`},
+		{"a misuse the node recovers still counts", "send-unknown-recovered", nil, scenario.BlameSUT, "misuse:send-to-unknown-node:" + here + "rogueSystems.func3", "not a node"},
+		{"true time on an SUT node", "true-time", nil, scenario.BlameSUT, "misuse:true-time-on-sut-node:" + here + "rogueSystems.func4", "TrueNow called by SUT node n2"},
+		{"a factory that returns nil", "nil-node", nil, scenario.BlameSUT, "misuse:factory-returned-nil:" + here + "rogueSystems.func5.1", "returned a nil Node"},
+		{"acting through another node's Env", "foreign-env", nil, scenario.BlameSUT, "misuse:env-of-another-node:" + here + "rogueSystems.func7", "node n3 acted through the Env of node n2"},
 		{"a reference SUT panics in its own code", "raftkv-misnamed", nil, scenario.BlameSUT,
 			"panic:github.com/faultline-dst/faultline/examples/raftkv.newNode: raftkv: the replica factory was used for node xN; replicas are named nN..nN",
 			"examples/raftkv.newNode is code of the system under test"},
@@ -129,6 +130,118 @@ func TestBlameFromRealRuns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// here is the prefix of this package's functions: the sites of the
+// rogues' misuses.
+const here = "github.com/faultline-dst/faultline/scenario_test."
+
+// One misuse bug met by whichever node gets there first is one finding:
+// its signature is the rule and the code's site, not the node.
+func TestOneMisuseOnSeveralNodesIsOneFinding(t *testing.T) {
+	r := registry(t)
+	sendNowhere := func(env *sim.Env) sim.Node { return &timed{env: env} }
+	sys := memSystem("racing-rogues", "")
+	sys.Build = func(scenario.Build) (scenario.Cluster, error) {
+		cl := memCluster(1, memstore.BugNone)
+		cl.Nodes = append(cl.Nodes, sim.NodeSpec{Name: "n2", Factory: sendNowhere}, sim.NodeSpec{Name: "n3", Factory: sendNowhere})
+		return cl, nil
+	}
+	if err := r.AddSystem(sys); err != nil {
+		t.Fatal(err)
+	}
+	s := base("racing")
+	s.System = "racing-rogues"
+	var rs []scenario.Result
+	nodes := map[string]bool{}
+	for seed := uint64(1); seed <= 8; seed++ {
+		res, err := r.Run(s, seed, scenario.RunOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Verdict != scenario.FailReproducible || res.Blame != scenario.BlameSUT || res.Anomaly != "misuse:send-to-unknown-node:"+here+"(*timed).Timer" {
+			t.Fatalf("seed %d: %s/%s %q: %s", seed, res.Verdict, res.Blame, res.Anomaly, res.Reason)
+		}
+		nodes[strings.Fields(strings.TrimPrefix(res.Reason, "sim: node "))[0]] = true
+		rs = append(rs, res)
+	}
+	if len(nodes) != 2 {
+		t.Fatalf("the bug was met on %v over 8 seeds; the test needs both n2 and n3", nodes)
+	}
+	if fs := scenario.Group(rs); len(fs) != 1 || len(fs[0].Seeds) != 8 {
+		t.Errorf("%d findings, want 1 of 8 seeds: %+v", len(fs), fs)
+	}
+}
+
+// timed is a node that sends to a node that does not exist, on a timer
+// its random stream sets (so which node does first depends on the seed).
+type timed struct{ env *sim.Env }
+
+func (n *timed) Start() {
+	n.env.SetTimer(time.Duration(1+n.env.Rand().Intn(1000))*time.Microsecond, "fire")
+}
+func (n *timed) Receive(string, []byte)    {}
+func (n *timed) Timer(sim.TimerID, string) { n.env.Send("nowhere", []byte("hi")) }
+
+// A node that uses its Env from a goroutine it started breaks the
+// contract: the run stops with a misuse blamed on the SUT at the site of
+// the call, and the process goes on (the goroutine is ended, not the
+// process).
+func TestEnvFromANodesGoroutineIsMisuse(t *testing.T) {
+	r := registry(t)
+	sys := memSystem("goroutine-sender", "")
+	sys.Build = func(scenario.Build) (scenario.Cluster, error) {
+		cl := memCluster(1, memstore.BugNone)
+		// n2 starts a goroutine that sends through n2's Env once n3's
+		// timer lets it, and n3's timer waits for it: the send happens
+		// while the world's goroutine is in n3's event, whatever the
+		// host's scheduling.
+		let, sent := make(chan struct{}), make(chan struct{})
+		cl.Nodes = append(cl.Nodes,
+			sim.NodeSpec{Name: "n2", Factory: func(env *sim.Env) sim.Node {
+				return rogue{func() { go sendFromGoroutine(env, let, sent) }}
+			}},
+			sim.NodeSpec{Name: "n3", Factory: func(env *sim.Env) sim.Node {
+				return &waiter{env: env, let: let, sent: sent}
+			}})
+		return cl, nil
+	}
+	if err := r.AddSystem(sys); err != nil {
+		t.Fatal(err)
+	}
+	s := base("goroutine")
+	s.System = "goroutine-sender"
+	res, err := r.Run(s, 1, scenario.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Verdict.IsFail() || res.Blame != scenario.BlameSUT || res.Anomaly != "misuse:env-off-the-world-goroutine:"+here+"sendFromGoroutine" ||
+		!strings.Contains(res.Reason, "used from a goroutine other than the world's") {
+		t.Errorf("got %s/%s %q: %s", res.Verdict, res.Blame, res.Anomaly, res.Reason)
+	}
+	t.Logf("%s/%s: %s", res.Verdict, res.Blame, res.Reason)
+}
+
+// sendFromGoroutine is what a node's goroutine does: send through the
+// node's Env, off the world's goroutine, when let is closed; sent is
+// closed when it ends (the Env ends it there).
+func sendFromGoroutine(env *sim.Env, let, sent chan struct{}) {
+	defer close(sent)
+	<-let
+	env.Send("n1", []byte("from a goroutine"))
+}
+
+// waiter lets the goroutine send on its timer and waits for it.
+type waiter struct {
+	env       *sim.Env
+	let, sent chan struct{}
+}
+
+func (w *waiter) Start()                 { w.env.SetTimer(time.Millisecond, "let") }
+func (w *waiter) Receive(string, []byte) {}
+func (w *waiter) Timer(sim.TimerID, string) {
+	close(w.let)
+	<-w.sent
 }
 
 var builds int // nondeterminism on purpose: counts builds across runs

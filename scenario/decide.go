@@ -131,6 +131,23 @@ func Decide(o Observation) Decision {
 			d.Reason = "not re-run, so not shown reproducible: " + reason
 		case o.Rerun.TraceHash == o.TraceHash && o.Rerun.Anomaly == sig:
 			d.Verdict = FailReproducible
+		case offGoroutine(o.RunErr):
+			// A node that uses its Env from its own goroutines makes
+			// its runs differ (goroutine scheduling): the misuse is
+			// its bug whatever the rerun shows.
+			d.Verdict = FailNondeterministic
+			d.Reason = reason + "; the rerun differs, as a run whose node uses goroutines does"
+		case isStuck(o.RunErr) && o.Rerun.Anomaly != sig:
+			// A call that hung once, and not on the rerun: a host that
+			// stalled the process (swapping, a debugger, an overloaded
+			// machine) looks the same. METHOD: environment, unless the
+			// runaway loop shows in the stack every time.
+			rerun := "did not hang"
+			if o.Rerun.Anomaly != "" {
+				rerun = "failed otherwise (" + o.Rerun.Anomaly + ")"
+			}
+			d.Verdict, d.Blame = InconclusiveEnv, BlameEnvironment
+			d.Reason = reason + "; the rerun of the seed " + rerun + ", so the hang is not shown to be the code's: a stalled or overloaded host looks the same"
 		default:
 			d.Verdict = FailNondeterministic
 			d.Blame, d.Reason = divergenceBlame(o)
@@ -207,7 +224,10 @@ func failure(o Observation) (sig string, blame Blame, reason string) {
 	var ae *sim.AssertionError
 	var me *sim.MisuseError
 	var ce *CheckerPanicError
+	var st *sim.StuckError
 	switch {
+	case errors.As(o.RunErr, &st):
+		return stuckBlame(st)
 	case errors.As(o.RunErr, &ae):
 		return "assertion:" + ae.Node, BlameSUT, ae.Error()
 	case errors.As(o.RunErr, &he):
@@ -219,7 +239,11 @@ func failure(o Observation) (sig string, blame Blame, reason string) {
 		if me.Harness {
 			b = BlameHarness
 		}
-		return "misuse:" + me.Rule + ":" + me.Node, b, fmt.Sprintf("%v (a bug in the code of node %s, which is %s)", me, me.Node, nodeOwner(me.Harness))
+		site := me.Site
+		if site == "" {
+			site = "node " + me.Node
+		}
+		return "misuse:" + me.Rule + ":" + site, b, fmt.Sprintf("%v (a bug in the code of node %s, which is %s, at %s)", me, me.Node, nodeOwner(me.Harness), site)
 	case errors.As(o.RunErr, &pe):
 		return panicBlame(pe)
 	case errors.As(o.RunErr, &se):
@@ -262,17 +286,7 @@ func divergenceBlame(o Observation) (Blame, string) {
 // (internal/blame), and, when none has (only the runtime, the standard
 // library or a main package panicked), by whose code was called.
 func panicBlame(pe *sim.PanicError) (sig string, b Blame, reason string) {
-	fn, owner := blame.First(pe.Frames)
-	var why string
-	if owner == blame.Unknown {
-		owner = blame.SUT
-		if pe.Harness {
-			owner = blame.Harness
-		}
-		why = "no frame of the stack has an owner; the code called was " + blame.Whose(owner)
-	} else {
-		why = "panicking frame " + fn + " is " + blame.Whose(owner)
-	}
+	owner, why := frameOwner(pe.Frames, pe.Harness, "panicking")
 	b = Blame(owner)
 	switch {
 	case b == BlameSUT:
@@ -319,6 +333,59 @@ func PanicSignature(pe *sim.PanicError) string {
 		m = m[:100]
 	}
 	return "panic:" + site + ": " + m
+}
+
+// frameOwner says whose code a stack is by its first frame that has an
+// owner (internal/blame) and, when none has, by whose code was called
+// (harness), with the reason; what names the frame in it.
+func frameOwner(frames []string, harness bool, what string) (blame.Owner, string) {
+	fn, owner := blame.First(frames)
+	if owner != blame.Unknown {
+		return owner, what + " frame " + fn + " is " + blame.Whose(owner)
+	}
+	owner = blame.SUT
+	if harness {
+		owner = blame.Harness
+	}
+	return owner, "no frame of the stack has an owner; the code called was " + blame.Whose(owner)
+}
+
+// stuckBlame blames a call that never returned as a panic is blamed, by
+// its stack (the owner of its first frame that has one). Its signature is
+// "stuck:" + the outermost frame of that owner in the stack (for the SUT,
+// where the node's code was entered, or left for a library's): where the
+// stack was caught inside a loop varies from run to run (a loop with no
+// call may show as its caller's line when it was inlined), where it was
+// entered does not. The node is left out, as for a panic: one hang is
+// one finding on whichever node meets it.
+func stuckBlame(se *sim.StuckError) (sig string, b Blame, reason string) {
+	owner, why := frameOwner(se.Frames, se.Harness, "stuck")
+	site := ""
+	for _, fn := range se.Frames {
+		if blame.Of(fn) == owner {
+			site = fn
+		}
+	}
+	if site == "" && len(se.Frames) > 0 {
+		site = se.Frames[len(se.Frames)-1]
+	}
+	if site == "" {
+		site = "unknown-site"
+	}
+	return "stuck:" + site, Blame(owner), fmt.Sprintf("%v (%s): a loop that never ends or a block that never wakes", se, why)
+}
+
+// offGoroutine reports whether err is an Env used off the world's
+// goroutine.
+func offGoroutine(err error) bool {
+	var me *sim.MisuseError
+	return errors.As(err, &me) && me.Rule == sim.MisuseOffGoroutine
+}
+
+// isStuck reports whether err is a call that never returned.
+func isStuck(err error) bool {
+	var se *sim.StuckError
+	return errors.As(err, &se)
 }
 
 func nodeOwner(harness bool) string {

@@ -46,6 +46,7 @@ import (
 //	  time: 15s
 //	  events: 20000000
 //	seeds: 1000
+//	failover: true
 //	```
 //
 // A block may instead name a registered scenario as its base ("base:
@@ -58,7 +59,7 @@ import (
 var planFields = map[string]bool{
 	"scenario": true, "falsifies": true, "system": true, "model": true, "checker": true,
 	"base": false, "claim": false, "kind": false, "bugs": false, "history": false, "nemesis": false, "delivery": false,
-	"workload": false, "topology": false, "run": false, "seeds": false,
+	"workload": false, "topology": false, "run": false, "seeds": false, "failover": false,
 	"network": false, "disk": false, "clocks": false, "checker_options": false, "system_options": false,
 }
 
@@ -306,6 +307,16 @@ func (p *blockParser) scenario(b rawBlock) Scenario {
 	}
 	if v, line := get("seeds"); v != "" {
 		s.Seeds = p.positive(line, "seeds", v)
+	}
+	if v, line := get("failover"); v != "" {
+		s.Failover = p.boolean(line, "failover", v)
+		switch {
+		case !s.Failover:
+		case s.Nemesis.None:
+			p.fail(line, "failover: true, but nemesis kinds: none: a failover scenario needs faults that can move the primary")
+		case s.History != 0 && !s.History.Has(history.FieldNodeSeen):
+			p.fail(line, "failover: true needs the history field node_seen (failovers are counted from the node that served each write); add it to history")
+		}
 	}
 	if sys.Name != "" && s.Nemesis.Schedule == nil {
 		for _, k := range s.Nemesis.Budget.Kinds {

@@ -232,6 +232,47 @@ func TestPlanDeliveryClaim(t *testing.T) {
 	}
 }
 
+// A plan block declares a failover scenario with "failover: true": its
+// runs count failovers for the sweep-level check, and plan check refuses
+// a bad value, a block with no faults and a history without node_seen.
+func TestPlanFailover(t *testing.T) {
+	r := registry(t)
+	plan := strings.Replace(goodPlan, "seeds: 7\n", "seeds: 7\nfailover: true\n", 1)
+	got, err := r.ParsePlan(strings.NewReader(plan), "plan.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := got[0].Scenario
+	if !s.Failover {
+		t.Fatalf("failover: true parsed as %v", s.Failover)
+	}
+	res, err := r.Run(s, 1, scenario.RunOptions{})
+	if err != nil || res.Failovers == nil {
+		t.Fatalf("a run of the failover block counts no failovers: %v %v", res.Failovers, err)
+	}
+	if c := scenario.SweepChecks([]scenario.Result{res}); len(c) != 1 || c[0].Name != "failovers-seen" || c[0].OK {
+		t.Errorf("sweep checks over one seed of memstore (which never fails over): %+v", c)
+	}
+	for _, tt := range []struct{ from, to, want string }{
+		{"seeds: 7\n", "seeds: 7\nfailover: yes\n", `plan.md:35: failover: "yes" is not true or false`},
+		{"  kinds: pause\n", "  kinds: none\n", "plan.md:35: failover: true, but nemesis kinds: none"},
+		{"history: op_id, process, key, input, output, node_seen, fault_epoch, timeout_marker\n", "history: op_id, process, key, input, output\n", "plan.md:35: failover: true needs the history field node_seen"},
+	} {
+		bad := strings.Replace(plan, tt.from, tt.to, 1)
+		if tt.to == "seeds: 7\nfailover: yes\n" {
+			bad = strings.Replace(goodPlan, tt.from, tt.to, 1)
+		}
+		if _, err := r.ParsePlan(strings.NewReader(bad), "plan.md"); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("got %v\nwant an error containing %q", err, tt.want)
+		}
+	}
+	// Without the field, a block is no failover scenario.
+	got, err = r.ParsePlan(strings.NewReader(goodPlan), "plan.md")
+	if err != nil || got[0].Scenario.Failover {
+		t.Errorf("no failover field: %v %v", got[0].Scenario.Failover, err)
+	}
+}
+
 // TestPlanCatchesWhatARunRefuses: a block that reads well but that a run
 // would refuse (what only the built system knows, the workload with its
 // defaults, the fault schedule) is an error of the plan, at the line of

@@ -64,6 +64,11 @@ func (p PlanScenario) FormatShrunk(sh Shrunk, scheduleFile, replay string) strin
 		case "scenario":
 			fmt.Fprintf(&b, "scenario: %s-shrunk\n", s.Name)
 		case "seeds":
+		case "failover":
+			if len(sh.Schedule) == 0 {
+				continue // no fault left: the reproducer is no failover scenario
+			}
+			fmt.Fprintf(&b, "%s: %s\n", f.key, f.value)
 		case "nemesis":
 			section("nemesis", shrunkNemesis(s, sh, scheduleFile, f.sub))
 		case "workload":

@@ -149,8 +149,9 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// PanicInfo is what a reader of a finding needs of a panic: where, its
-// message and the first frames of its stack.
+// PanicInfo is what a reader of a finding needs of a panic, or of a call
+// into a node that never returned (stuck): where, its message and the
+// first frames of its stack.
 type PanicInfo struct {
 	Node    string `json:"node,omitempty"` // "" for a harness action
 	Event   string `json:"event"`          // what the node was doing: "receive from c1", "timer tick", ...
@@ -166,9 +167,19 @@ const maxPanicFrames = 6
 
 // panicInfo summarises pe for a Result.
 func panicInfo(pe *sim.PanicError) *PanicInfo {
-	p := &PanicInfo{Node: pe.Node, Event: pe.Event, Message: fmt.Sprint(pe.Value)}
-	lines := strings.Split(pe.Stack, "\n")
-	for _, fn := range pe.Frames {
+	return stackInfo(&PanicInfo{Node: pe.Node, Event: pe.Event, Message: fmt.Sprint(pe.Value)}, pe.Frames, pe.Stack)
+}
+
+// stuckInfo summarises a call that never returned for a Result, as a
+// panic is: where it was stuck is what a reader needs.
+func stuckInfo(se *sim.StuckError) *PanicInfo {
+	return stackInfo(&PanicInfo{Node: se.Node, Event: se.Event, Message: fmt.Sprintf("did not return within %v of host time (stuck)", se.Limit)}, se.Frames, se.Stack)
+}
+
+// stackInfo fills p's frames from a stack's function names and its text.
+func stackInfo(p *PanicInfo, frames []string, stack string) *PanicInfo {
+	lines := strings.Split(stack, "\n")
+	for _, fn := range frames {
 		if len(p.Frames) == maxPanicFrames {
 			break
 		}

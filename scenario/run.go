@@ -30,6 +30,13 @@ type RunOptions struct {
 	OutDir string
 	// Watchdog is a host-time limit per run (0: none).
 	Watchdog time.Duration
+	// StuckAfter is the host-time limit for one call into a node (a
+	// callback, a factory) or a harness action: code that never returns
+	// is abandoned after it, and the run blamed from the stuck
+	// goroutine's stack (sim.StuckError). 0 means DefaultStuckAfter; a
+	// negative value switches it off. The stuck goroutine cannot be
+	// stopped: it leaks, spinning or blocked, until the process ends.
+	StuckAfter time.Duration
 	// NoRerun skips the second run of a failing seed (the shrinker's
 	// inner runs); the verdict then cannot be FAIL-reproducible.
 	NoRerun bool
@@ -44,6 +51,21 @@ const (
 	DefaultSimTime   = 20 * time.Second
 	DefaultMaxEvents = 20_000_000
 )
+
+// DefaultStuckAfter is RunOptions.StuckAfter's default: far beyond what
+// any call into a node takes (microseconds), even on a loaded host.
+const DefaultStuckAfter = 30 * time.Second
+
+// stuckAfter is the sim.Config.StuckAfter of opts.
+func (o RunOptions) stuckAfter() time.Duration {
+	switch {
+	case o.StuckAfter == 0:
+		return DefaultStuckAfter
+	case o.StuckAfter < 0:
+		return 0
+	}
+	return o.StuckAfter
+}
 
 // attempt is one execution of a scenario on a seed.
 type attempt struct {
@@ -164,6 +186,10 @@ func decorate(res Result, d Decision, a *attempt) Result {
 	if errors.As(a.runErr, &pe) {
 		res.Panic = panicInfo(pe)
 	}
+	var se *sim.StuckError
+	if errors.As(a.runErr, &se) {
+		res.Panic = stuckInfo(se)
+	}
 	var ce *CheckerPanicError
 	if errors.As(a.obs.CheckerErr, &ce) && res.Error == "" {
 		res.Error = ce.Error() + "\n" + ce.Stack
@@ -218,6 +244,16 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 	cl, wl, w, nem, budget := p.cl, p.wl, p.w, p.nem, p.budget
 	a.wcfg, a.schedule = wl.Config(), p.sched
 	a.sim, a.runErr = w.Run()
+	var stuck *sim.StuckError
+	if errors.As(a.runErr, &stuck) {
+		// The run was abandoned in the middle of a call that is still
+		// running on its goroutine: what the nemesis, the clients and
+		// the history hold may still change under it. The stack alone
+		// decides.
+		a.healed = true
+		a.obs = Observation{RunErr: a.runErr, TraceHash: a.sim.TraceHash}
+		return a, nil
+	}
 	var twe *sim.TraceWriteError
 	if errors.As(a.runErr, &twe) {
 		a.runErr, a.artifactErr = nil, twe
@@ -400,6 +436,7 @@ func prepare(s Scenario, sys System, seed uint64, trace io.Writer, opts RunOptio
 		MaxTime:     s.SimTime,
 		MaxEvents:   s.MaxEvents,
 		Watchdog:    opts.Watchdog,
+		StuckAfter:  opts.stuckAfter(),
 		Trace:       trace,
 		Fingerprint: fingerprint,
 		// A run's fingerprints outlive it only until its seed's verdict,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/faultline-dst/faultline/nemesis"
+	"github.com/faultline-dst/faultline/sim"
 	"github.com/faultline-dst/faultline/workloads"
 )
 
@@ -44,6 +45,9 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 	}
 	if !first.Verdict.IsFail() {
 		return Shrunk{}, s, fmt.Errorf("seed %d of %s does not fail (%s): nothing to shrink", seed, s.Name, first.Verdict)
+	}
+	if first.Stop == string(sim.StopStuck) {
+		return Shrunk{}, s, fmt.Errorf("seed %d of %s hangs (%s): every run of it would leave a goroutine stuck in the process and wait out the limit, so it is not shrunk; its stack names the code", seed, s.Name, first.Anomaly)
 	}
 	want := first.Anomaly
 	nodes := s.Nodes

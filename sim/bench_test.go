@@ -55,9 +55,16 @@ func BenchmarkToyCluster(b *testing.B) {
 }
 
 // BenchmarkTimers measures timer events alone: one node re-arming a timer.
-func BenchmarkTimers(b *testing.B) {
+func BenchmarkTimers(b *testing.B) { benchTimers(b, 0) }
+
+// BenchmarkTimersWatched is BenchmarkTimers with the host-time watchdog
+// on callbacks (Config.StuckAfter) on, as scenario runs have it: the
+// world runs on a goroutine of its own and publishes every call.
+func BenchmarkTimersWatched(b *testing.B) { benchTimers(b, time.Minute) }
+
+func benchTimers(b *testing.B, stuck time.Duration) {
 	f := func(env *sim.Env) sim.Node { return &ticker{env: env} }
-	w, err := sim.New(sim.Config{Nodes: []sim.NodeSpec{{Name: "a", Factory: f}}, MaxTime: time.Duration(1<<62 - 1), MaxEvents: int64(b.N) + 1})
+	w, err := sim.New(sim.Config{Nodes: []sim.NodeSpec{{Name: "a", Factory: f}}, MaxTime: time.Duration(1<<62 - 1), MaxEvents: int64(b.N) + 1, StuckAfter: stuck})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -38,6 +38,16 @@ type Config struct {
 	// Watchdog is a host-time limit for the whole run, only to catch a
 	// runaway SUT loop; 0 disables it. It never changes a run's trace.
 	Watchdog time.Duration
+	// StuckAfter is a host-time limit for one call into a node (a
+	// callback, a factory) or a harness action, for code that never
+	// returns: a loop that never ends, a block that never wakes, which
+	// Watchdog (checked between events) cannot see. When a call runs
+	// longer, the run is abandoned with a *StuckError that holds the
+	// stuck goroutine's stack; that goroutine cannot be stopped and
+	// leaks (see StuckError). With it set, Run runs the world on a
+	// goroutine of its own. 0 disables it. It never changes a run's
+	// trace.
+	StuckAfter time.Duration
 	// Trace, when set, receives the full trace as lines.
 	Trace io.Writer
 	// Fingerprint keeps a Fingerprint of every trace record in
@@ -102,6 +112,9 @@ func (c *Config) validate() error {
 	}
 	if c.Watchdog < 0 {
 		errs = append(errs, fmt.Errorf("sim: Watchdog: negative (%v)", c.Watchdog))
+	}
+	if c.StuckAfter < 0 {
+		errs = append(errs, fmt.Errorf("sim: StuckAfter: negative (%v)", c.StuckAfter))
 	}
 	for _, p := range []struct {
 		name string

@@ -58,7 +58,21 @@
 // the event and the stack, whose Frames (taken with runtime.Callers when
 // it was recovered) say whose code panicked. A node that breaks the Env
 // contract (sends to a name that is not a node, reads TrueNow on an SUT
-// node, acts through another node's Env, or whose factory returns nil)
-// stops the run with a typed *MisuseError: the node's bug, whatever sim
-// frame noticed it.
+// node, acts through another node's Env, uses its Env from a goroutine it
+// started, or whose factory returns nil) stops the run with a typed
+// *MisuseError: the node's bug, whatever sim frame noticed it. An Env
+// used off the world's goroutine ends that goroutine (runtime.Goexit) and
+// stops the run at the next event; a goroutine that calls while its own
+// node's event runs is not told from the event (that would cost the
+// goroutine's identity on every call).
+//
+// # Code that never returns
+//
+// The budgets above are checked between events; a callback that never
+// returns would hang the run. With Config.StuckAfter set, Run runs the
+// world on a goroutine of its own and a watchdog abandons the run when one
+// call into node code (or a harness action) has not returned after that
+// much host time: Run returns a *StuckError with the stuck goroutine's
+// stack and frames. The goroutine cannot be stopped and leaks; the process
+// should end once it has reported it.
 package sim

@@ -2,11 +2,13 @@ package sim
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
 	"github.com/faultline-dst/faultline/clock"
 	"github.com/faultline-dst/faultline/disk"
+	"github.com/faultline-dst/faultline/internal/blame"
 	"github.com/faultline-dst/faultline/netsim"
 	"github.com/faultline-dst/faultline/rng"
 )
@@ -29,18 +31,75 @@ func (e *Env) misuse(rule, format string, args ...any) {
 	if c := e.w.cur; c != nil {
 		by = c
 	}
-	err := &MisuseError{At: e.w.now, Node: by.name, Harness: by.harness, Rule: rule, Detail: fmt.Sprintf(format, args...)}
+	err := &MisuseError{At: e.w.now, Node: by.name, Harness: by.harness, Rule: rule, Detail: fmt.Sprintf(format, args...), Site: callerSite()}
 	e.w.fail(err)
 	panic(err)
 }
 
-// acting checks that the node acting through e is e's own: a node that
-// calls another node's Env (state shared between nodes through a global,
-// say) breaks the contract. Calls outside any node's event (a goroutine
-// the node started) are not detected here.
+// acting checks that the node acting through e is e's own, on the world's
+// goroutine: a node that calls another node's Env (state shared between
+// nodes through a global, say) breaks the contract, and so does a
+// goroutine the node started (see onWorld).
 func (e *Env) acting() {
-	if c := e.w.cur; c != nil && c != e.n {
-		e.misuse(MisuseForeignEnv, "node %s acted through the Env of node %s", c.name, e.n.name)
+	if c := e.w.cur; c != e.n {
+		e.offEvent(c, true)
+	}
+}
+
+// onWorld checks that e is used on the world's goroutine, for the Env
+// methods that only read (clocks, streams, the disk).
+func (e *Env) onWorld() {
+	if c := e.w.cur; c != e.n {
+		e.offEvent(c, false)
+	}
+}
+
+// offEvent handles a call on e outside e's node's own event: with cur,
+// the node whose event runs (nil: none). It is the slow path of acting
+// and onWorld, so only it pays for the goroutine's identity (goid).
+//
+// A call from a goroutine other than the world's while it runs (one the
+// node started) is recorded as a *MisuseError the run stops with at the
+// next event boundary (World.offGoroutine), and that goroutine ends there
+// (runtime.Goexit, which runs its deferred calls): it must not touch the
+// world, and a panic would end the whole process. A call from the world's
+// goroutine outside any node's event is harness code (an action, a
+// Dropper), allowed; inside another node's event, with foreign, it is
+// that node acting through e (MisuseForeignEnv).
+//
+// Not detected: a goroutine that calls while its own node's event runs
+// (telling it from the event itself would cost the goroutine's identity
+// on every call).
+func (e *Env) offEvent(cur *nodeState, foreign bool) {
+	w := e.w
+	if !w.running.Load() {
+		return // before or after a run: set-up or inspection code
+	}
+	if goid() != w.gid.Load() {
+		err := &MisuseError{At: w.now, Node: e.n.name, Harness: e.n.harness, Rule: MisuseOffGoroutine, Site: callerSite(),
+			Detail: fmt.Sprintf("the Env of node %s was used from a goroutine other than the world's (one the node started?); a node acts only in its callbacks", e.n.name)}
+		w.offGoroutine.CompareAndSwap(nil, err)
+		runtime.Goexit()
+	}
+	if cur != nil && foreign {
+		e.misuse(MisuseForeignEnv, "node %s acted through the Env of node %s", cur.name, e.n.name)
+	}
+}
+
+// callerSite returns the function of the node's code that called into
+// the Env: the first frame of the stack outside package sim, the Go
+// runtime and the standard library.
+func callerSite() string {
+	pcs := make([]uintptr, 32)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	for {
+		f, more := frames.Next()
+		if fn := f.Function; !strings.HasPrefix(fn, blame.Module+"sim.") && !blame.Skipped(fn) && fn != "" {
+			return fn
+		}
+		if !more {
+			return ""
+		}
 	}
 }
 
@@ -57,6 +116,7 @@ func (e *Env) Nodes() []string { return e.w.Names() }
 // After a disk operation that took time, in the same event, it reads the
 // instant the operation returned.
 func (e *Env) Now() clock.Time {
+	e.onWorld()
 	e.n.stats.ClockReads++
 	return e.n.clk.Now(e.at())
 }
@@ -64,6 +124,7 @@ func (e *Env) Now() clock.Time {
 // Mono returns the node's monotonic reading (drift only), the clock its
 // timers run on.
 func (e *Env) Mono() clock.Time {
+	e.onWorld()
 	e.n.stats.ClockReads++
 	return e.n.clk.Mono(e.at())
 }
@@ -189,10 +250,16 @@ func (e *Env) CancelTimer(id TimerID) bool {
 // data becomes durable when the sync completes: a crash before then cuts
 // it, deciding from the seed which of its writes survive, and drops the
 // messages the node sent after it, which never left.
-func (e *Env) Disk() *disk.FS { return e.n.disk }
+func (e *Env) Disk() *disk.FS {
+	e.onWorld()
+	return e.n.disk
+}
 
 // Rand returns the node's private random stream.
-func (e *Env) Rand() *rng.Stream { return e.n.rand }
+func (e *Env) Rand() *rng.Stream {
+	e.onWorld()
+	return e.n.rand
+}
 
 // Logf writes a line into the trace, attributed to the node.
 func (e *Env) Logf(format string, args ...any) {

@@ -50,6 +50,9 @@ const (
 	MisuseTrueTime    = "true-time-on-sut-node" // Env.TrueNow called by a node of the SUT
 	MisuseNilNode     = "factory-returned-nil"  // a Factory returned a nil Node
 	MisuseForeignEnv  = "env-of-another-node"   // a node acted through another node's Env
+	// MisuseOffGoroutine: a node's Env was used from a goroutine other
+	// than the world's, such as one the node started.
+	MisuseOffGoroutine = "env-off-the-world-goroutine"
 )
 
 // MisuseError reports a node that broke the Env contract (see the package
@@ -66,6 +69,10 @@ type MisuseError struct {
 	Harness bool   // Node is a harness node (NodeSpec.Harness)
 	Rule    string // one of the Misuse* constants
 	Detail  string
+	// Site is the function of the node's code that broke the rule: the
+	// caller of the Env method (the factory, for a factory that returned
+	// nil); "" when not found. One bug met on several nodes has one site.
+	Site string
 }
 
 func (e *MisuseError) Error() string {

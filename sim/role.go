@@ -12,6 +12,7 @@ package sim
 // meant to be one line where the node learns its role, e.g. from raft's
 // soft state: env.SetRole(rd.SoftState.RaftState.String()).
 func (e *Env) SetRole(role string) {
+	e.acting()
 	if !e.live() || e.n.role == role {
 		return
 	}

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"fmt"
+	"reflect"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"sync/atomic"
@@ -25,6 +27,7 @@ const (
 	StopEventLimit StopReason = "event-limit" // reached Config.MaxEvents
 	StopError      StopReason = "error"       // harness breach, node panic or watchdog
 	StopDone       StopReason = "done"        // Config.Done said the run's work is finished
+	StopStuck      StopReason = "stuck"       // a callback did not return within Config.StuckAfter (StuckError)
 )
 
 // Result summarises a run. Everything but HostTime is a pure function of
@@ -143,6 +146,14 @@ type World struct {
 	// roleSeq counts role claims; roleWatch are the OnRoleChange observers.
 	roleSeq   uint64
 	roleWatch []func(node, role string)
+	// watch is the host-time watchdog on callbacks (Config.StuckAfter).
+	watch watch
+	// running is set while the agenda runs, on the goroutine gid; a
+	// misuse of an Env from any other goroutine is parked in offGoroutine
+	// until the world's goroutine stops the run with it (Env.offEvent).
+	running      atomic.Bool
+	gid          atomic.Uint64
+	offGoroutine atomic.Pointer[MisuseError]
 }
 
 // New builds a world from cfg. Nodes boot at instant 0 when Run starts.
@@ -168,6 +179,7 @@ func New(cfg Config) (*World, error) {
 		crypto: rng.New(cfg.Seed, "crypto"),
 		sites:  map[string]bool{},
 	}
+	w.watch.on = cfg.StuckAfter > 0
 	for i, spec := range cfg.Nodes {
 		w.names = append(w.names, spec.Name)
 		w.byName[spec.Name] = int32(i)
@@ -258,11 +270,22 @@ func (w *World) At(t clock.Time, label string, fn func(*World)) {
 // Run runs the world until the agenda is empty, MaxTime or MaxEvents is
 // reached, or an error stops it. A second call returns the first result.
 // When it returns, nodes still up that implement Dropper are dropped.
+//
+// With Config.StuckAfter, a call into a node that does not return in
+// time abandons the run: Run returns a *StuckError and a Result that
+// stops at that call (StopStuck), with the trace hash of the records
+// before it; the world must not be used further (see StuckError).
 func (w *World) Run() (Result, error) {
+	if w.watch.stuck != nil {
+		return w.watch.res, w.watch.stuck
+	}
 	if w.done {
 		return w.res, w.err
 	}
-	w.run(clock.Time(w.cfg.MaxTime))
+	w.loop(clock.Time(w.cfg.MaxTime))
+	if w.watch.stuck != nil {
+		return w.watch.res, w.watch.stuck
+	}
 	w.done = true
 	for _, n := range w.nodes {
 		if n.up {
@@ -289,8 +312,14 @@ func (w *World) RunUntil(t clock.Time) (Result, error) {
 	if t > clock.Time(w.cfg.MaxTime) {
 		t = clock.Time(w.cfg.MaxTime)
 	}
+	if w.watch.stuck != nil {
+		return w.watch.res, w.watch.stuck
+	}
 	if !w.done {
-		w.run(t)
+		w.loop(t)
+	}
+	if w.watch.stuck != nil {
+		return w.watch.res, w.watch.stuck
 	}
 	if err := w.trace.flush(); err != nil && w.err == nil {
 		w.err = &TraceWriteError{Err: err}
@@ -301,9 +330,23 @@ func (w *World) RunUntil(t clock.Time) (Result, error) {
 	return r, w.err
 }
 
+// loop runs the agenda up to limit: on the calling goroutine, or, with
+// a watchdog on callbacks, on a goroutine of its own (runWatched).
+func (w *World) loop(limit clock.Time) {
+	if w.watch.on {
+		w.runWatched(func() { w.run(limit) })
+		return
+	}
+	w.run(limit)
+}
+
 func (w *World) run(limit clock.Time) {
-	restore := w.swapCryptoRand()
+	restore := onceFunc(w.swapCryptoRand())
+	w.watch.restore = restore
 	defer restore()
+	w.gid.Store(goid())
+	w.running.Store(true)
+	defer w.running.Store(false)
 	start := time.Now()                      // host time: watchdog, RealTime pacing and HostTime only
 	base := start.Add(-time.Duration(w.now)) // host instant of simulated 0, for RealTime
 	defer func() { w.res.HostTime += time.Since(start) }()
@@ -334,6 +377,12 @@ func (w *World) run(limit clock.Time) {
 		}
 		_, _, ev, _ := w.agenda.Pop()
 		w.dispatch(at, ev)
+		if me := w.offGoroutine.Load(); me != nil && w.err == nil {
+			w.offEnv(me)
+		}
+		if w.watch.on && w.watch.quit.Load() {
+			break // abandoned: a call stuck past StuckAfter came back
+		}
 		if w.cfg.Done != nil && w.err == nil && w.cfg.Done() {
 			w.res.Stop = StopDone
 			break
@@ -345,11 +394,23 @@ func (w *World) run(limit clock.Time) {
 			w.fail(&WatchdogError{At: w.now, Events: w.res.Events, Limit: w.cfg.Watchdog.String()})
 		}
 	}
+	if me := w.offGoroutine.Load(); me != nil && w.err == nil {
+		w.offEnv(me)
+	}
 	if w.err != nil {
 		w.res.Stop = StopError
 	}
 	w.res.SimTime = w.now
 	w.res.ForeignCryptoReads = w.foreign.Load()
+}
+
+// offEnv stops the run with a misuse of an Env off the world's goroutine
+// (Env.offEvent), noticed at an event boundary.
+func (w *World) offEnv(me *MisuseError) {
+	w.fail(me)
+	if i, ok := w.byName[me.Node]; ok {
+		w.record(Record{Kind: KindPanic, Node: i, Peer: -1, Detail: "misuse: " + me.Rule})
+	}
 }
 
 func (w *World) fail(err error) {
@@ -441,7 +502,9 @@ func (w *World) boot(n *nodeState) {
 	var built Node
 	func() {
 		w.cur = n
+		w.enter(n, callFactory, "", "")
 		defer func() {
+			w.leave()
 			w.cur = nil
 			if v := recover(); v != nil {
 				w.recovered(n, "factory", v, bootBoundary)
@@ -453,7 +516,8 @@ func (w *World) boot(n *nodeState) {
 		return
 	}
 	if built == nil {
-		w.fail(&MisuseError{At: w.now, Node: n.name, Harness: n.harness, Rule: MisuseNilNode, Detail: "the factory of node " + n.name + " returned a nil Node"})
+		site := runtime.FuncForPC(reflect.ValueOf(n.factory).Pointer()).Name()
+		w.fail(&MisuseError{At: w.now, Node: n.name, Harness: n.harness, Rule: MisuseNilNode, Detail: "the factory of node " + n.name + " returned a nil Node", Site: site})
 		w.record(Record{Kind: KindPanic, Node: n.idx, Peer: -1, Detail: "misuse: " + MisuseNilNode})
 		return
 	}
@@ -538,7 +602,26 @@ const (
 	callReceive
 	callTimer
 	callBroken
+	callFactory
+	callAction
 )
+
+// describeCall names a call into a node or action for people.
+func describeCall(k callKind, peer, tag string) string {
+	switch k {
+	case callStart:
+		return "start"
+	case callReceive:
+		return "receive from " + peer
+	case callTimer:
+		return "timer " + tag
+	case callBroken:
+		return "stream broken to " + peer
+	case callFactory:
+		return "factory"
+	}
+	return "action " + strconv.Quote(tag)
+}
 
 // call runs one node callback, recovering a panic into a PanicError.
 // The node is busy afterwards for as long as its disk operations took.
@@ -547,24 +630,15 @@ func (w *World) call(n *nodeState, k callKind, peer string, msg []byte, id Timer
 		n.disk.Begin(w.now)
 	}
 	w.cur = n
+	w.enter(n, k, peer, tag)
 	defer func() {
+		w.leave()
 		if el := n.disk.Elapsed(); el > 0 && n.up {
 			n.busyUntil = max(n.busyUntil, w.now+clock.Time(el))
 		}
 		w.cur = nil
 		if v := recover(); v != nil {
-			var what string
-			switch k {
-			case callStart:
-				what = "start"
-			case callReceive:
-				what = "receive from " + peer
-			case callTimer:
-				what = "timer " + tag
-			case callBroken:
-				what = "stream broken to " + peer
-			}
-			w.recovered(n, what, v, callBoundary)
+			w.recovered(n, describeCall(k, peer, tag), v, callBoundary)
 		}
 	}()
 	switch k {
@@ -613,7 +687,9 @@ func (w *World) recovered(n *nodeState, what string, v any, boundary string) {
 func (w *World) runAction(i uint64) {
 	fn := w.actions[i]
 	w.actions[i] = nil
+	w.enter(nil, callAction, "", w.labels[i])
 	defer func() {
+		w.leave()
 		if v := recover(); v != nil {
 			w.recovered(nil, "action "+strconv.Quote(w.labels[i]), v, actionBoundary)
 		}

@@ -127,12 +127,17 @@ func classifyTail(e exit) death {
 // SUT's (runawayLoop), as METHOD.md has it: environment for a host-time
 // watchdog with no runaway SUT loop in the stack.
 func classifyTimeout(lines []string) death {
+	// The job is the world's goroutine (sim runs a world on a goroutine
+	// of its own under its watchdog on callbacks), else the worker
+	// loop's, down to where each starts.
 	var frames []string
-	for _, g := range goroutines(lines) {
-		for i, fn := range g {
-			if strings.HasPrefix(fn, blame.Module+"sweep.Serve") {
-				frames = g[:i]
-				break
+	found := false
+	for _, bottom := range []string{blame.Module + "sim.(*World).runWatched.func", blame.Module + "sweep.Serve"} {
+		for _, g := range goroutines(lines) {
+			for i, fn := range g {
+				if !found && strings.HasPrefix(fn, bottom) {
+					frames, found = g[:i], true
+				}
 			}
 		}
 	}

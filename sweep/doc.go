@@ -86,8 +86,14 @@
 // worker died); a second death from outside is INCONCLUSIVE-env, blamed on
 // the environment, unless both timeouts stopped the job with the same
 // stack in code of the system under test, a runaway loop there
-// (FAIL-reproducible, SUT).
-// The sweep goes on with a fresh worker. Workers sit in their own
+// (FAIL-reproducible, SUT). Such an INCONCLUSIVE-env seed is not final:
+// a resumed sweep (Options.Resume) runs it again, its old line removed
+// from the results file (Redoable).
+// The sweep goes on with a fresh worker. A run abandoned by the
+// in-process watchdog on callbacks (Options.StuckAfter, stop "stuck") is
+// not a death: the worker answers it, blamed from the stuck stack, and
+// then ends, since the stuck goroutine cannot be stopped; the next job
+// gets a fresh worker. Workers sit in their own
 // process group, so a terminal's interrupt reaches only the coordinator,
 // which stops them itself and records nothing for the jobs they were
 // running.

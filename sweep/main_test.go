@@ -18,6 +18,7 @@ import (
 	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/rng"
 	"github.com/faultline-dst/faultline/scenario"
+	"github.com/faultline-dst/faultline/scenario/testdata/hangnode"
 	"github.com/faultline-dst/faultline/sim"
 	"github.com/faultline-dst/faultline/sweep"
 	"github.com/faultline-dst/faultline/workloads"
@@ -32,7 +33,9 @@ import (
 //
 //	SWEEP_TEST_DIE    mode@seed,...: on that seed, exit (os.Exit(3)),
 //	                  overflow (a stack overflow), kill (SIGKILL itself)
-//	                  hang (sleep an hour), flaky (os.Exit(4) the
+//	                  hang (sleep an hour), spin (loop forever
+//	                  without a call), block (wait forever on a
+//	                  channel), flaky (os.Exit(4) the
 //	                  first time only) or killonce (SIGKILL itself the
 //	                  first time only, as a kill -9 from outside would)
 //	SWEEP_TEST_MARKER the file that makes flaky and killonce die only once
@@ -61,6 +64,9 @@ const (
 	memDrop  = "memstore_kv_linearizable_under_pauses@drop-writes"
 	memQueue = "memstore_queue_delivers_under_pauses"
 	dieScen  = "die"
+	// failScen is "die" declared a failover scenario: memstore never
+	// fails over, so every sweep of it fails the sweep-level check.
+	failScen = "die-failover"
 )
 
 // testRegistry is reference's registry plus "die": a small memstore kv
@@ -82,12 +88,17 @@ func testRegistry() *scenario.Registry {
 		},
 	})
 	if err == nil {
-		err = r.AddScenario(scenario.Scenario{
+		s := scenario.Scenario{
 			Name: dieScen, Claim: scenario.Claim{IDs: []string{"T1"}, Text: "the store survives its own code", Kind: "safety"},
 			System: "dying-memstore", Model: history.KV, Checker: "linearizable",
 			Workload: workloads.Config{Clients: 2, OpsPerClient: 10, Keys: 2, Timeout: 100 * time.Millisecond},
 			Nemesis:  scenario.NemesisSpec{None: true}, SimTime: time.Second,
-		})
+		}
+		err = r.AddScenario(s)
+		s.Name, s.Failover = failScen, true
+		if err == nil {
+			err = r.AddScenario(s)
+		}
 	}
 	if err != nil {
 		panic(err)
@@ -114,6 +125,10 @@ func dieIfAsked(env *sim.Env) {
 			fmt.Fprintln(os.Stderr, recurse(1))
 		case "hang":
 			time.Sleep(time.Hour)
+		case "spin":
+			hangnode.Spin()
+		case "block":
+			hangnode.Block()
 		case "kill":
 			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			time.Sleep(time.Minute)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 
 	"github.com/faultline-dst/faultline/internal/inputfile"
@@ -197,6 +198,60 @@ func (rf *resultsFile) append(line []byte) error {
 	if err := rf.f.Sync(); err != nil {
 		return fmt.Errorf("syncing %s: %w", rf.path, err)
 	}
+	return nil
+}
+
+// drop removes the lines numbered in lines (from 1, as records number
+// them) from the file, crash-safely: the other lines are written to a new
+// file beside it, locked before it takes the results file's name, synced,
+// and renamed over it; rf then appends to the new file. A crash leaves
+// either the old file or the new one, whole.
+func (rf *resultsFile) drop(lines map[int]bool) error {
+	st, err := rf.f.Stat()
+	if err != nil {
+		return err
+	}
+	content, err := io.ReadAll(io.NewSectionReader(rf.f, 0, st.Size()))
+	if err != nil {
+		return err
+	}
+	var kept []byte
+	for i, l := range bytes.SplitAfter(content, []byte("\n")) {
+		if !lines[i+1] {
+			kept = append(kept, l...)
+		}
+	}
+	dir, base := filepath.Split(rf.path)
+	tmp, err := os.CreateTemp(dir, base+".redo-*")
+	if err != nil {
+		return fmt.Errorf("rewriting %s without the seeds to redo: %w", rf.path, err)
+	}
+	fail := func(err error) error {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("rewriting %s without the seeds to redo: %w", rf.path, err)
+	}
+	if err := lockFile(tmp); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
+		return fail(err)
+	}
+	if _, err := tmp.Write(kept); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp.Name(), rf.path); err != nil {
+		return fail(err)
+	}
+	if d, err := os.Open(filepath.Clean(dir + ".")); err == nil {
+		_ = d.Sync() // the rename itself survives a crash
+		d.Close()
+	}
+	rf.f.Close()
+	rf.f = tmp
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os/exec"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -35,8 +36,10 @@ type Options struct {
 	// Results is the JSON Lines file results are appended to.
 	Results string
 	// Resume continues the sweep recorded in Results: every job already
-	// there is skipped. Without it, a Results file that holds results is
-	// an error (ErrResultsExist).
+	// there is skipped, but for those recorded INCONCLUSIVE-env because
+	// their worker died from outside (Redoable), whose lines are removed
+	// and which run again. Without it, a Results file that holds results
+	// is an error (ErrResultsExist).
 	Resume bool
 	// Progress, when set, is told of every finished job.
 	Progress *Progress
@@ -54,6 +57,11 @@ type Options struct {
 	// once (os.Stderr is safe for that); only the end of each job's is
 	// kept otherwise, to blame a death.
 	WorkerStderr io.Writer
+	// StuckAfter, when not 0, is sent with every job: the host-time limit
+	// for one call into a node (scenario.RunOptions.StuckAfter; the
+	// workers' default otherwise). A worker whose run it abandoned ends
+	// after answering, and the next job gets a fresh worker.
+	StuckAfter time.Duration
 	// Source is sent with every job: the package and plan the scenarios
 	// come from. Workers read the plan's blocks and stamp the source on
 	// every result line.
@@ -83,12 +91,28 @@ func Run(ctx context.Context, plan Plan, opts Options) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	defer rf.close()
+	defer func() { rf.close() }()
 
 	c := &coordinator{opts: opts, rf: rf, done: map[Job]bool{}}
 	inPlan := map[Job]bool{}
 	for _, j := range jobs {
 		inPlan[j] = true
+	}
+	// A seed recorded INCONCLUSIVE-env because its worker died from
+	// outside (killed, out of memory, past the time limit) twice says
+	// nothing about the seed: resuming runs it again, its old line removed
+	// so that the file keeps one result per job.
+	redo := map[int]bool{}
+	for _, r := range recs {
+		if inPlan[Job{Scenario: r.res.Scenario, Seed: r.res.Seed}] && Redoable(r.res) {
+			redo[r.line] = true
+		}
+	}
+	if len(redo) > 0 {
+		if err := rf.drop(redo); err != nil {
+			return Summary{}, err
+		}
+		recs = slices.DeleteFunc(recs, func(r record) bool { return redo[r.line] })
 	}
 	failed := 0
 	for _, r := range recs {
@@ -114,9 +138,21 @@ func Run(ctx context.Context, plan Plan, opts Options) (Summary, error) {
 	}
 	runErr := c.run(ctx, plan, pending)
 	s := Summarize(c.kept)
-	s.Jobs, s.Resumed, s.Ran, s.WorkerDeaths = len(jobs), resumed, len(c.kept)-resumed, c.deaths
+	s.Jobs, s.Resumed, s.Ran, s.WorkerDeaths, s.Redone = len(jobs), resumed, len(c.kept)-resumed, c.deaths, len(redo)
 	return s, runErr
 }
+
+// Redoable reports whether a recorded result is one a resumed sweep runs
+// again: INCONCLUSIVE-env because the worker running it died from outside
+// (stop "worker-died"), an environment event that says nothing about the
+// seed.
+func Redoable(r scenario.Result) bool {
+	return r.Stop == StopWorkerDied && r.Verdict == scenario.InconclusiveEnv
+}
+
+// StopWorkerDied is the Stop of a result recorded for a job whose worker
+// died running it.
+const StopWorkerDied = "worker-died"
 
 // coordinator is one Run's shared state.
 type coordinator struct {
@@ -130,10 +166,11 @@ type coordinator struct {
 	deaths int
 }
 
-// keep remembers a result for the summary; only failures need all of it.
+// keep remembers a result for the summary; only failures need all of it,
+// and the sweep-level checks a failover count.
 func (c *coordinator) keep(r scenario.Result) {
 	if !r.Verdict.IsFail() {
-		r = scenario.Result{Scenario: r.Scenario, Seed: r.Seed, Verdict: r.Verdict, Blame: r.Blame}
+		r = scenario.Result{Scenario: r.Scenario, Seed: r.Seed, Verdict: r.Verdict, Blame: r.Blame, Failovers: r.Failovers}
 	}
 	c.kept = append(c.kept, r)
 }
@@ -229,9 +266,13 @@ func (c *coordinator) loop(ctx context.Context, w *worker, feed <-chan Job) (err
 			}
 		}
 		line, rep, err := w.do(c.request(job), c.opts.JobTimeout)
-		if err == nil && w.retire {
+		switch {
+		case err == nil && w.retire:
 			w.kill()
 			w = nil // answered as its time ran out: do not reuse it
+		case err == nil && rep.Stop == StopStuck:
+			w.close()
+			w = nil // it ends after answering: its stuck goroutine cannot be stopped
 		}
 		var res scenario.Result
 		switch {
@@ -281,7 +322,7 @@ func (c *coordinator) afterDeath(ctx context.Context, job Job, dead *worker) (sc
 	}
 	info := c.info[job.Scenario]
 	res := scenario.Result{Scenario: job.Scenario, Claims: info.Claims, System: info.System, Bugs: info.Bugs, Seed: job.Seed,
-		Blame: first.blame, Anomaly: first.anomaly, Stop: "worker-died", Error: first.trace}
+		Blame: first.blame, Anomaly: first.anomaly, Stop: StopWorkerDied, Error: first.trace}
 	what := "the worker process died running this seed: " + first.what
 	timeout := c.opts.JobTimeout
 	if first.external {
@@ -334,8 +375,12 @@ func (c *coordinator) afterDeath(ctx context.Context, job Job, dead *worker) (sc
 			res.Rerun = again.TraceHash
 			res.Reason = fmt.Sprintf("%s; the rerun in a fresh worker did not die: it gave %s (trace %s), so the death does not reproduce", what, again.Verdict, again.TraceHash)
 		}
-		if fresh.retire {
+		switch {
+		case fresh.retire:
 			fresh.kill()
+			fresh = nil
+		case again.Stop == StopStuck:
+			fresh.close()
 			fresh = nil
 		}
 	}
@@ -344,7 +389,7 @@ func (c *coordinator) afterDeath(ctx context.Context, job Job, dead *worker) (sc
 
 // request is the line that asks a worker to run job.
 func (c *coordinator) request(job Job) Request {
-	return Request{Job: job, Source: c.opts.Source}
+	return Request{Job: job, Source: c.opts.Source, StuckAfter: c.opts.StuckAfter}
 }
 
 func (c *coordinator) countDeath() {

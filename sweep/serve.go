@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/faultline-dst/faultline/scenario"
+	"github.com/faultline-dst/faultline/sim"
 )
 
 // ProtocolVersion is the version of the worker protocol; a coordinator
@@ -57,8 +59,14 @@ type reply struct {
 	Scenario   string           `json:"scenario"`
 	Seed       uint64           `json:"seed"`
 	Verdict    scenario.Verdict `json:"verdict"`
+	Stop       string           `json:"stop"`
 	UsageError string           `json:"usage_error,omitempty"`
 }
+
+// StopStuck is a result's Stop when its run was abandoned in a call
+// that never returned (sim.StuckError): the worker that answered it ends
+// after answering, since the stuck goroutine cannot be stopped.
+const StopStuck = string(sim.StopStuck)
 
 // ServeOptions configure a worker.
 type ServeOptions struct {
@@ -85,6 +93,9 @@ type Request struct {
 	Trace string `json:"trace,omitempty"`
 	// NoRerun skips the rerun of a failing seed.
 	NoRerun bool `json:"no_rerun,omitempty"`
+	// StuckAfter, when not 0, is the run's scenario.RunOptions.StuckAfter:
+	// the host-time limit for one call into a node.
+	StuckAfter time.Duration `json:"stuck_after,omitempty"`
 	// MaxRuns bounds a shrink's runs (0: the shrinker's default).
 	MaxRuns int `json:"max_runs,omitempty"`
 	// ShrunkPlan is where the coordinator will write a shrink's plan: the
@@ -136,6 +147,10 @@ type PlanEntry struct {
 // unknown scenario, or one that cannot run as written, is answered with
 // {"scenario":...,"seed":...,"usage_error":"..."}. Serve returns nil at
 // the end of r, and an error for a malformed request or a failed write.
+// It also returns nil right after answering a run that was abandoned in a
+// call that never returned (Stop StopStuck): the stuck goroutine keeps
+// spinning or blocking in the process, which should end so that the host
+// reclaims it (WorkerMain exits); a coordinator starts another worker.
 //
 // The worker runs one job at a time, in the calling goroutine: worlds in
 // one process run one at a time anyway (package sim).
@@ -169,7 +184,11 @@ func Serve(r io.Reader, w io.Writer, reg *scenario.Registry, opts ServeOptions) 
 		case OpPlan:
 			err = writeJSONLine(bw, sv.plan(req))
 		default:
-			err = sv.run(bw, req)
+			var stuck bool
+			stuck, err = sv.run(bw, req)
+			if err == nil && stuck {
+				return nil
+			}
 		}
 		if err != nil {
 			return err
@@ -222,12 +241,17 @@ func (sv *server) scenario(req Request) (scenario.Scenario, error) {
 	return sv.reg.Scenario(req.Scenario)
 }
 
-func (sv *server) run(bw *bufio.Writer, req Request) error {
+// run answers a run request; stuck says the run was abandoned in a call
+// that never returned.
+func (sv *server) run(bw *bufio.Writer, req Request) (stuck bool, _ error) {
 	s, err := sv.scenario(req)
 	var res scenario.Result
 	if err == nil {
 		opts := sv.opts.Run
 		opts.OutDir, opts.NoRerun = req.Out, opts.NoRerun || req.NoRerun
+		if req.StuckAfter != 0 {
+			opts.StuckAfter = req.StuckAfter
+		}
 		var tf *os.File
 		if req.Trace != "" {
 			if tf, err = os.Create(req.Trace); err == nil {
@@ -247,13 +271,13 @@ func (sv *server) run(bw *bufio.Writer, req Request) error {
 		}
 	}
 	if err != nil {
-		return writeJSONLine(bw, reply{Scenario: req.Scenario, Seed: req.Seed, UsageError: err.Error()})
+		return false, writeJSONLine(bw, reply{Scenario: req.Scenario, Seed: req.Seed, UsageError: err.Error()})
 	}
 	res.Source = req.Source
 	if err := scenario.WriteResult(bw, res); err != nil {
-		return fmt.Errorf("writing the result of %s: %w", req.Job, err)
+		return false, fmt.Errorf("writing the result of %s: %w", req.Job, err)
 	}
-	return bw.Flush()
+	return res.Stop == StopStuck, bw.Flush()
 }
 
 func (sv *server) shrink(req Request) ShrinkReply {
@@ -263,7 +287,11 @@ func (sv *server) shrink(req Request) ShrinkReply {
 		out.UsageError = err.Error()
 		return out
 	}
-	sh, _, err := sv.reg.Shrink(s, req.Seed, scenario.ShrinkOptions{MaxRuns: req.MaxRuns, Run: sv.opts.Run})
+	run := sv.opts.Run
+	if req.StuckAfter != 0 {
+		run.StuckAfter = req.StuckAfter
+	}
+	sh, _, err := sv.reg.Shrink(s, req.Seed, scenario.ShrinkOptions{MaxRuns: req.MaxRuns, Run: run})
 	if err != nil {
 		out.Error = err.Error()
 		return out

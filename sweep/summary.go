@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"maps"
 	"strings"
 
 	"github.com/faultline-dst/faultline/scenario"
@@ -26,13 +27,23 @@ type Summary struct {
 	// WorkerDeaths counts worker processes that died running a job
 	// (reruns included).
 	WorkerDeaths int `json:"worker_deaths"`
+	// Redone counts the jobs a resumed sweep ran again because they were
+	// recorded INCONCLUSIVE-env after their worker died from outside
+	// (Redoable).
+	Redone int `json:"redone"`
 	// Verdicts counts the recorded results per verdict.
 	Verdicts map[scenario.Verdict]int `json:"verdicts"`
 	// Findings groups the failures (scenario.Group).
 	Findings []scenario.Finding `json:"findings"`
+	// SweepChecks are the sweep-level checks (scenario.SweepChecks: a
+	// failover scenario saw more than one failover), the ones the report
+	// applies; Demoted are the scenarios a failed one keeps from a PASS,
+	// with the verdict they get instead, which counts in ExitCode.
+	SweepChecks []scenario.SweepCheck       `json:"sweep_checks,omitempty"`
+	Demoted     map[string]scenario.Verdict `json:"demoted,omitempty"`
 	// ExitCode is METHOD.md's: 1 for a FAIL blamed on the SUT, else 3 for
 	// any other FAIL or an INCONCLUSIVE-* or NOT-RUN result (or no result
-	// at all), else 0.
+	// at all, or a scenario a sweep-level check demoted), else 0.
 	ExitCode int `json:"exit_code"`
 }
 
@@ -49,7 +60,29 @@ func Summarize(results []scenario.Result) Summary {
 		}
 	}
 	s.Findings = scenario.Group(fails)
-	s.ExitCode = exitCode(s.Verdicts, s.Findings)
+	s.SweepChecks = scenario.SweepChecks(results)
+	verdicts := s.Verdicts
+	if len(s.SweepChecks) > 0 {
+		worst := map[string]scenario.Verdict{}
+		for _, r := range results {
+			if w, ok := worst[r.Scenario]; ok {
+				worst[r.Scenario] = scenario.Worst(w, r.Verdict)
+			} else {
+				worst[r.Scenario] = r.Verdict
+			}
+		}
+		verdicts = maps.Clone(s.Verdicts)
+		for _, c := range s.SweepChecks {
+			if v, why := scenario.DemoteBySweep(worst[c.Scenario], []scenario.SweepCheck{c}); why != "" {
+				if s.Demoted == nil {
+					s.Demoted = map[string]scenario.Verdict{}
+				}
+				s.Demoted[c.Scenario] = v
+				verdicts[v]++
+			}
+		}
+	}
+	s.ExitCode = exitCode(verdicts, s.Findings)
 	return s
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -181,6 +182,103 @@ func TestAJobPastTheHostTimeLimitIsStoppedAndBlamed(t *testing.T) {
 	}
 	if sum.WorkerDeaths != 2 || sum.ExitCode != sweep.ExitInconclusive {
 		t.Errorf("%d deaths, exit %d; want 2 and 3", sum.WorkerDeaths, sum.ExitCode)
+	}
+}
+
+// A node whose code never returns (a loop, a block) is abandoned by the
+// worker's watchdog on callbacks and blamed from its stack, with no worker
+// death; the worker ends after answering and the next seed gets another.
+func TestAStuckCallbackInAWorkerIsBlamedFromItsStack(t *testing.T) {
+	plan := sweep.Plan{Scenarios: []string{dieScen}, Seeds: scenarioSeeds(4)}
+	sum, rs := run(t, plan, sweep.Options{Workers: 1, StuckAfter: 200 * time.Millisecond, Command: workerCommand(dieEnv + "=spin@2,block@3")})
+	onceEach(t, plan, rs)
+	const pkg = "github.com/faultline-dst/faultline/scenario/testdata/hangnode."
+	for _, r := range rs {
+		site := map[uint64]string{2: "Spin", 3: "Block"}[r.Seed]
+		if site == "" {
+			if r.Verdict != scenario.PassSmoke {
+				t.Errorf("seed %d: %s: %s", r.Seed, r.Verdict, r.Reason)
+			}
+			continue
+		}
+		if r.Verdict != scenario.FailReproducible || r.Blame != scenario.BlameSUT || r.Anomaly != "stuck:"+pkg+site || r.Stop != sweep.StopStuck || !strings.Contains(r.Reason, pkg+site+" is code of the system under test") ||
+			r.Panic == nil || r.Panic.Event != "factory" || !strings.Contains(strings.Join(r.Panic.Frames, " "), pkg+site+" (") {
+			t.Errorf("seed %d: %s/%s %q (stop %s, panic %+v): %s", r.Seed, r.Verdict, r.Blame, r.Anomaly, r.Stop, r.Panic, r.Reason)
+		}
+	}
+	if sum.WorkerDeaths != 0 || sum.ExitCode != sweep.ExitFinding || len(sum.Findings) != 2 {
+		t.Errorf("%d deaths, exit %d, %d findings; want 0, 1 and 2", sum.WorkerDeaths, sum.ExitCode, len(sum.Findings))
+	}
+}
+
+// A seed recorded INCONCLUSIVE-env because its worker was killed from
+// outside (twice: first run and rerun) is run again by a resumed sweep,
+// its old line replaced; a death the seed itself caused is kept.
+func TestResumeRedoesSeedsWhoseWorkerWasKilled(t *testing.T) {
+	plan := sweep.Plan{Scenarios: []string{dieScen}, Seeds: scenarioSeeds(4)}
+	results := filepath.Join(t.TempDir(), "r.jsonl")
+	_, rs := run(t, plan, sweep.Options{Workers: 1, Results: results, Command: workerCommand(dieEnv + "=kill@2,exit@3")})
+	verdicts := func(rs []scenario.Result) map[uint64]scenario.Verdict {
+		out := map[uint64]scenario.Verdict{}
+		for _, r := range rs {
+			out[r.Seed] = r.Verdict
+		}
+		return out
+	}
+	if v := verdicts(rs); v[2] != scenario.InconclusiveEnv || v[3] != scenario.FailReproducible {
+		t.Fatalf("first sweep: %v", v)
+	}
+	sum, rs := run(t, plan, sweep.Options{Workers: 1, Results: results, Resume: true})
+	onceEach(t, plan, rs)
+	want := map[uint64]scenario.Verdict{1: scenario.PassSmoke, 2: scenario.PassSmoke, 3: scenario.FailReproducible, 4: scenario.PassSmoke}
+	if v := verdicts(rs); !maps.Equal(v, want) {
+		t.Errorf("after resume: %v, want %v", v, want)
+	}
+	if sum.Redone != 1 || sum.Resumed != 3 || sum.Ran != 1 || sum.Recorded != 4 {
+		t.Errorf("summary: redone %d resumed %d ran %d recorded %d; want 1, 3, 1, 4", sum.Redone, sum.Resumed, sum.Ran, sum.Recorded)
+	}
+	sum, _ = run(t, plan, sweep.Options{Workers: 1, Results: results, Resume: true})
+	if sum.Redone != 0 || sum.Ran != 0 {
+		t.Errorf("a second resume redid %d and ran %d", sum.Redone, sum.Ran)
+	}
+	if st, err := os.Stat(results); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("the rewritten file: %v %v", st.Mode(), err)
+	}
+	if m, _ := filepath.Glob(results + ".redo-*"); len(m) != 0 {
+		t.Errorf("left behind: %v", m)
+	}
+}
+
+// A failover scenario whose sweep saw no failover does not pass: the sweep
+// applies the report's sweep-level check to its exit code and summary.
+func TestSweepAppliesTheFailoverSweepCheck(t *testing.T) {
+	plan := sweep.Plan{Scenarios: []string{failScen, dieScen}, Seeds: scenarioSeeds(2)}
+	sum, rs := run(t, plan, sweep.Options{Workers: 1})
+	onceEach(t, plan, rs)
+	for _, r := range rs {
+		if r.Verdict != scenario.PassSmoke {
+			t.Errorf("%s seed %d: %s: %s", r.Scenario, r.Seed, r.Verdict, r.Reason)
+		}
+	}
+	if len(sum.SweepChecks) != 1 || sum.SweepChecks[0].Scenario != failScen || sum.SweepChecks[0].OK ||
+		sum.SweepChecks[0].Detail != "0 failovers over 2 seeds: a failover scenario must see more than one" {
+		t.Errorf("sweep checks: %+v", sum.SweepChecks)
+	}
+	if sum.Demoted[failScen] != scenario.InconclusiveFaultNotProven || len(sum.Demoted) != 1 || sum.ExitCode != sweep.ExitInconclusive {
+		t.Errorf("demoted %v, exit %d; want %s demoted to INCONCLUSIVE-fault-not-proven and exit 3", sum.Demoted, sum.ExitCode, failScen)
+	}
+	// The same results without the failover scenario pass.
+	if s := sweep.Summarize(rs[:0:0]); s.ExitCode != sweep.ExitInconclusive {
+		t.Errorf("no results: exit %d", s.ExitCode)
+	}
+	var plain []scenario.Result
+	for _, r := range rs {
+		if r.Scenario == dieScen {
+			plain = append(plain, r)
+		}
+	}
+	if s := sweep.Summarize(plain); s.ExitCode != sweep.ExitOK || len(s.SweepChecks) != 0 {
+		t.Errorf("without the failover scenario: exit %d, checks %v", s.ExitCode, s.SweepChecks)
 	}
 }
 

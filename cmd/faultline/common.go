@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -117,6 +118,16 @@ func printResult(w io.Writer, r scenario.Result) {
 		}
 		fmt.Fprintf(w, "fault       %s %s %s %s\n", f.ID, f.Kind, landed, strings.Join(cs, " "))
 	}
+	if p := r.Panic; p != nil {
+		what := "panic      "
+		if r.Stop == sweep.StopStuck {
+			what = "stuck      "
+		}
+		fmt.Fprintf(w, "%s %s %s: %s\n", what, cmp.Or(p.Node, "harness"), p.Event, p.Message)
+		for _, f := range p.Frames {
+			fmt.Fprintf(w, "  at        %s\n", f)
+		}
+	}
 	for _, c := range r.Checks {
 		if !c.OK {
 			fmt.Fprintf(w, "check       %s failed: %s\n", c.Name, c.Detail)
@@ -131,7 +142,7 @@ func printResult(w io.Writer, r scenario.Result) {
 	fmt.Fprintf(w, "replay      %s\n", r.ReplayCommand())
 	if r.Verdict.IsFail() {
 		seed := fmt.Sprint(r.Seed)
-		if r.Stop != "worker-died" { // a process that dies cannot be shrunk in it
+		if r.Stop != "worker-died" && r.Stop != sweep.StopStuck { // a process that dies, a run that hangs: not shrunk
 			fmt.Fprintf(w, "shrink      %s\n", r.Source.Command("shrink", "--scenario", r.Scenario, "--seed", seed))
 		}
 		fmt.Fprintf(w, "bisect      git bisect run %s\n", r.Source.Command("bisect", "--scenario", r.Scenario, "--seed", seed))

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestNewcomerPath is what a newcomer does, with the built binary: sweep
@@ -330,4 +331,36 @@ func paste(t *testing.T, dir, line string) (int, string) {
 		t.Fatalf("not a faultline command: %q", line)
 	}
 	return exe(t, dir, args[1:]...)
+}
+
+// TestStuckCallbackThroughTheCommand: a user's node whose write never
+// returns (lostwrite's spin: `for {}`; block: a receive nobody sends
+// to) is abandoned after --stuck-after, blamed on the SUT from its stack
+// with the stuck frame shown, by run and by sweep, and the commands end.
+func TestStuckCallbackThroughTheCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a package's test binary and runs the binary end to end")
+	}
+	pkg, err := filepath.Abs("testdata/lostwrite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	const frame = "github.com/faultline-dst/faultline/cmd/faultline/testdata/lostwrite."
+	for _, bug := range []string{"spin", "block"} {
+		start := time.Now()
+		code, out := exe(t, dir, "run", pkg, "--scenario", "lostwrite_reads_see_writes@"+bug, "--seed", "1", "--stuck-after", "300ms")
+		if code != exitFinding || !strings.Contains(out, "verdict     FAIL-reproducible") || !strings.Contains(out, "blame       SUT") ||
+			!strings.Contains(out, "stuck       r1 receive from ") || !strings.Contains(out, "  at        "+frame+"(*Register).Receive (") ||
+			!strings.Contains(out, "(stuck frame "+frame) || !strings.Contains(out, " is code of the system under test)") || strings.Contains(out, "shrink      ") {
+			t.Errorf("run @%s: exit %d\n%s", bug, code, out)
+		}
+		if took := time.Since(start); took > time.Minute {
+			t.Errorf("run @%s took %v with a 300ms limit", bug, took)
+		}
+	}
+	code, out := exe(t, dir, "sweep", pkg, "--scenario", "lostwrite_reads_see_writes@spin", "--seeds", "3", "--workers", "1", "--stuck-after", "300ms", "--results", "stuck.jsonl")
+	if code != exitFinding || !strings.Contains(out, "stuck:"+frame+"(*Register).Receive, blame SUT, 3 seeds") || !strings.Contains(out, "0 worker deaths") || strings.Contains(out, "shrink: ") {
+		t.Errorf("sweep: exit %d\n%s", code, out)
+	}
 }

@@ -14,9 +14,9 @@ figures. The same seed always gives the same run and the same hash.
 
 Usage:
   faultline run [--scenario NAME | --plan PLAN.md] [--seed N] [--json]
-                [--trace FILE] [--out DIR]
+                [--trace FILE] [--out DIR] [--stuck-after D]
   faultline run PKG [--scenario NAME | --plan PLAN.md] [--seed N] [--json]
-                [--trace FILE] [--out DIR]
+                [--trace FILE] [--out DIR] [--stuck-after D]
 
 PKG is a Go package whose test binary registers the scenarios (its
 TestMain calls sweep.WorkerMain when FAULTLINE_WORKER=1); a plan's blocks
@@ -25,6 +25,12 @@ may then name the package's systems and scenarios.
 With no scenario named, runs the built-in reference scenario
 (kv_linearizable_under_partitions_and_crashes: raftkv key-value,
 linearizable under partitions and crashes).
+
+A node callback that does not return within --stuck-after of host time
+(a loop that never ends, a block that never wakes) is abandoned and
+blamed from its stack: FAIL on the code it is stuck in when the rerun
+hangs there too, INCONCLUSIVE-env when it does not. Go cannot stop the
+stuck goroutine; the command ends after printing.
 
 Examples:
   faultline run --seed 7
@@ -42,11 +48,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	tracePath := fs.String("trace", "", "write the full trace to `FILE`")
 	out := fs.String("out", "", "write artifacts (trace, history, result, pages) to `DIR`")
+	stuckAfter := fs.Duration("stuck-after", scenario.DefaultStuckAfter, "host-time limit for one call into a node: a callback that never returns is abandoned after it and blamed from its stack")
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
-	if err := checkScenarioNames(fs, *name); err != nil {
-		return fail(stderr, "run", err)
+	for _, err := range []error{checkScenarioNames(fs, *name), checkPositiveDuration("stuck-after", *stuckAfter)} {
+		if err != nil {
+			return fail(stderr, "run", err)
+		}
 	}
 	src, err := sourceArg(fs.Args(), *plan, stderr)
 	if err != nil {
@@ -57,7 +66,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "run", err)
 	}
-	res, err := src.run(name2, *seed, runOptions{trace: *tracePath, out: *out})
+	res, err := src.run(name2, *seed, runOptions{trace: *tracePath, out: *out, stuckAfter: *stuckAfter})
 	if err != nil {
 		return fail(stderr, "run", err)
 	}

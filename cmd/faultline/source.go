@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/faultline-dst/faultline/examples/reference"
 	"github.com/faultline-dst/faultline/guest"
@@ -272,6 +273,8 @@ func (s *source) known(name string) error {
 type runOptions struct {
 	trace, out string
 	noRerun    bool
+	// stuckAfter is scenario.RunOptions.StuckAfter (0: its default).
+	stuckAfter time.Duration
 }
 
 // run runs one seed of the scenario called name, writing the trace and
@@ -297,9 +300,18 @@ func (s *source) run(name string, seed uint64, o runOptions) (scenario.Result, e
 	if s.reg != nil {
 		res, err = s.runHere(name, seed, o)
 	} else {
-		res, err = s.w.run(sweep.Request{Job: sweep.Job{Scenario: name, Seed: seed}, Source: s.at, Out: o.out, Trace: o.trace, NoRerun: o.noRerun})
+		res, err = s.w.run(sweep.Request{Job: sweep.Job{Scenario: name, Seed: seed}, Source: s.at, Out: o.out, Trace: o.trace, NoRerun: o.noRerun, StuckAfter: o.stuckAfter})
 		if errors.Is(err, errDied) {
 			res, err = s.died(name, seed)
+		}
+		if err == nil && res.Stop == sweep.StopStuck {
+			// The worker ends after answering a run that hung (its stuck
+			// goroutine cannot be stopped): the next request needs
+			// another.
+			s.w.close()
+			if s.w, err = startPkgWorker(s.workerCmd(), s.at.Package, s.stderr); err != nil {
+				return res, err
+			}
 		}
 	}
 	if err != nil {
@@ -319,7 +331,7 @@ func (s *source) runHere(name string, seed uint64, o runOptions) (scenario.Resul
 	if err != nil {
 		return scenario.Result{}, usageError{err.Error()}
 	}
-	opts := scenario.RunOptions{OutDir: o.out, NoRerun: o.noRerun}
+	opts := scenario.RunOptions{OutDir: o.out, NoRerun: o.noRerun, StuckAfter: o.stuckAfter}
 	var tf *os.File
 	if o.trace != "" {
 		f, err := createOutput("--trace", o.trace)

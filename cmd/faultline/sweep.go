@@ -39,6 +39,7 @@ their systems. Every result line records the package and plan, so that
 Usage:
   faultline sweep [PKG] [--scenario NAME]... [--plan PLAN.md] [--seeds N|A..B]
                   [--workers N] [--results FILE] [--resume] [--shard i/n | n]
+                  [--job-timeout D] [--stuck-after D]
 
 Examples:
   faultline sweep --seeds 1000
@@ -60,11 +61,12 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	resume := fs.Bool("resume", false, "continue the sweep recorded in --results")
 	shard := fs.String("shard", "", "run one shard: i/n, or n with i from JOB_COMPLETION_INDEX")
 	jobTimeout := fs.Duration("job-timeout", 10*time.Minute, "host-time limit per seed, a last resort against a hung worker")
+	stuckAfter := fs.Duration("stuck-after", scenario.DefaultStuckAfter, "host-time limit for one call into a node: a callback that never returns is abandoned after it, blamed from its stack, and its worker replaced")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
-	for _, err := range []error{checkScenarioNames(fs, *names...), checkWorkers(fs, *workers), checkPositiveDuration("job-timeout", *jobTimeout)} {
+	for _, err := range []error{checkScenarioNames(fs, *names...), checkWorkers(fs, *workers), checkPositiveDuration("job-timeout", *jobTimeout), checkPositiveDuration("stuck-after", *stuckAfter)} {
 		if err != nil {
 			return fail(stderr, "sweep", err)
 		}
@@ -104,6 +106,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 		Results:    *results,
 		Resume:     *resume,
 		JobTimeout: *jobTimeout,
+		StuckAfter: *stuckAfter,
 		Progress:   sweep.NewProgress(stderr, isTerminal(stderr), 10*time.Second, nil),
 		Source:     src.at,
 	})
@@ -131,9 +134,21 @@ func printSummary(w io.Writer, sum sweep.Summary, results string) {
 		lines = resultLines(results)
 	}
 	fmt.Fprintf(w, "seeds       %d recorded of %d (%d resumed, %d run, %d worker deaths)\n", sum.Recorded, sum.Jobs, sum.Resumed, sum.Ran, sum.WorkerDeaths)
+	if sum.Redone > 0 {
+		fmt.Fprintf(w, "redone      %d seeds recorded INCONCLUSIVE-env because their worker died from outside, run again\n", sum.Redone)
+	}
 	for _, v := range scenario.Verdicts() {
 		if n := sum.Verdicts[v]; n > 0 {
 			fmt.Fprintf(w, "verdict     %-32s %d\n", v, n)
+		}
+	}
+	for _, c := range sum.SweepChecks {
+		if !c.OK {
+			what := ""
+			if v, ok := sum.Demoted[c.Scenario]; ok {
+				what = fmt.Sprintf(" (so the scenario is %s, not PASS)", v)
+			}
+			fmt.Fprintf(w, "check       %s failed for %s: %s%s\n", c.Name, c.Scenario, c.Detail, what)
 		}
 	}
 	for _, f := range sum.Findings {
@@ -141,7 +156,7 @@ func printSummary(w io.Writer, sum sweep.Summary, results string) {
 		if n := lines[sweep.Job{Scenario: f.Scenario, Seed: f.First.Seed}]; n > 0 {
 			fmt.Fprintf(w, "            or: %s\n", scenario.Source{}.Command("replay", "--result", fmt.Sprintf("%s:%d", results, n)))
 		}
-		if f.First.Stop != "worker-died" { // a process that dies cannot be shrunk in it
+		if f.First.Stop != "worker-died" && f.First.Stop != sweep.StopStuck { // a process that dies, a run that hangs: not shrunk
 			fmt.Fprintf(w, "            shrink: %s\n", f.First.Source.Command("shrink", "--scenario", f.Scenario, "--seed", fmt.Sprint(f.First.Seed)))
 		}
 	}

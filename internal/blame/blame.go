@@ -13,7 +13,9 @@
 //
 //   - the Go runtime, the standard library and a binary's main package own
 //     nothing: they are skipped, and the next frame out decides;
-//   - faultline's examples/ are systems under test (SUT);
+//   - faultline's examples/ are systems under test (SUT), and so are the
+//     packages under a testdata/ directory of faultline (stand-ins for a
+//     user's package in faultline's own tests);
 //   - faultline's checkers/ and the checker library it uses (porcupine)
 //     are the checker's;
 //   - the rest of faultline is the harness;
@@ -46,7 +48,7 @@ func Of(fn string) Owner {
 	switch {
 	case fn == "" || Skipped(fn):
 		return Unknown
-	case strings.HasPrefix(fn, Module+"examples/"):
+	case strings.HasPrefix(fn, Module+"examples/"), strings.HasPrefix(fn, Module) && strings.Contains(fn, "/testdata/"):
 		return SUT
 	case strings.HasPrefix(fn, Module+"checkers."), strings.HasPrefix(fn, Module+"checkers/"), strings.HasPrefix(fn, "github.com/anishathalye/porcupine"):
 		return Checker

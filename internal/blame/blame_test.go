@@ -20,6 +20,9 @@ func TestOf(t *testing.T) {
 		{"github.com/faultline-dst/faultline/sim.(*World).call", Harness},
 		{"github.com/faultline-dst/faultline/nemesis.(*Nemesis).start", Harness},
 		{"github.com/faultline-dst/faultline/sweep_test.recurse", Harness},
+		{"github.com/faultline-dst/faultline/cmd/faultline/testdata/lostwrite.(*Register).Receive", SUT},
+		{"github.com/faultline-dst/faultline/scenario/testdata/hangnode.Spin", SUT},
+		{"github.com/faultline-dst/faultline/scenario.testdataHelper", Harness},
 		{"go.etcd.io/raft/v3.(*raft).Step", SUT},
 		{"example.com/sut.(*node).loop", SUT},
 		{"mysut/node.(*N).Receive", SUT}, // a module path without a dot

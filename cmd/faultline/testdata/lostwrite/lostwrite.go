@@ -1,9 +1,12 @@
 // Package lostwrite is a user's package with a known bug, for the
 // faultline command's end-to-end test: a one-node key-value register
 // that, with its lose bug, acknowledges every third write without
-// keeping it, and with its exit bug ends its process. Its test files register the system and its scenarios, serve as a
-// faultline worker, and hold a faultlinetest test that fails on purpose
-// (the end-to-end test pastes the replay command it prints).
+// keeping it, with its exit bug ends its process, and with its spin and
+// block bugs never returns from its first write (a loop without end, a
+// wait on a channel nobody sends on). Its test files register the system
+// and its scenarios, serve as a faultline worker, and hold a
+// faultlinetest test that fails on purpose (the end-to-end test pastes
+// the replay command it prints).
 package lostwrite
 
 import (
@@ -18,17 +21,31 @@ import (
 type Register struct {
 	env    *sim.Env
 	values map[string]json.RawMessage
-	lose   bool
-	exit   bool
+	bugs   Bugs
 	writes int
 }
 
-// New returns the node's factory; lose switches the lost writes on, exit
-// the other bug: the process exits on the first write.
-func New(lose, exit bool) sim.Factory {
+// Bugs are the register's bugs: Lose the lost writes; Exit ends the
+// process on the first write; Spin and Block never return from it.
+type Bugs struct{ Lose, Exit, Spin, Block bool }
+
+// New returns the node's factory with the bugs switched on.
+func New(bugs Bugs) sim.Factory {
 	return func(env *sim.Env) sim.Node {
-		return &Register{env: env, values: map[string]json.RawMessage{}, lose: lose, exit: exit}
+		return &Register{env: env, values: map[string]json.RawMessage{}, bugs: bugs}
 	}
+}
+
+// spin loops forever without a call.
+func spin() {
+	for {
+	}
+}
+
+// block waits forever on a channel nobody sends on.
+func block() {
+	never := make(chan int)
+	<-never
 }
 
 // Start does nothing: the register keeps nothing across crashes.
@@ -58,10 +75,17 @@ func (r *Register) Receive(from string, msg []byte) {
 		rep.Output, _ = json.Marshal(map[string]json.RawMessage{"value": cur})
 	case "write":
 		r.writes++
-		if r.exit && r.writes == 1 {
-			os.Exit(7)
+		if r.writes == 1 {
+			switch {
+			case r.bugs.Exit:
+				os.Exit(7)
+			case r.bugs.Spin:
+				spin()
+			case r.bugs.Block:
+				block()
+			}
 		}
-		if !r.lose || r.writes%3 != 0 {
+		if !r.bugs.Lose || r.writes%3 != 0 {
 			r.values[req.Key] = in.Value
 		}
 	case "cas":

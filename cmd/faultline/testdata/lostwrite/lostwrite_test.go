@@ -36,10 +36,13 @@ func registry() *scenario.Registry {
 		Models: []history.Model{history.KV},
 		Faults: []nemesis.Kind{nemesis.Pause},
 		Bugs: []scenario.Bug{{Name: "lose", Claim: "acknowledged writes are visible", Fault: "none needed"},
-			{Name: "exit", Claim: "the register serves", Fault: "none needed"}},
+			{Name: "exit", Claim: "the register serves", Fault: "none needed"},
+			{Name: "spin", Claim: "the register serves", Fault: "none needed"},
+			{Name: "block", Claim: "the register serves", Fault: "none needed"}},
 		DefaultNodes: 1,
 		Build: func(b scenario.Build) (scenario.Cluster, error) {
-			return scenario.Cluster{Nodes: []sim.NodeSpec{{Name: "r1", Factory: New(has(b.Bugs, "lose"), has(b.Bugs, "exit"))}}}, nil
+			bugs := Bugs{Lose: has(b.Bugs, "lose"), Exit: has(b.Bugs, "exit"), Spin: has(b.Bugs, "spin"), Block: has(b.Bugs, "block")}
+			return scenario.Cluster{Nodes: []sim.NodeSpec{{Name: "r1", Factory: New(bugs)}}}, nil
 		},
 	}))
 	s := scenario.Scenario{
@@ -58,6 +61,10 @@ func registry() *scenario.Registry {
 	must(r.AddScenario(s))
 	s.Name, s.Bugs = ExitName, []string{"exit"}
 	must(r.AddScenario(s))
+	for _, bug := range []string{"spin", "block"} {
+		s.Name, s.Bugs = "lostwrite_reads_see_writes@"+bug, []string{bug}
+		must(r.AddScenario(s))
+	}
 	return &r
 }
 
