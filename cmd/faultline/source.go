@@ -309,7 +309,7 @@ func (s *source) run(name string, seed uint64, o runOptions) (scenario.Result, e
 			// goroutine cannot be stopped): the next request needs
 			// another.
 			s.w.close()
-			if s.w, err = startPkgWorker(s.workerCmd(), s.at.Package, s.stderr); err != nil {
+			if s.w, err = startPkgWorker(s.workerCmd(), s.at.Package, s.guest != nil, s.stderr); err != nil {
 				return res, err
 			}
 		}
