@@ -139,9 +139,11 @@ const (
 	// clock runs slow (a clock-drift fault aimed at the leader): its ticks
 	// come late, so it keeps believing in its lease for seconds after the
 	// others elected a new leader and committed newer writes, and serves
-	// the old values. Either fault alone, or both on a follower, does
-	// nothing: CheckQuorum deposes a leader with a true clock within two
-	// election timeouts.
+	// the old values. Both on a follower do nothing, and either fault
+	// alone next to never does: CheckQuorum deposes a leader with a true
+	// clock within two election timeouts, about when the others elect a
+	// new one, and a slow leader that no partition cuts off hears of the
+	// new leader at once.
 	BugLeaseRead = "lease-read"
 
 	// BugLeaderRead answers a read on the node that believes it is the

@@ -294,6 +294,20 @@ func Scenarios() []scenario.Scenario {
 		s.Workload = spread
 		return s
 	}
+	// One replica cut off from its peers, once a run; clients still reach
+	// it. Aimed, the partition isolates the leader.
+	c18 := scenario.Claim{IDs: []string{"C18"}, Text: "reads are linearizable while one replica is cut off from its peers", Kind: "safety"}
+	single := scenario.NemesisSpec{Budget: nemesis.Budget{Kinds: []nemesis.Kind{nemesis.Partition}, MaxFaults: 1, MinDuration: time.Second, MaxDuration: 3 * time.Second,
+		Shapes: []nemesis.Shape{nemesis.Isolate}}}
+	oneCut := func(bugs ...string) scenario.Scenario {
+		name := "reads_linearizable_while_one_replica_is_cut_off"
+		if len(bugs) > 0 {
+			name += "@" + bugs[0]
+		}
+		s := kv(name, c18, single, bugs...)
+		s.Workload.Targeting = workloads.TargetRandom
+		return s
+	}
 	// Wall clocks stepped forward and back by up to 2s.
 	steps := scenario.NemesisSpec{Budget: nemesis.Budget{Kinds: []nemesis.Kind{nemesis.ClockJump, nemesis.ClockOffset}, MaxDown: 1, MaxFaults: 6,
 		MaxJump: 2 * time.Second, MaxOffset: 2 * time.Second, MaxDriftPPM: int64(referenceDriftBound * 1e6)}}
@@ -301,7 +315,7 @@ func Scenarios() []scenario.Scenario {
 	out = append(out,
 		isolated(),
 		isolated(raftkv.BugLeaseRead),
-		isolated(raftkv.BugLeaderRead),
+		oneCut(), oneCut(raftkv.BugLeaderRead),
 		model("leases_never_overlap_under_clock_steps", c15, history.Lease, "lease", leaseW, steps),
 		model("leases_never_overlap_under_clock_steps@"+raftkv.BugLeaseWallClock, c15, history.Lease, "lease", leaseW, steps, raftkv.BugLeaseWallClock),
 		kv(Default+"@"+raftkv.BugAckOnAppend, c1, budget(1, nemesis.Partition, nemesis.Crash), raftkv.BugAckOnAppend),

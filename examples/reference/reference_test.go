@@ -64,7 +64,7 @@ var bugAnomalies = map[string][]string{
 	"kv_linearizable_under_partitions_and_crashes@ack-on-append":         {"anomaly:linearizable:not-linearizable"},
 	"leases_never_overlap_under_clock_steps@lease-wall-clock":            {"anomaly:lease:lease-overlap"},
 	"reads_linearizable_under_leader_isolation@lease-read":               {"anomaly:linearizable:not-linearizable"},
-	"reads_linearizable_under_leader_isolation@leader-read":              {"anomaly:linearizable:not-linearizable"},
+	"reads_linearizable_while_one_replica_is_cut_off@leader-read":        {"anomaly:linearizable:not-linearizable"},
 	"reads_linearizable_while_primary_cut_off@read-without-lease":        {"anomaly:linearizable:not-linearizable"},
 	"state_survives_rolling_upgrade_and_rollback@new-wal-format":         {"assertion:n"}, // version 1 cannot read version 2's WAL records
 	"transfers_apply_exactly_once_under_retries@ledger-no-idempotency":   {"anomaly:ledger:duplicate-apply", "anomaly:ledger:stale-read", "anomaly:ledger:invalid-balance"},
