@@ -40,8 +40,8 @@
 // (ordered, retransmitted, broken by a partition): a partition or a crash
 // of either end resets the connections between the two nodes (both ends
 // see ECONNRESET), a dial to a node that is down or cut off fails after
-// Config.ConnectTimeout on the node's clock, and a dial to a port nobody
-// listens on is refused. Writes never block (no flow control), and a
+// Config.ConnectTimeout on the node's clock (or when the dial's context
+// is done, if sooner), and a dial to a port nobody listens on is refused. Writes never block (no flow control), and a
 // datagram network's gaps or duplicates reset a connection rather than
 // corrupt it. UDP is not supported.
 //
@@ -57,6 +57,13 @@
 // on the disk: one exists if it holds a file or this incarnation made it
 // (MkdirAll works; an empty directory does not survive a crash, a
 // directory cannot be renamed). Symbolic and hard links are not supported.
+//
+// # Roles
+//
+// A guest declares its role ("primary", "leader") with package
+// guest/role (the host function faultline.set_role), as a native node
+// does with sim.Env.SetRole: faults aim at the holder, and a crash
+// clears it.
 //
 // # How a guest fails
 //

@@ -2,11 +2,13 @@ package guest
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/faultline-dst/faultline/clock"
+	"github.com/faultline-dst/faultline/disk"
 	"github.com/faultline-dst/faultline/sim"
 )
 
@@ -95,5 +97,87 @@ func TestSnapshotRename(t *testing.T) {
 		"found 2 err: false\nsize 1 mode true\ndirsync: <nil>\nls /data: snap <nil>\nmissing: true\n"
 	if got != want {
 		t.Fatalf("stdout:\n%s\nwant:\n%s\ntrace:\n%s", got, want, tr.String())
+	}
+}
+
+// TestDiskFaultsReachGuest: the disk faults the nemesis injects on a
+// node's disk reach a guest's os.File calls as the errors a native node
+// gets from the disk package, EIO and ENOSPC: a write error, a failed
+// fsync (which drops the unsynced data), a full disk, a read error; each
+// counts as the fault's landing evidence, and calls succeed again once
+// it is cleared.
+func TestDiskFaultsReachGuest(t *testing.T) {
+	m := testModule(t, Compiler)
+	var tr bytes.Buffer
+	w, err := sim.New(sim.Config{
+		Seed:    1,
+		Nodes:   []sim.NodeSpec{{Name: "g1", Factory: m.Factory(Config{Args: []string{"diskfaults"}})}},
+		MaxTime: 2 * time.Second,
+		Trace:   &tr,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	faults := []struct {
+		id       string
+		f        disk.Fault
+		from, to time.Duration
+		want     string // in the lines printed while it is active
+	}{
+		{"w", disk.Fault{Kind: disk.WriteError, P: 1}, 250 * time.Millisecond, 450 * time.Millisecond, "write=EIO sync=ok read=ok"},
+		{"s", disk.Fault{Kind: disk.SyncFail, P: 1}, 650 * time.Millisecond, 850 * time.Millisecond, "write=ok sync=EIO read=ok"},
+		{"n", disk.Fault{Kind: disk.NoSpace, P: 1}, 1050 * time.Millisecond, 1250 * time.Millisecond, "write=ENOSPC sync=ok read=ok"},
+		{"r", disk.Fault{Kind: disk.ReadError, P: 1}, 1450 * time.Millisecond, 1650 * time.Millisecond, "write=ok sync=ok read=EIO"},
+	}
+	for _, f := range faults {
+		w.At(clock.Time(f.from), "inject "+f.id, func(w *sim.World) {
+			if err := w.Disk("g1").Inject(f.id, f.f); err != nil {
+				t.Error(err)
+			}
+		})
+		w.At(clock.Time(f.to), "clear "+f.id, func(w *sim.World) { _ = w.Disk("g1").Clear(f.id) })
+	}
+	if _, err := w.Run(); err != nil {
+		t.Fatalf("run: %v\n%s", err, tr.String())
+	}
+	out := stdout(tr.String())
+	t.Log(out)
+	active := func(ns time.Duration) string {
+		for _, f := range faults {
+			if ns >= f.from && ns < f.to {
+				return f.want
+			}
+		}
+		return "write=ok sync=ok read=ok"
+	}
+	seen := map[string]int{}
+	for _, l := range strings.Split(tr.String(), "\n") {
+		f := strings.Split(l, "\t")
+		if len(f) < 8 || f[2] != "log" || !strings.Contains(f[7], "stdout: ") || !strings.Contains(f[7], "write=") {
+			continue
+		}
+		ns, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := active(time.Duration(ns))
+		if !strings.Contains(f[7], want) {
+			t.Errorf("at %v the guest saw %s; want %s", time.Duration(ns), f[7], want)
+		}
+		seen[want]++
+	}
+	for _, f := range faults {
+		if seen[f.want] == 0 {
+			t.Errorf("no call ran while fault %s (%v) was active", f.id, f.f.Kind)
+		}
+	}
+	fired := map[string]int64{}
+	for _, c := range w.Disk("g1").Counters().Faults {
+		fired[c.ID] = c.Fired
+	}
+	for _, f := range faults {
+		if fired[f.id] == 0 {
+			t.Errorf("fault %s (%v) has no landing evidence: %v", f.id, f.f.Kind, fired)
+		}
 	}
 }

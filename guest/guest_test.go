@@ -268,3 +268,26 @@ func TestCrashRestart(t *testing.T) {
 		t.Fatalf("crash and restart run twice: hashes %x and %x", res.TraceHash, res2.TraceHash)
 	}
 }
+
+// TestRole: a guest's role.Set reaches the world as the node's role (a
+// trace record per change), so that faults can be aimed at it.
+func TestRole(t *testing.T) {
+	m := testModule(t, Compiler)
+	out := runGuest(t, m, 1, Config{Args: []string{"role"}}, time.Minute)
+	if out.err != nil {
+		t.Fatalf("run: %v\n%s", out.err, out.trace)
+	}
+	var roles []string
+	for _, l := range strings.Split(out.trace, "\n") {
+		f := strings.Split(l, "\t")
+		if len(f) >= 3 && f[2] == "role" {
+			roles = append(roles, f[len(f)-1])
+		}
+	}
+	if len(roles) != 2 || !strings.Contains(roles[0], "primary") || strings.Contains(roles[1], "primary") {
+		t.Fatalf("role records %q; want primary, then none\n%s", roles, out.trace)
+	}
+	if !strings.Contains(out.trace, "stdout: stepped down") {
+		t.Fatalf("the guest did not run to its end:\n%s", out.trace)
+	}
+}

@@ -3,6 +3,7 @@ package guest
 import (
 	"bytes"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -145,5 +146,126 @@ func TestHTTPCrashAndPartition(t *testing.T) {
 	})
 	if res2.TraceHash != res.TraceHash {
 		t.Fatalf("seed 5 twice: hashes %x and %x", res.TraceHash, res2.TraceHash)
+	}
+}
+
+func rpcWorld(t *testing.T, m *Module, seed uint64, clientMode string, maxTime time.Duration, actions func(w *sim.World)) (sim.Result, string) {
+	t.Helper()
+	var tr bytes.Buffer
+	w, err := sim.New(sim.Config{
+		Seed: seed,
+		Nodes: []sim.NodeSpec{
+			{Name: "server", Factory: m.Factory(Config{Args: []string{"rpcserver"}})},
+			{Name: "client", Factory: m.Factory(Config{Args: []string{clientMode, "server:9000"}})},
+		},
+		Net:     streamNet,
+		MaxTime: maxTime,
+		Trace:   &tr,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if actions != nil {
+		actions(w)
+	}
+	res, err := w.Run()
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, tr.String())
+	}
+	return res, tr.String()
+}
+
+// TestRPCBetweenGuests: net/rpc, unmodified, between two guests: 12 calls
+// from 4 goroutines multiplexed over one connection, an asynchronous
+// call, and an error the server returns; the same seed replays.
+func TestRPCBetweenGuests(t *testing.T) {
+	m := testModule(t, Compiler)
+	res, trace := rpcWorld(t, m, 1, "rpcclient", 10*time.Second, nil)
+	out := stdout(trace)
+	t.Log(out)
+	for _, want := range []string{"rpc serving on :9000", "12 replies:", "c0.0", "c3.2", "async: 22 async <nil>", "bad call: negative delta -1", "guest exited 0"} {
+		if !strings.Contains(out+trace, want) {
+			t.Errorf("the run lacks %q:\n%s", want, out)
+		}
+	}
+	for n := 1; n <= 12; n++ {
+		if !strings.Contains(out, " "+itoa(n)+" c") && !strings.Contains(out, ": "+itoa(n)+" c") {
+			t.Errorf("no reply numbered %d:\n%s", n, out)
+		}
+	}
+	if res2, _ := rpcWorld(t, m, 1, "rpcclient", 10*time.Second, nil); res2.TraceHash != res.TraceHash {
+		t.Fatalf("seed 1 twice: hashes %x and %x", res.TraceHash, res2.TraceHash)
+	}
+}
+
+// TestRPCCrash: calls fail while the net/rpc server is down (the crash
+// resets the client's connection) and succeed after its restart, over a
+// new connection, with the counter started afresh.
+func TestRPCCrash(t *testing.T) {
+	m := testModule(t, Compiler)
+	_, trace := rpcWorld(t, m, 3, "rpcpoll", 4*time.Second, func(w *sim.World) {
+		w.At(clock.Time(time.Second), "crash server", func(w *sim.World) { _ = w.Crash("server") })
+		w.At(clock.Time(2*time.Second), "restart server", func(w *sim.World) { _ = w.Restart("server") })
+	})
+	out := stdout(trace)
+	t.Log(out)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var phases []string // ok, error, ok: the order outcomes change in
+	for _, l := range lines {
+		f := strings.Fields(l)
+		if len(f) < 2 || (f[1] != "ok" && f[1] != "error") {
+			continue
+		}
+		if len(phases) == 0 || phases[len(phases)-1] != f[1] {
+			phases = append(phases, f[1])
+		}
+	}
+	if strings.Join(phases, ",") != "ok,error,ok" {
+		t.Fatalf("outcomes went %v; want ok, then errors while the server is down, then ok:\n%s", phases, out)
+	}
+	if !strings.Contains(out, "connection reset") && !strings.Contains(out, "shut down") && !strings.Contains(out, "EOF") {
+		t.Errorf("no call failed with the reset connection:\n%s", out)
+	}
+	if !strings.Contains(out, " ok 1\n") || strings.Count(out, " ok 1\n") != 2 {
+		t.Errorf("the restarted server did not count from 1 again:\n%s", out)
+	}
+}
+
+func itoa(n int) string {
+	return strconv.Itoa(n)
+}
+
+// TestDialContext: a dial to a peer that never answers (cut off) ends
+// when its context's deadline passes or it is cancelled, with the
+// context's error, as with net.Dialer; without a deadline it ends at the
+// node's connect timeout.
+func TestDialContext(t *testing.T) {
+	m := testModule(t, Compiler)
+	var tr bytes.Buffer
+	w, err := sim.New(sim.Config{
+		Seed: 1,
+		Nodes: []sim.NodeSpec{
+			{Name: "server", Factory: m.Factory(Config{Args: []string{"rpcserver"}})},
+			{Name: "client", Factory: m.Factory(Config{Args: []string{"dialctx", "server:9000"}, ConnectTimeout: 700 * time.Millisecond})},
+		},
+		Net:     streamNet,
+		MaxTime: 3 * time.Second,
+		Trace:   &tr,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.InstallNetFault("cut", netsim.Fault{Kind: netsim.Cut, Links: []netsim.Link{{From: 0, To: 1}, {From: 1, To: 0}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Run(); err != nil {
+		t.Fatalf("run: %v\n%s", err, tr.String())
+	}
+	out := stdout(tr.String())
+	t.Log(out)
+	for _, want := range []string{"timeout: true 100ms ", "cancel: true 50ms ", "background: true 700ms "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }

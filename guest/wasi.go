@@ -422,6 +422,22 @@ func exportFaultline(b wazero.HostModuleBuilder) {
 		WithParameterNames("addr", "addr_len", "result.fd").Export("sock_dial")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(sockStatus), []api.ValueType{i32}, []api.ValueType{i32}).
 		WithParameterNames("fd").Export("sock_status")
+	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(setRole), []api.ValueType{i32, i32}, []api.ValueType{i32}).
+		WithParameterNames("role", "role_len").Export("set_role")
+}
+
+// setRole is faultline.set_role(role, role_len): the node declares its
+// role (sim.Env.SetRole), so that faults can be aimed at it.
+func setRole(ctx context.Context, mod api.Module, stack []uint64) {
+	in := instanceOf(ctx)
+	in.step()
+	role, ok := readString(mod, uint32(stack[0]), uint32(stack[1]))
+	if !ok {
+		stack[0] = errnoFault
+		return
+	}
+	in.n.env.SetRole(role)
+	stack[0] = errnoSuccess
 }
 
 func writeU32(mod api.Module, ptr, v uint32) uint64 {

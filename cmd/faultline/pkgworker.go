@@ -28,7 +28,9 @@ type pkgWorker struct {
 
 // startPkgWorker starts the worker and reads its Hello; the worker's
 // standard error (the system's logs) goes to stderr.
-func startPkgWorker(newCmd func() *exec.Cmd, pkg string, stderr io.Writer) (*pkgWorker, error) {
+// A guest package's worker is this executable: when it does not answer,
+// its own error is above.
+func startPkgWorker(newCmd func() *exec.Cmd, pkg string, guest bool, stderr io.Writer) (*pkgWorker, error) {
 	w := &pkgWorker{pkg: pkg, cmd: newCmd()}
 	var err error
 	if w.in, err = w.cmd.StdinPipe(); err != nil {
@@ -46,6 +48,9 @@ func startPkgWorker(newCmd func() *exec.Cmd, pkg string, stderr io.Writer) (*pkg
 	line, err := w.out.ReadBytes('\n')
 	if err != nil || json.Unmarshal(line, &w.hello) != nil || w.hello.Protocol == 0 {
 		w.close()
+		if guest {
+			return nil, usagef("the worker serving the guest package %s did not start (its error is above)", pkg)
+		}
 		return nil, usagef("the test binary of %s did not answer as a faultline worker; its TestMain must call sweep.WorkerMain when %s=1", pkg, sweep.WorkerEnv)
 	}
 	if w.hello.Protocol != sweep.ProtocolVersion {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/faultline-dst/faultline/examples/reference"
+	"github.com/faultline-dst/faultline/guest"
 	"github.com/faultline-dst/faultline/scenario"
 	"github.com/faultline-dst/faultline/sweep"
 )
@@ -38,6 +39,36 @@ type source struct {
 	infos   []sweep.ScenarioInfo
 	fromPln bool      // infos are a plan's blocks
 	stderr  io.Writer // the worker's standard error goes here
+
+	// A main package run as guests: its module, built once (cached), and
+	// its directory (where its faultline.md is); this executable serves
+	// as its workers.
+	guest *guestBuild
+}
+
+// guestBuild is a main package built for wasip1.
+type guestBuild struct {
+	wasm, dir string
+}
+
+// guestMain says whether pkg is a main package (for GOOS=wasip1) and, if
+// so, builds it with guest.BuildCached: faultline runs it as guests with
+// the system its faultline.md declares (package guest/mainpkg). It
+// returns nil for any other package (a test binary then serves it).
+func guestMain(pkg string) (*guestBuild, error) {
+	dir, arg := "", pkg
+	if st, err := os.Stat(pkg); err == nil && st.IsDir() {
+		dir, arg = pkg, "."
+	}
+	p, err := guest.ListPackage(dir, arg)
+	if err != nil || p.Name != "main" {
+		return nil, nil // not a command: let the test build say what it is
+	}
+	wasm, err := guest.BuildCached(dir, arg)
+	if err != nil {
+		return nil, usagef("building %s as a wasip1 guest: %v", pkg, err)
+	}
+	return &guestBuild{wasm: wasm, dir: p.Dir}, nil
 }
 
 // openSource opens the source a command names: pkg (a package argument,
@@ -50,12 +81,16 @@ func openSource(pkg, plan string, stderr io.Writer) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
-	bin, cleanup, err := buildTestBinary(pkg, stderr)
-	if err != nil {
+	s := &source{at: scenario.Source{Package: record, Plan: plan}, stderr: stderr}
+	if s.guest, err = guestMain(pkg); err != nil {
 		return nil, err
 	}
-	s := &source{at: scenario.Source{Package: record, Plan: plan}, bin: bin, cleanup: cleanup, stderr: stderr}
-	if s.w, err = startPkgWorker(s.workerCmd(), pkg, stderr); err != nil {
+	if s.guest == nil {
+		if s.bin, s.cleanup, err = buildTestBinary(pkg, stderr); err != nil {
+			return nil, err
+		}
+	}
+	if s.w, err = startPkgWorker(s.workerCmd(), pkg, s.guest != nil, stderr); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -125,6 +160,15 @@ func (s *source) close() {
 
 // workerCmd returns a new command for one worker of the package.
 func (s *source) workerCmd() func() *exec.Cmd {
+	if g := s.guest; g != nil {
+		self, err := os.Executable()
+		if err != nil {
+			self = os.Args[0]
+		}
+		return func() *exec.Cmd {
+			return exec.Command(self, "worker", "--guest", g.wasm, "--guest-dir", g.dir)
+		}
+	}
 	return func() *exec.Cmd {
 		c := exec.Command(s.bin, "-test.run=^$")
 		c.Env = append(os.Environ(), sweep.WorkerEnv+"=1")
@@ -265,7 +309,7 @@ func (s *source) run(name string, seed uint64, o runOptions) (scenario.Result, e
 			// goroutine cannot be stopped): the next request needs
 			// another.
 			s.w.close()
-			if s.w, err = startPkgWorker(s.workerCmd(), s.at.Package, s.stderr); err != nil {
+			if s.w, err = startPkgWorker(s.workerCmd(), s.at.Package, s.guest != nil, s.stderr); err != nil {
 				return res, err
 			}
 		}
@@ -336,7 +380,7 @@ func (s *source) died(name string, seed uint64) (scenario.Result, error) {
 	if err != nil || len(rs) != 1 {
 		return scenario.Result{}, fmt.Errorf("%w running %s seed %d; its rerun left %d results (%v)", errDied, name, seed, len(rs), err)
 	}
-	if s.w, err = startPkgWorker(s.workerCmd(), s.at.Package, s.stderr); err != nil {
+	if s.w, err = startPkgWorker(s.workerCmd(), s.at.Package, s.guest != nil, s.stderr); err != nil {
 		return rs[0], err
 	}
 	return rs[0], nil

@@ -29,7 +29,10 @@ distinct findings (same anomaly kind, checker and blame).
 Scenarios come from the built-in reference catalogue or a Go package
 whose test binary registers them (PKG: built once with go test -c and
 driven as the workers; its TestMain calls sweep.WorkerMain when
-FAULTLINE_WORKER=1), and from a test plan (--plan) whose blocks name
+FAULTLINE_WORKER=1), or a Go main package (PKG: an ordinary service,
+built once with GOOS=wasip1 GOARCH=wasm, cached, and run as guest nodes
+by faultline's own workers; its faultline.md declares the system, see
+package guest/mainpkg), and from a test plan (--plan) whose blocks name
 their systems. Every result line records the package and plan, so that
 'faultline replay --result FILE:LINE' needs nothing else.
 
@@ -45,6 +48,7 @@ Examples:
   faultline sweep --seeds 10000 --shard 3/8 --results shard3.jsonl
   JOB_COMPLETION_INDEX=3 faultline sweep --seeds 10000 --shard 8 --results shard.jsonl
   faultline sweep ./internal/mystore --seeds 500
+  faultline sweep ./cmd/mysvc --seeds 200
 `
 
 func cmdSweep(args []string, stdout, stderr io.Writer) int {

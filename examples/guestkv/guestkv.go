@@ -60,8 +60,11 @@ func Registry() *scenario.Registry {
 		Name:   "guestkv",
 		Models: []history.Model{history.KV},
 		Faults: []nemesis.Kind{nemesis.Crash, nemesis.Partition},
+		// The primary declares itself (guest/role): partitions are placed
+		// around it and half the crashes aim at it or away from it.
+		Roles: []string{"primary"},
 		Bugs: []scenario.Bug{
-			{Name: BugAckBeforeFsync, Claim: "an acknowledged write survives a crash of the primary", Fault: "crash of n1 losing unsynced writes"},
+			{Name: BugAckBeforeFsync, Claim: "an acknowledged write survives a crash of the primary", Fault: "crash of the primary losing unsynced writes"},
 			{Name: BugFollowerRead, Claim: "reads see the latest acknowledged write", Fault: "none needed: backups lag"},
 		},
 		DefaultNodes: 3,

@@ -11,6 +11,6 @@
 // are "node:port", node being a node's name in the world; Listen also
 // accepts ":port".
 //
-// It builds only for GOOS=wasip1; on other platforms the package is
-// empty.
+// Off wasip1 Listen and Dial exist but fail, so that a service that
+// imports the package still builds natively.
 package net

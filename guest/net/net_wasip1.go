@@ -8,6 +8,7 @@ import (
 	stdnet "net"
 	"os"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -69,14 +70,18 @@ func Dial(addr string) (stdnet.Conn, error) {
 }
 
 // DialContext has the signature of net.Dialer.DialContext, to plug into
-// an http.Transport; network must be "tcp", "tcp4" or "tcp6". ctx is not
-// consulted while connecting: a dial ends when the peer answers or after
-// the node's connect timeout (guest.Config.ConnectTimeout).
+// an http.Transport; network must be "tcp", "tcp4" or "tcp6". A dial
+// ends when the peer answers, when ctx is done (its error is the dial's,
+// as with net.Dialer), or after the node's connect timeout
+// (guest.Config.ConnectTimeout), whichever comes first.
 func DialContext(ctx context.Context, network, addr string) (stdnet.Conn, error) {
 	switch network {
 	case "tcp", "tcp4", "tcp6":
 	default:
 		return nil, &stdnet.OpError{Op: "dial", Net: network, Addr: Addr(addr), Err: fmt.Errorf("network %q not supported; tcp only", network)}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &stdnet.OpError{Op: "dial", Net: network, Addr: Addr(addr), Err: err}
 	}
 	fd, err := call(sockDial, addr)
 	if err != nil {
@@ -93,6 +98,16 @@ func DialContext(ctx context.Context, network, addr string) (stdnet.Conn, error)
 		c.Close()
 		return nil, err
 	}
+	// The context ends the wait for the peer: its deadline, or a deadline
+	// in the past when it is cancelled, wakes the netpoller.
+	if d, ok := ctx.Deadline(); ok {
+		c.SetWriteDeadline(d)
+	}
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		c.SetWriteDeadline(time.Unix(1, 0))
+		close(fired)
+	})
 	var status error
 	werr := rc.Write(func(fd uintptr) bool {
 		switch errno := sockStatus(uint32(fd)); errno {
@@ -105,8 +120,15 @@ func DialContext(ctx context.Context, network, addr string) (stdnet.Conn, error)
 			return true
 		}
 	})
+	if !stop() {
+		<-fired // it set its deadline: wait for that before clearing it
+	}
+	c.SetWriteDeadline(time.Time{})
 	if werr == nil {
 		werr = status
+	}
+	if werr != nil && ctx.Err() != nil {
+		werr = ctx.Err()
 	}
 	if werr != nil {
 		c.Close()

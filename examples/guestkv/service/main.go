@@ -4,7 +4,8 @@
 // Go program: goroutines, a mutex, a ticker, net/http between three nodes
 // and a write-ahead log on disk with fsync. faultline runs it as guest
 // nodes (see package guestkv); it knows nothing of faultline but
-// guest/net, its listener and dialer.
+// guest/net, its listener and dialer, and guest/role, where the primary
+// says it is one (so that faults can aim at it).
 //
 // The first peer is the primary. A write or compare-and-set is appended
 // to the primary's log (fsynced), sent to the backups, and applied and
@@ -37,6 +38,7 @@ import (
 	"time"
 
 	gnet "github.com/faultline-dst/faultline/guest/net"
+	"github.com/faultline-dst/faultline/guest/role"
 )
 
 type entry struct {
@@ -118,6 +120,7 @@ func main() {
 	mux.HandleFunc("POST /op", s.handleOp)
 	mux.HandleFunc("POST /push", s.handlePush)
 	if s.name == s.primary {
+		role.Set("primary") // faults may aim at the primary
 		go s.ticker()
 	} else {
 		go s.watch()

@@ -7,17 +7,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/rpc"
 	"os"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	gnet "github.com/faultline-dst/faultline/guest/net"
+	"github.com/faultline-dst/faultline/guest/role"
 )
 
 func main() {
@@ -42,6 +46,11 @@ func main() {
 		time.Sleep(5 * time.Millisecond)
 		var m map[string]int
 		m["boom"]++
+	case "role":
+		role.Set("primary")
+		time.Sleep(10 * time.Millisecond)
+		role.Set("")
+		fmt.Println("stepped down")
 	case "exit3":
 		fmt.Fprintln(os.Stderr, "giving up")
 		os.Exit(3)
@@ -71,6 +80,16 @@ func main() {
 		echo()
 	case "ping":
 		ping(os.Args[2], os.Args[3])
+	case "rpcserver":
+		rpcServer()
+	case "rpcclient":
+		rpcClient(os.Args[2])
+	case "rpcpoll":
+		rpcPoll(os.Args[2])
+	case "diskfaults":
+		diskFaults()
+	case "dialctx":
+		dialCtx(os.Args[2])
 	case "dialrefused":
 		_, err := gnet.Dial(os.Args[2])
 		fmt.Println("dial:", err)
@@ -423,4 +442,176 @@ func ping(n, server string) {
 	}
 	fmt.Println("pinged", k)
 	os.Exit(0)
+}
+
+// Counter is the net/rpc service of rpcServer.
+type Counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+// AddArgs and AddReply are Counter.Add's argument and result.
+type AddArgs struct {
+	Tag   string
+	Delta int
+}
+
+// AddReply is what Counter.Add answers.
+type AddReply struct {
+	N   int
+	Tag string
+}
+
+// Add adds Delta to the counter; a negative Delta is an error.
+func (c *Counter) Add(args *AddArgs, reply *AddReply) error {
+	if args.Delta < 0 {
+		return fmt.Errorf("negative delta %d", args.Delta)
+	}
+	time.Sleep(time.Millisecond)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n += args.Delta
+	reply.N, reply.Tag = c.n, args.Tag
+	return nil
+}
+
+// rpcServer serves Counter with net/rpc on :9000.
+func rpcServer() {
+	srv := rpc.NewServer()
+	if err := srv.Register(&Counter{}); err != nil {
+		fmt.Fprintln(os.Stderr, "register:", err)
+		os.Exit(1)
+	}
+	l, err := gnet.Listen(":9000")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "listen:", err)
+		os.Exit(1)
+	}
+	fmt.Println("rpc serving on", l.Addr())
+	srv.Accept(l)
+}
+
+// rpcClient makes 12 calls from 4 goroutines over one net/rpc client
+// (one connection, calls multiplexed), one call with Go, and one that the
+// server answers with an error.
+func rpcClient(server string) {
+	conn, err := gnet.Dial(server)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dial:", err)
+		os.Exit(1)
+	}
+	c := rpc.NewClient(conn)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var got []string
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 3; j++ {
+				var r AddReply
+				if err := c.Call("Counter.Add", &AddArgs{Tag: fmt.Sprintf("c%d.%d", i, j), Delta: 1}, &r); err != nil {
+					fmt.Fprintln(os.Stderr, "call:", err)
+					os.Exit(1)
+				}
+				mu.Lock()
+				got = append(got, fmt.Sprintf("%d %s", r.N, r.Tag))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	var r AddReply
+	call := <-c.Go("Counter.Add", &AddArgs{Tag: "async", Delta: 10}, &r, make(chan *rpc.Call, 1)).Done
+	fmt.Println(len(got), "replies:", strings.Join(got, ", "))
+	fmt.Println("async:", r.N, r.Tag, call.Error)
+	err = c.Call("Counter.Add", &AddArgs{Tag: "bad", Delta: -1}, &r)
+	fmt.Println("bad call:", err)
+	c.Close()
+}
+
+// rpcPoll calls Counter.Add every 100ms forever, dialing again after an
+// error, printing each outcome.
+func rpcPoll(server string) {
+	var c *rpc.Client
+	for i := 0; ; i++ {
+		if c == nil {
+			if conn, err := gnet.Dial(server); err == nil {
+				c = rpc.NewClient(conn)
+			}
+		}
+		if c == nil {
+			fmt.Println(i, "error dial")
+		} else {
+			var r AddReply
+			call := c.Go("Counter.Add", &AddArgs{Tag: fmt.Sprint(i), Delta: 1}, &r, make(chan *rpc.Call, 1))
+			select {
+			case <-call.Done:
+				if call.Error != nil {
+					fmt.Println(i, "error", call.Error)
+					c.Close()
+					c = nil
+				} else {
+					fmt.Println(i, "ok", r.N)
+				}
+			case <-time.After(time.Second):
+				fmt.Println(i, "error timeout")
+				c.Close()
+				c = nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// errName names an error as the disk tests compare it: ok, EIO, ENOSPC,
+// or the error's text.
+func errName(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, syscall.EIO):
+		return "EIO"
+	case errors.Is(err, syscall.ENOSPC):
+		return "ENOSPC"
+	}
+	return err.Error()
+}
+
+// diskFaults appends a line to /data/f, syncs it and reads the file back
+// every 100ms, printing each call's outcome and the file's size.
+func diskFaults() {
+	_ = os.MkdirAll("/data", 0o755)
+	f, err := os.OpenFile("/data/f", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "open:", err)
+		os.Exit(1)
+	}
+	for i := 0; ; i++ {
+		_, werr := fmt.Fprintf(f, "line %d\n", i)
+		serr := f.Sync()
+		b, rerr := os.ReadFile("/data/f")
+		fmt.Printf("%d write=%s sync=%s read=%s size=%d\n", i, errName(werr), errName(serr), errName(rerr), len(b))
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// dialCtx dials target, which never answers, with a context that times
+// out after 100ms and with one cancelled after 50ms, printing what each
+// dial returned and how long it took.
+func dialCtx(target string) {
+	time.Sleep(20 * time.Millisecond) // the server listens, behind the cut
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	start := time.Now()
+	_, err := gnet.DialContext(ctx, "tcp", target)
+	cancel()
+	fmt.Println("timeout:", errors.Is(err, context.DeadlineExceeded), time.Since(start), err)
+	ctx, cancel = context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start = time.Now()
+	_, err = gnet.DialContext(ctx, "tcp", target)
+	fmt.Println("cancel:", errors.Is(err, context.Canceled), time.Since(start), err)
+	start = time.Now()
+	_, err = gnet.DialContext(context.Background(), "tcp", target)
+	fmt.Println("background:", err != nil, time.Since(start), err)
 }
