@@ -24,24 +24,24 @@ func corpusSeeds() int {
 }
 
 // Allowed INCONCLUSIVE shares of the correct scenarios, from a
-// measurement: 200 seeds of each of the 17 correct fault scenarios
-// (3,400 runs) gave 289 INCONCLUSIVE (8.5%; 288 fault-not-proven, 1
-// oracle-too-weak), at most 24.5% in one scenario
-// (transfers_apply_exactly_once_under_retries; 20.5% for the pbkv
-// failover, 16.5% for raftkv under partitions and crashes). Every one was
-// a fault the nemesis found no effect of (a partition whose links carried
-// no message); requiring a client operation in flight in each fault's
-// window added none. The bounds leave room for sampling noise at a dozen
-// seeds, not for a scenario that stops proving its claim:
+// measurement: 1,000 seeds of each of the 20 correct scenarios (20,000
+// runs, with faults aimed at traffic) gave 78 INCONCLUSIVE-fault-not-proven
+// (0.39%), at most 3.1% in one scenario (acked_writes_survive_primary_failover;
+// 2.8% for transfers_apply_exactly_once_under_retries). Each was a fault
+// the nemesis found no effect of (mostly a partition around the primary
+// overlapped by a crash that stopped the traffic it would cut). At the
+// default dozen seeds the test ran 1 INCONCLUSIVE in 276 runs. The bounds
+// leave room for sampling noise at a dozen seeds (one seed of twelve is
+// 8%), not for a scenario that stops proving its claim:
 //
-//	faultline sweep --scenario NAME,... --seeds 200 --workers 1 --results r.jsonl
+//	faultline sweep --scenario NAME --scenario NAME ... --seeds 1000 --workers 2 --results r.jsonl
 const (
 	// maxInconclusiveShare bounds the INCONCLUSIVE runs over all the
 	// correct scenarios together.
-	maxInconclusiveShare = 0.15
+	maxInconclusiveShare = 0.05
 	// maxScenarioInconclusiveShare bounds them in any one scenario: one
 	// that is mostly INCONCLUSIVE proves nothing.
-	maxScenarioInconclusiveShare = 0.5
+	maxScenarioInconclusiveShare = 0.25
 )
 
 // bugAnomalies are the anomaly signatures (prefixes) each known-bug
