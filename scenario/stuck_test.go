@@ -2,6 +2,7 @@ package scenario_test
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,8 +17,10 @@ import (
 // hangs in the same code, INCONCLUSIVE-env when it does not.
 func TestStuckCallbackIsBlamedFromItsStack(t *testing.T) {
 	t.Cleanup(func() { hangnode.Stop.Store(true) })
-	first := 0
-	once := func() bool { first++; return first == 1 }
+	// once is called from the first run's goroutine, which is abandoned
+	// and left blocked, and then from the rerun's: atomic.
+	var first atomic.Int64
+	once := func() bool { return first.Add(1) == 1 }
 	tests := []struct {
 		name    string
 		hang    func()

@@ -63,6 +63,11 @@ type calling struct {
 	tag     string
 	h       uint64 // the trace hash accumulator and record count at the call
 	records uint64
+	// at and events are the simulated instant and the events dispatched
+	// at the call, so that the watchdog never reads the world's live
+	// fields (the call may return while it looks).
+	at     clock.Time
+	events int64
 }
 
 // watch is the state of the host-time watchdog on callbacks.
@@ -88,7 +93,7 @@ func (w *World) enter(n *nodeState, k callKind, peer, tag string) {
 		return
 	}
 	w.watch.calls++
-	w.watch.cur = calling{n: n, k: k, peer: peer, tag: tag, h: w.trace.h, records: w.trace.n}
+	w.watch.cur = calling{n: n, k: k, peer: peer, tag: tag, h: w.trace.h, records: w.trace.n, at: w.now, events: w.res.Events}
 	w.watch.seq.Store(w.watch.calls)
 }
 
@@ -164,7 +169,7 @@ func (w *World) abandon(seq uint64) {
 		// its stack is not the call's.
 		stack = ""
 	}
-	se := &StuckError{At: w.now, Event: describeCall(c.k, c.peer, c.tag), Events: w.res.Events, Limit: w.cfg.StuckAfter, Stack: stack, Harness: true}
+	se := &StuckError{At: c.at, Event: describeCall(c.k, c.peer, c.tag), Events: c.events, Limit: w.cfg.StuckAfter, Stack: stack, Harness: true}
 	boundary := callBoundary
 	switch c.k {
 	case callAction:
@@ -180,7 +185,7 @@ func (w *World) abandon(seq uint64) {
 	}
 	w.watch.stuck = se
 	t := tracer{h: c.h}
-	w.watch.res = Result{Seed: w.cfg.Seed, TraceHash: t.sum(), Records: c.records, Events: w.res.Events, SimTime: w.now, Stop: StopStuck}
+	w.watch.res = Result{Seed: w.cfg.Seed, TraceHash: t.sum(), Records: c.records, Events: c.events, SimTime: c.at, Stop: StopStuck}
 	if w.watch.restore != nil {
 		w.watch.restore()
 	}
