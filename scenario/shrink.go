@@ -20,17 +20,15 @@ const maxShrunkOps = 50
 // first, before halving.
 var opsSteps = []int{1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 25, 32, 40, 50}
 
-// earlierSteps are where the shrinker tries to move the faults, all
-// together, in eighths of the first fault's start, earliest first; and
-// shorterSteps the run times it tries, in eighths of the run's.
-var (
-	earlierSteps = []int{1, 2, 4, 6}
-	shorterSteps = []int{1, 2, 4, 6}
-)
+// thinkSteps are the think times the shrinker tries, in quarters of the
+// workload's own, in order: longer pauses first (a holder that pauses
+// past its lease's or lock's term lets it lapse, which the bugs of
+// expiry need), then a shorter one.
+var thinkSteps = []int{10, 8, 6, 12, 2}
 
 // ShrinkOptions bound the shrinker's work.
 type ShrinkOptions struct {
-	// MaxRuns bounds the runs shrinking may make (default 300).
+	// MaxRuns bounds the runs shrinking may make (default 500).
 	MaxRuns int
 	Run     RunOptions
 }
@@ -46,6 +44,9 @@ type shrinker struct {
 	blame Blame
 	cur   Scenario
 	ops   int // operations in cur's history
+	// start is when the clients start (the workload's and the system's
+	// start delay), as the first run's workload said.
+	start clock.Time
 	out   *Shrunk
 }
 
@@ -59,6 +60,9 @@ func (k *shrinker) run(cand Scenario) (bool, int) {
 	a, err := k.r.attempt(withDefaults(cand), k.sys, k.seed, nil, k.opts.Run, false)
 	if err != nil {
 		return false, 0
+	}
+	if k.start == 0 {
+		k.start = clock.Time(a.wcfg.StartAfter)
 	}
 	sig, blame, _ := failure(a.obs)
 	return sig == k.want && blame == k.blame, len(a.hist.Ops)
@@ -91,15 +95,17 @@ func (k *shrinker) try(cand Scenario, limit int) bool {
 //     lowers the system's shrinkable options (System.Shrinkable: a
 //     snapshot interval, say) and searches clients and operations
 //     together;
+//   - when it still does, changes the clients' think time (longer pauses
+//     first) and searches the operations again;
 //   - then drops clients, faults and nodes again.
 //
 // A role-aimed fault keeps its role. It returns the sizes before and
 // after (operations counted in the histories) and the shrunk scenario,
-// whose explicit fault list, run time and system options reproduce the
+// whose explicit fault list, run time, think time and system options reproduce the
 // anomaly on its own (checked by a final run with a rerun).
 func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, Scenario, error) {
 	if opts.MaxRuns == 0 {
-		opts.MaxRuns = 300
+		opts.MaxRuns = 500
 	}
 	s = withDefaults(s)
 	sys, err := r.System(s.System)
@@ -136,26 +142,18 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 	k := &shrinker{r: r, sys: sys, seed: seed, opts: opts, want: first.Anomaly, blame: first.Blame, cur: cur, ops: first.Operations, out: &out}
 	k.dropFaults()
 	k.dropClients()
-	// Operations at the run's own timing, and after moving the faults
-	// earlier and shortening the run: either may give the shorter
-	// history (timing changes which counts reproduce), so both are
-	// searched and the shorter kept, the first on a tie.
-	start := k.cur
 	k.fewerOps()
-	kept, keptOps := k.cur, k.ops
-	k.cur = start
-	moved := k.earlier()
-	if k.shorter() || moved {
+	if k.ops > maxShrunkOps && k.timed() {
 		k.fewerOps()
-	}
-	if k.ops >= keptOps {
-		k.cur, k.ops = kept, keptOps
 	}
 	if k.ops > maxShrunkOps && k.lowerOptions() {
 		k.fewerOps()
 	}
 	if k.ops > maxShrunkOps {
 		k.clientsAndOps()
+	}
+	if k.ops > maxShrunkOps {
+		k.thinkAndOps()
 	}
 	k.dropClients()
 	// Faults again: with fewer operations, a fault may no longer matter.
@@ -181,6 +179,9 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 	}
 	out.OpsPerClient, out.Clients, out.Nodes = cur.Workload.OpsPerClient, cur.Workload.Clients, cur.Nodes
 	out.SimTime = cur.SimTime
+	if cur.Workload.ThinkTime != s.Workload.ThinkTime {
+		out.ThinkTime = cur.Workload.ThinkTime
+	}
 	if !maps.Equal(cur.SystemOptions, s.SystemOptions) {
 		out.SystemOptions = cur.SystemOptions
 	}
@@ -280,61 +281,143 @@ func (k *shrinker) clientsAndOps() {
 	}
 }
 
-// earlier moves the faults earlier, all together, keeping their order,
-// spacing and lengths: a fault late in the run needs every operation
-// before it to reach it, where one soon after the clients start needs a
-// few. It tries the first fault's start at earlierSteps eighths of where
-// it is, earliest first.
-func (k *shrinker) earlier() bool {
-	sched := k.cur.Nemesis.Schedule
-	if len(sched) == 0 {
-		return false
+// thinkAndOps changes the clients' think time, when the workload sets
+// one (a paced workload's follows the run time), and searches the
+// operations per client again at each, for a history within
+// maxShrunkOps: how often clients act against how long what they hold
+// lasts decides how many operations it takes to meet an expiry bug, and
+// a person cutting such a reproducer down would change the pause first.
+func (k *shrinker) thinkAndOps() {
+	think := k.cur.Workload.ThinkTime
+	if think == 0 {
+		return
 	}
-	first := sched[0].Start
-	for _, f := range sched {
-		first = min(first, f.Start)
+	// The faults where they are and moved earlier: a few operations at
+	// a longer pause end early.
+	bases := append([]Scenario{k.cur}, k.moves(k.cur)...)
+	for _, q := range thinkSteps {
+		for _, base := range bases {
+			base.Workload.ThinkTime = time.Duration(roundMS(clock.Time(think) * clock.Time(q) / 4))
+			if k.opsUp(base) {
+				return
+			}
+		}
 	}
-	for _, eighths := range earlierSteps {
-		d := first - roundMS(first*clock.Time(eighths)/8)
-		if d <= 0 {
+}
+
+// opsUp tries s with the operations per client from small counts up,
+// within maxShrunkOps in all, and keeps the first that reproduces within
+// it. With a think time of its own, a count whose operations are planned
+// to end before the first fault starts is skipped: it cannot meet it.
+func (k *shrinker) opsUp(s Scenario) bool {
+	first := clock.Time(-1)
+	for _, f := range s.Nemesis.Schedule {
+		if first < 0 || f.Start < first {
+			first = f.Start
+		}
+	}
+	for _, n := range opsSteps {
+		if n >= k.cur.Workload.OpsPerClient || n*s.Workload.Clients > maxShrunkOps {
+			break
+		}
+		if think := s.Workload.ThinkTime; think > 0 && k.start+clock.Time(n)*clock.Time(think) < first {
 			continue
 		}
-		cand := k.cur
-		cand.Nemesis.Schedule = sched.Clone()
-		for i := range cand.Nemesis.Schedule {
-			f := &cand.Nemesis.Schedule[i]
-			f.Start, f.End = f.Start-d, f.End-d
-			f.Resolved, f.ResolvedAt = nil, 0 // output: the run resolves it again
-		}
-		if k.try(cand, 0) {
+		cand := s
+		cand.Workload.OpsPerClient = n
+		if k.try(cand, maxShrunkOps) {
 			return true
 		}
 	}
 	return false
 }
 
-// shorter shortens the run: a paced workload (no think time of its own)
-// spreads its operations over the run, so a shorter run crowds them
-// around the faults, and every client stops issuing operations sooner.
-// It tries shorterSteps eighths of the run time, shortest first, each
-// ending after the last fault heals.
-func (k *shrinker) shorter() bool {
-	var lastEnd clock.Time
-	for _, f := range k.cur.Nemesis.Schedule {
-		lastEnd = max(lastEnd, f.End)
-	}
-	for _, eighths := range shorterSteps {
-		t := time.Duration(roundMS(clock.Time(k.cur.SimTime) * clock.Time(eighths) / 8))
-		if t >= k.cur.SimTime || clock.Time(t) <= lastEnd {
-			continue
-		}
-		cand := k.cur
-		cand.SimTime = t
-		if k.try(cand, 0) {
+// timed searches the run's timing and the operations per client
+// together, for a history within maxShrunkOps: a fault late in the run
+// needs every operation before it to reach it, where one soon after the
+// clients start needs a few, and a paced workload (no think time of its
+// own) spreads its operations over the run, so that a shorter run crowds
+// them around the faults. For each timing, faults moved earliest first
+// (all together, their order, spacing and lengths kept; see timings) and
+// the run shortest first, it tries the operations per client from small
+// counts up; the first that reproduces wins. It reports whether one did.
+func (k *shrinker) timed() bool {
+	for _, t := range k.timings(k.cur) {
+		if k.opsUp(t) {
 			return true
 		}
 	}
 	return false
+}
+
+// moves returns s with its faults moved earlier, the most first: the
+// first fault starting an eighth of the way from the clients' start to
+// where it starts, then at an eighth, a quarter, a half and three
+// quarters of its start.
+func (k *shrinker) moves(s Scenario) []Scenario {
+	var out []Scenario
+	if m, ok := k.moved(s, k.start, 1); ok {
+		out = append(out, m)
+	}
+	for _, eighths := range []int{1, 2, 4, 6} {
+		if m, ok := k.moved(s, 0, eighths); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// timings returns s with its faults moved earlier (moves) and its run
+// shortened, the most changed first, s itself excluded: each move, and
+// the faults where they are, with the run at a quarter, a half and all
+// of its time (those that end after the last fault heals).
+func (k *shrinker) timings(s Scenario) []Scenario {
+	moves := append(k.moves(s), s)
+	var out []Scenario
+	for i, m := range moves {
+		var lastEnd clock.Time
+		for _, f := range m.Nemesis.Schedule {
+			lastEnd = max(lastEnd, f.End)
+		}
+		for _, quarters := range []int{1, 2, 4} {
+			t := time.Duration(roundMS(clock.Time(m.SimTime) * clock.Time(quarters) / 4))
+			if clock.Time(t) <= lastEnd || (i == len(moves)-1 && quarters == 4) {
+				continue
+			}
+			c := m
+			c.SimTime = t
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// moved returns s with its faults moved earlier, all together, so that
+// the first starts eighths eighths of the way from from to where it
+// starts now; false when that is no earlier.
+func (k *shrinker) moved(s Scenario, from clock.Time, eighths int) (Scenario, bool) {
+	sched := s.Nemesis.Schedule
+	if len(sched) == 0 {
+		return s, false
+	}
+	first := sched[0].Start
+	for _, f := range sched {
+		first = min(first, f.Start)
+	}
+	if first <= from {
+		return s, false
+	}
+	d := first - (from + roundMS((first-from)*clock.Time(eighths)/8))
+	if d <= 0 {
+		return s, false
+	}
+	s.Nemesis.Schedule = sched.Clone()
+	for i := range s.Nemesis.Schedule {
+		f := &s.Nemesis.Schedule[i]
+		f.Start, f.End = f.Start-d, f.End-d
+		f.Resolved, f.ResolvedAt = nil, 0 // output: the run resolves it again
+	}
+	return s, true
 }
 
 // lowerOptions lowers the system's shrinkable options, one at a time,

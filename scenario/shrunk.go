@@ -28,6 +28,9 @@ type Shrunk struct {
 	Nodes        int `json:"nodes"`
 	// SimTime is the shrunk run time (the shrinker shortens runs).
 	SimTime time.Duration `json:"sim_time_ns"`
+	// ThinkTime is the clients' shrunk mean think time when the shrinker
+	// changed it, 0 when it did not.
+	ThinkTime time.Duration `json:"think_time_ns,omitempty"`
 	// SystemOptions are the shrunk scenario's system options when the
 	// shrinker lowered one (System.Shrinkable), nil when it did not.
 	SystemOptions map[string]string `json:"system_options,omitempty"`
