@@ -146,8 +146,16 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 	if k.ops > maxShrunkOps && k.timed() {
 		k.fewerOps()
 	}
-	if k.ops > maxShrunkOps && k.lowerOptions() {
-		k.fewerOps()
+	if k.ops > maxShrunkOps {
+		// A lowered option stays only if it brings the history within
+		// the bound: it is a change to the system a reader must follow.
+		before, beforeOps := k.cur, k.ops
+		if k.lowerOptions() {
+			k.fewerOps()
+		}
+		if k.ops > maxShrunkOps {
+			k.cur, k.ops = before, beforeOps
+		}
 	}
 	if k.ops > maxShrunkOps {
 		k.clientsAndOps()
