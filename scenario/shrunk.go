@@ -34,7 +34,7 @@ type Shrunk struct {
 	// SystemOptions are the shrunk scenario's system options when the
 	// shrinker lowered one (System.Shrinkable), nil when it did not.
 	SystemOptions map[string]string `json:"system_options,omitempty"`
-	Runs         int `json:"runs"` // runs the shrinker made
+	Runs          int               `json:"runs"` // runs the shrinker made
 	// CrossCheck is the cross-check of the shrunk run's anomaly (nil when
 	// it is not a checker's anomaly).
 	CrossCheck *CrossCheck `json:"cross_check,omitempty"`
