@@ -15,6 +15,7 @@ import (
 
 	"github.com/faultline-dst/faultline/checkers"
 	"github.com/faultline-dst/faultline/clock"
+	"github.com/faultline-dst/faultline/disk"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/sim"
@@ -403,6 +404,9 @@ func prepare(s Scenario, sys System, seed uint64, trace io.Writer, opts RunOptio
 	if cl.Nodes, err = withClocks(cl.Nodes, s.Clocks); err != nil {
 		return nil, &fieldError{"clocks", err}
 	}
+	if cl.Nodes, err = withDisks(cl.Nodes, s.Disk, s.Disks); err != nil {
+		return nil, &fieldError{"disks", err}
+	}
 	targets := nemesis.SUTNodes(cl.Nodes)
 	faultTargets := targets
 	if len(cl.FaultTargets) > 0 {
@@ -782,6 +786,48 @@ func withClocks(nodes []sim.NodeSpec, clocks []NodeClock) ([]sim.NodeSpec, error
 			return nil, fmt.Errorf("clock for node %q: the system has no such node; its nodes: %s", c.Node, strings.Join(nemesis.SUTNodes(nodes), ", "))
 		}
 		out[i].ClockOffset, out[i].DriftPPM = c.Offset, c.DriftPPM
+	}
+	return out, nil
+}
+
+// withDisks returns nodes with the scenario's per-node disk latencies
+// set: each listed node gets its own disk configuration, the one its
+// system gave it (else the scenario's) with the latencies the NodeDisk
+// sets. A node the system did not build, one listed twice or a latency
+// out of bounds is an error.
+func withDisks(nodes []sim.NodeSpec, def disk.Config, disks []NodeDisk) ([]sim.NodeSpec, error) {
+	if len(disks) == 0 {
+		return nodes, nil
+	}
+	out := append([]sim.NodeSpec(nil), nodes...)
+	seen := map[string]bool{}
+	for _, d := range disks {
+		i := slices.IndexFunc(out, func(n sim.NodeSpec) bool { return n.Name == d.Node && !n.Harness })
+		if i < 0 {
+			return nil, fmt.Errorf("disk for node %q: the system has no such node; its nodes: %s", d.Node, strings.Join(nemesis.SUTNodes(nodes), ", "))
+		}
+		if seen[d.Node] {
+			return nil, fmt.Errorf("disk for node %q given twice", d.Node)
+		}
+		seen[d.Node] = true
+		cfg := def
+		if out[i].Disk != nil {
+			cfg = *out[i].Disk
+		}
+		for _, l := range []struct {
+			name string
+			set  *disk.Latency
+			to   *disk.Latency
+		}{{"SyncLatency", d.SyncLatency, &cfg.SyncLatency}, {"WriteLatency", d.WriteLatency, &cfg.WriteLatency}, {"ReadLatency", d.ReadLatency, &cfg.ReadLatency}} {
+			if l.set == nil {
+				continue
+			}
+			if err := l.set.Validate(); err != nil {
+				return nil, fmt.Errorf("disk for node %q: %s: %w", d.Node, l.name, err)
+			}
+			*l.to = *l.set
+		}
+		out[i].Disk = &cfg
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -354,6 +355,7 @@ func TestShrunkPlanOfAPlanBlockReplaysAlone(t *testing.T) {
 			"nemesis:\n  kinds: pause\n  schedule: orig-faults.json\n  jitter: 20ms\n  max_down: 1\n" +
 			"workload:\n  clients: 3\n  operations: 20\n  keys: 5\n  timeout: 100ms\n" +
 			"network:\n  latency: uniform 1ms 3ms\nclocks:\n  n2: offset=5ms, drift_ppm=100\n" +
+			"disk:\n  sync_latency: longtail 1ms 2ms 20ms\ndisks:\n  n2: sync_latency=5ms, read_latency=uniform 100us 1ms\n" +
 			"checker_options:\n  max_steps: 1000000\nrun:\n  time: 2s\nseeds: 9\n"},
 		{"based on a registered scenario", "scenario: plan_based\nbase: registered_drops\nworkload:\n  operations: 15\n"},
 		{"no workload or topology", "scenario: plan_bare\nfalsifies: C1\nsystem: mem-drop-writes\nmodel: kv\nchecker: linearizable\nnemesis:\n  kinds: pause\n"},
@@ -411,6 +413,9 @@ func TestShrunkPlanOfAPlanBlockReplaysAlone(t *testing.T) {
 			got, err := fresh.ReadPlan(path)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, text)
+			}
+			if g, o := got[0].Scenario, ps[0].Scenario; !reflect.DeepEqual(g.Disk, o.Disk) || !reflect.DeepEqual(g.Disks, o.Disks) || !reflect.DeepEqual(g.Clocks, o.Clocks) {
+				t.Errorf("the shrunk plan's disks and clocks differ: %+v %+v %+v, want %+v %+v %+v\n%s", g.Disk, g.Disks, g.Clocks, o.Disk, o.Disks, o.Clocks, text)
 			}
 			if got[0].Scenario.Name != ps[0].Scenario.Name+"-shrunk" || got[0].Scenario.Seeds != 1 {
 				t.Errorf("shrunk block: name %q, seeds %d", got[0].Scenario.Name, got[0].Scenario.Seeds)
