@@ -225,12 +225,13 @@ func (k *shrinker) dropClients() {
 }
 
 // dropNodes drops nodes one at a time, unless the system's topology is
-// fixed.
+// fixed, while the system builds fewer nodes for fewer (a system whose
+// Build ignores Build.Nodes would be reported shrunk without being so).
 func (k *shrinker) dropNodes() {
 	for k.cur.Nodes > 1 && !k.sys.FixedTopology {
 		cand := k.cur
 		cand.Nodes--
-		if !k.try(cand, 0) {
+		if !buildsFewer(k.sys, cand, k.cur) || !k.try(cand, 0) {
 			return
 		}
 	}
