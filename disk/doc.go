@@ -117,11 +117,13 @@
 //
 // # Latency
 //
-// Config.SyncLatency and Config.WriteLatency give writes and syncs a
-// duration, fixed or uniform in [Min, Max], drawn from the FS's own
-// stream (split from the one given to New, so latency shifts no other
-// draw); SetLatency changes them on a running FS, and Slow faults add to
-// them. The FS does not block: its owner drives time. Begin(now) starts an
+// Config.SyncLatency, Config.WriteLatency and Config.ReadLatency give
+// syncs, writes and reads a duration, fixed, uniform in [Min, Max], or
+// long-tailed (Min, Median, Max: netsim's LongTail law, see Latency),
+// drawn from the FS's own stream (split from the one given to New, so
+// latency shifts no other draw; a zero latency draws nothing);
+// SetLatency and SetReadLatency change them on a running FS, and Slow
+// faults add to writes and syncs (not to reads). The FS does not block: its owner drives time. Begin(now) starts an
 // event at true instant now, each call then charges its latency to
 // Elapsed, and a Sync (or SyncDir) with something to write issues a sync
 // that completes at now plus Elapsed at that point. Its operations leave

@@ -54,6 +54,8 @@ type Config struct {
 	// takes; zero: instantaneous. See "Latency" in the package
 	// documentation.
 	SyncLatency, WriteLatency Latency
+	// ReadLatency is how long a read (ReadAt) takes; zero: instantaneous.
+	ReadLatency Latency
 }
 
 // FS is one node's simulated file store. It survives the node's crashes;
@@ -112,6 +114,9 @@ func New(cfg Config, r *rng.Stream) (*FS, error) {
 		return nil, err
 	}
 	if err := cfg.WriteLatency.validate("WriteLatency"); err != nil {
+		return nil, err
+	}
+	if err := cfg.ReadLatency.validate("ReadLatency"); err != nil {
 		return nil, err
 	}
 	return &FS{
