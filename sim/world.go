@@ -128,6 +128,7 @@ type World struct {
 	nodes   []*nodeState
 	byName  map[string]int32
 	names   []string
+	sut     []string // names of the nodes that are not harness nodes, in index order
 	net     *netsim.Network
 	trace   tracer
 	msgs    []message
@@ -182,6 +183,9 @@ func New(cfg Config) (*World, error) {
 	w.watch.on = cfg.StuckAfter > 0
 	for i, spec := range cfg.Nodes {
 		w.names = append(w.names, spec.Name)
+		if !spec.Harness {
+			w.sut = append(w.sut, spec.Name)
+		}
 		w.byName[spec.Name] = int32(i)
 	}
 	if cfg.Net.Default.Latency == (netsim.Latency{}) {
