@@ -248,8 +248,9 @@ func (e *Env) CancelTimer(id TimerID) bool {
 
 // Disk returns the node's disk. It survives crashes; open files do not.
 //
-// Disk operations may take time (disk.Config.SyncLatency and
-// WriteLatency, Slow disk faults). A node is an event-driven callback, so
+// Disk operations may take time (disk.Config.SyncLatency, WriteLatency
+// and ReadLatency, Slow disk faults; sim.NodeSpec.Disk gives one node a
+// disk of its own). A node is an event-driven callback, so
 // a call does not block: it returns at once, and the time it took is
 // charged to the node. Within the event, Now, Mono and timers read the
 // instant the operation returned, and messages sent after it leave at that
