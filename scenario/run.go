@@ -368,6 +368,25 @@ type fieldError struct {
 func (e *fieldError) Error() string { return e.err.Error() }
 func (e *fieldError) Unwrap() error { return e.err }
 
+// buildsFewer says whether sys builds fewer nodes for fewer than cur's
+// topology: a system whose Build ignores Build.Nodes (it always builds the
+// same cluster) must not be reported shrunk to a topology it never ran.
+func buildsFewer(sys System, fewer, cur Scenario) bool {
+	count := func(s Scenario) int {
+		n := s.Nodes
+		if n == 0 {
+			n = sys.DefaultNodes
+		}
+		cl, err := sys.Build(Build{Nodes: n, Model: s.Model, Bugs: s.Bugs, Options: s.SystemOptions})
+		if err != nil {
+			return -1
+		}
+		return len(nemesis.SUTNodes(cl.Nodes))
+	}
+	f := count(fewer)
+	return f >= 0 && f < count(cur)
+}
+
 // prepare sets up one run of s on seed: everything a run does before it
 // starts, and everything that can refuse the scenario as written (the
 // system's Build, its clocks, the run time against the workload and the

@@ -427,3 +427,26 @@ func TestShrunkPlanOfAPlanBlockReplaysAlone(t *testing.T) {
 		})
 	}
 }
+
+// TestShrinkDoesNotClaimATopologyTheSystemIgnores: a system whose Build
+// always builds the same two nodes, whatever Build.Nodes asks, still
+// reproduces when asked for one; the shrinker must not report (nor write
+// into the shrunk plan) a one-node topology that never ran.
+func TestShrinkDoesNotClaimATopologyTheSystemIgnores(t *testing.T) {
+	r := registry(t)
+	sys := memSystem("mem-fixed", memstore.BugDropWrites)
+	sys.Build = func(scenario.Build) (scenario.Cluster, error) { return memCluster(2, memstore.BugDropWrites), nil }
+	if err := r.AddSystem(sys); err != nil {
+		t.Fatal(err)
+	}
+	s := base("drop-writes-fixed")
+	s.System = "mem-fixed"
+	s.Workload.OpsPerClient = 20
+	sh, shrunk, err := r.Shrink(s, 3, scenario.ShrinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh.After.Nodes != 2 || sh.Nodes != 2 || shrunk.Nodes != 2 {
+		t.Errorf("shrunk to %d nodes (plan %d, scenario %d), but the system always builds 2", sh.After.Nodes, sh.Nodes, shrunk.Nodes)
+	}
+}
