@@ -233,7 +233,10 @@ func (g *generator) draw(k Kind) (f Fault, ok bool) {
 	f.Kind = k
 	f.Start, f.End = g.window()
 	if len(g.b.Roles) > 0 && k != Upgrade && (k == Partition || g.r.Float64() < g.m.roleShare) {
-		if k == Partition && g.r.Intn(2) == 0 {
+		if k == Partition {
+			// A clock fault aimed at a role tests little until its
+			// holder is cut off: every partition drawn after one follows
+			// it.
 			if p, ok := g.follow(f); ok {
 				return p, true
 			}
@@ -542,16 +545,17 @@ func (g *generator) aimed(f Fault) (Fault, bool) {
 }
 
 // follow draws a partition that follows a clock fault already drawn and
-// aimed at a declared role: it starts while that clock is off, and is
-// aimed at the same role, in the shape that cuts the holder off from its
-// peers while clients still reach it (isolate) when the budget allows it.
-// A node whose clock is off decides by it alone only once it cannot hear
-// its peers: a leader on a slow clock trusts its lease too long only
-// while cut off, and only if clients still ask it. Blind, the two faults
-// meet on one node by chance (a drift on the leader, then a partition
-// around the same leader while the drift lasts). ok is false when no such
-// clock fault was drawn, or none leaves room for a partition after its
-// start.
+// aimed at a declared role (one of them, when several are): it starts
+// while that clock is off, and is aimed at the same role, in the shape
+// that cuts the holder off from its peers while clients still reach it
+// (isolate) when the budget allows it. A node whose clock is off decides
+// by it alone only once it cannot hear its peers: a leader on a slow
+// clock trusts its lease too long only while cut off, and only if
+// clients still ask it. Drawn apart, the two faults meet on one node by
+// chance (a drift on the leader, then a partition around the same leader
+// while the drift lasts). ok is false when no such clock fault was drawn,
+// or none leaves room for a partition after its start; the partition is
+// then drawn as any other.
 func (g *generator) follow(f Fault) (Fault, bool) {
 	var clocks []*Fault
 	for i := range g.sched {
