@@ -108,8 +108,8 @@ func (fs *FS) Crash() CrashReport {
 			}
 		}
 	}
-	for _, dir := range sortedKeys(fs.pend) {
-		for _, op := range fs.pend[dir] {
+	for _, id := range fs.pendOrder() {
+		for _, op := range fs.pend[id].ops {
 			if keep && fs.r.Chance(0.5) {
 				fs.applyDurable(op)
 				rep.NamesKept += int64(len(op.changes))
@@ -119,9 +119,11 @@ func (fs *FS) Crash() CrashReport {
 		}
 	}
 	clear(fs.pend)
+	dur, ddirs := fs.walkDurable()
+	fs.collect(dur, ddirs)
 	reachable := map[uint64]bool{}
-	for _, name := range sortedKeys(fs.dur) {
-		reachable[fs.dur[name].id] = true
+	for _, ino := range dur {
+		reachable[ino.id] = true
 	}
 
 	for _, fl := range fs.flights {
@@ -157,17 +159,44 @@ func (fs *FS) Crash() CrashReport {
 		ino.nlink, ino.opens, ino.counted = 0, 0, false
 	}
 
-	rep.SectorsCorrupted = fs.corrupt()
+	rep.SectorsCorrupted = fs.corrupt(dur)
 
 	clear(fs.cur)
 	fs.used = 0
-	for _, name := range sortedKeys(fs.dur) {
-		fs.link(name, fs.dur[name])
+	for _, name := range sortedKeys(dur) {
+		fs.link(name, dur[name])
 	}
+	fs.cdirs = ddirs
 	fs.gen++
 	fs.crashes++
 	fs.totals.Add(rep)
 	return rep
+}
+
+// collect drops the durable entries the top no longer reaches (in
+// directories whose own names did not persist, or that were removed):
+// after a crash nothing can reach them again.
+func (fs *FS) collect(dur map[string]*inode, ddirs map[string]dnode) {
+	live := map[uint64]bool{0: true}
+	for _, d := range ddirs {
+		live[d.id] = true
+	}
+	for k := range fs.durF {
+		if !live[k.dir] {
+			delete(fs.durF, k)
+		}
+	}
+	for k, id := range fs.durD {
+		if !live[k.dir] || !live[id] {
+			delete(fs.durD, k)
+		}
+	}
+	for id := range fs.durX {
+		if !live[id] {
+			delete(fs.durX, id)
+		}
+	}
+	clear(fs.waiting)
 }
 
 func (r *CrashReport) lose(op dataOp) {

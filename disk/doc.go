@@ -5,11 +5,14 @@
 // # The store
 //
 // An FS holds files named by clean, relative, slash-separated paths such as
-// "wal/0001.log" (io/fs.ValidPath, and not "."). Directories are implicit:
-// a file's directory is path.Dir of its name, every valid directory exists,
-// and List returns the base names of the files directly in it. Creating
-// "a/b/c" needs no mkdir, and only the immediate parent "a/b" is involved in
-// its durability. Every file is readable and writable; Write appends at the
+// "wal/0001.log" (io/fs.ValidPath, and not "."). Directories need not be
+// made: a file's directory is path.Dir of its name, a file can be created
+// in any valid directory, and List returns the base names of the files
+// directly in it. Creating "a/b/c" needs no mkdir, and only the immediate
+// parent "a/b" is involved in its durability. Mkdir makes a directory that
+// exists while empty too, RemoveDir removes it, Rename moves a directory
+// with everything in it, IsDir and Dirs tell which directories exist (one
+// made and not removed, or one with something in it). Every file is readable and writable; Write appends at the
 // end of the file (O_APPEND), WriteAt writes anywhere, a write past the end
 // fills the gap with zeros. Files are capped at MaxFileSize bytes.
 //
@@ -37,6 +40,19 @@
 // file needs Sync of the file for its data and SyncDir of its parent for its
 // name; syncing either alone is not enough. Create of an existing name
 // truncates that file in place (a pending truncate) and changes no name.
+//
+// Directories are names too. Mkdir and RemoveDir queue a pending name
+// operation on the parent directory: after a crash, an empty directory
+// exists only if its Mkdir (and not a later RemoveDir) was made durable by
+// SyncDir of its parent. A directory's Rename is one atomic operation
+// queued on the destination's parent directory: until SyncDir of that
+// directory, a crash brings the directory back at its old name with what
+// is in it. Pending operations inside a renamed directory stay with the
+// directory, not the path: SyncDir of it at its new name makes them
+// durable wherever the directory durably is. Not modelled: a file whose
+// directory was made by Mkdir and whose parent was never synced survives a
+// crash once its own name is synced (on a real file system the directory,
+// and the file with it, may be lost).
 //
 // A removed file that is still open keeps working through its *File (POSIX
 // unlink semantics): reads, writes and Sync go to its inode, which has no
@@ -101,11 +117,13 @@
 //
 // # Latency
 //
-// Config.SyncLatency and Config.WriteLatency give writes and syncs a
-// duration, fixed or uniform in [Min, Max], drawn from the FS's own
-// stream (split from the one given to New, so latency shifts no other
-// draw); SetLatency changes them on a running FS, and Slow faults add to
-// them. The FS does not block: its owner drives time. Begin(now) starts an
+// Config.SyncLatency, Config.WriteLatency and Config.ReadLatency give
+// syncs, writes and reads a duration, fixed, uniform in [Min, Max], or
+// long-tailed (Min, Median, Max: netsim's LongTail law, see Latency),
+// drawn from the FS's own stream (split from the one given to New, so
+// latency shifts no other draw; a zero latency draws nothing);
+// SetLatency and SetReadLatency change them on a running FS, and Slow
+// faults add to writes and syncs (not to reads). The FS does not block: its owner drives time. Begin(now) starts an
 // event at true instant now, each call then charges its latency to
 // Elapsed, and a Sync (or SyncDir) with something to write issues a sync
 // that completes at now plus Elapsed at that point. Its operations leave

@@ -292,15 +292,15 @@ func (fs *FS) heal(f *File, off, n int64) {
 
 // corrupt applies the active Corrupt faults to the durable files after a
 // crash and returns the number of sectors flipped.
-func (fs *FS) corrupt() int64 {
+func (fs *FS) corrupt(dur map[string]*inode) int64 {
 	var flipped int64
 	for _, af := range fs.live {
 		if af.f.Kind != Corrupt || af.f.P <= 0 {
 			continue
 		}
 		done := map[uint64]bool{} // an inode with two durable names is corrupted once
-		for _, name := range sortedKeys(fs.dur) {
-			ino := fs.dur[name]
+		for _, name := range sortedKeys(dur) {
+			ino := dur[name]
 			if done[ino.id] || (af.f.Name != "" && af.f.Name != name) {
 				continue
 			}

@@ -302,7 +302,7 @@ func TestCheckInvariantsDetectsUndeclaredChange(t *testing.T) {
 		{"grow durable", func(ino *inode) { ino.durable = append(ino.durable, 0) }, "durable size is 101"},
 	}
 	for _, tt := range tamper {
-		ino := fs.dur["d/f"]
+		ino := fs.durable("d/f")
 		saved := bytes.Clone(ino.durable)
 		tt.do(ino)
 		err := fs.CheckInvariants()

@@ -43,6 +43,7 @@ func (f *File) ReadAt(p []byte, off int64) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	f.fs.costRead()
 	b := f.ino.view()
 	if off >= int64(len(b)) {
 		return 0, io.EOF

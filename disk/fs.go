@@ -6,6 +6,7 @@ import (
 	"hash/crc64"
 	iofs "io/fs"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/faultline-dst/faultline/clock"
@@ -23,6 +24,9 @@ var (
 	ErrInvalid  = iofs.ErrInvalid                       // bad name, offset, size or fault
 	ErrIO       = errors.New("input/output error")      // EIO
 	ErrNoSpace  = errors.New("no space left on device") // ENOSPC
+	ErrNotEmpty = errors.New("directory not empty")     // ENOTEMPTY
+	ErrNotDir   = errors.New("not a directory")         // ENOTDIR
+	ErrIsDir    = errors.New("is a directory")          // EISDIR
 )
 
 // MaxFileSize is the largest size a file may have; larger writes and
@@ -50,6 +54,8 @@ type Config struct {
 	// takes; zero: instantaneous. See "Latency" in the package
 	// documentation.
 	SyncLatency, WriteLatency Latency
+	// ReadLatency is how long a read (ReadAt) takes; zero: instantaneous.
+	ReadLatency Latency
 }
 
 // FS is one node's simulated file store. It survives the node's crashes;
@@ -69,12 +75,17 @@ type FS struct {
 	nextIno uint64
 	gen     uint64 // incremented by Crash; a *File of an older gen is invalid
 
-	cur  map[string]*inode        // current namespace
-	dur  map[string]*inode        // durable namespace
-	pend map[string][]nsOp        // pending name operations, by directory
-	used int64                    // sum of sizes of counted inodes
-	live []*activeFault           // active faults, sorted by id
-	ctrs map[string]*FaultCounter // every fault id ever injected
+	cur     map[string]*inode        // current namespace: files by path
+	cdirs   map[string]dnode         // current directories with an identity, by path ("." is 0)
+	durF    map[dkey]*inode          // durable namespace: files by directory entry
+	durD    map[dkey]uint64          // durable namespace: directories by directory entry
+	durX    map[uint64]bool          // durable: the directories made by Mkdir (see dnode)
+	waiting map[dkey]uint64          // implicit directories to place where a durable one moves away
+	pend    map[uint64]*pendq        // pending name operations, by directory identity
+	nextDir uint64                   // the last directory identity given
+	used    int64                    // sum of sizes of counted inodes
+	live    []*activeFault           // active faults, sorted by id
+	ctrs    map[string]*FaultCounter // every fault id ever injected
 
 	crashes int64
 	totals  CrashReport
@@ -105,16 +116,23 @@ func New(cfg Config, r *rng.Stream) (*FS, error) {
 	if err := cfg.WriteLatency.validate("WriteLatency"); err != nil {
 		return nil, err
 	}
+	if err := cfg.ReadLatency.validate("ReadLatency"); err != nil {
+		return nil, err
+	}
 	return &FS{
-		cfg:  cfg,
-		ss:   int64(cfg.SectorSize),
-		r:    r,
-		lat:  r.Split("latency"),
-		tab:  crc64.MakeTable(crc64.ECMA),
-		cur:  map[string]*inode{},
-		dur:  map[string]*inode{},
-		pend: map[string][]nsOp{},
-		ctrs: map[string]*FaultCounter{},
+		cfg:     cfg,
+		ss:      int64(cfg.SectorSize),
+		r:       r,
+		lat:     r.Split("latency"),
+		tab:     crc64.MakeTable(crc64.ECMA),
+		cur:     map[string]*inode{},
+		cdirs:   map[string]dnode{},
+		durF:    map[dkey]*inode{},
+		durD:    map[dkey]uint64{},
+		durX:    map[uint64]bool{},
+		waiting: map[dkey]uint64{},
+		pend:    map[uint64]*pendq{},
+		ctrs:    map[string]*FaultCounter{},
 	}, nil
 }
 
@@ -134,7 +152,8 @@ func (fs *FS) Digest() uint64 {
 		}
 		add(b[:])
 	}
-	for i, m := range []map[string]*inode{fs.cur, fs.dur} {
+	dur, ddirs := fs.walkDurable()
+	for i, m := range []map[string]*inode{fs.cur, dur} {
 		for _, name := range sortedKeys(m) {
 			ino := m[name]
 			add([]byte(name))
@@ -150,9 +169,16 @@ func (fs *FS) Digest() uint64 {
 		}
 		add([]byte{'|'})
 	}
-	for _, dir := range sortedKeys(fs.pend) {
-		add([]byte(dir))
-		num(int64(len(fs.pend[dir])))
+	for _, id := range fs.pendOrder() {
+		add([]byte(fs.pend[id].path))
+		num(int64(len(fs.pend[id].ops)))
+	}
+	for i, m := range []map[string]dnode{fs.cdirs, ddirs} {
+		for _, name := range sortedKeys(m) {
+			if d := m[name]; d.explicit && (i == 1 || fs.IsDir(name)) {
+				add([]byte("dir " + name))
+			}
+		}
 	}
 	if len(fs.flights) > 0 {
 		num(int64(len(fs.flights)))
@@ -196,11 +222,11 @@ func (fs *FS) candidates() []*inode {
 	for _, name := range sortedKeys(fs.cur) {
 		add(fs.cur[name])
 	}
-	for _, name := range sortedKeys(fs.dur) {
-		add(fs.dur[name])
+	for _, k := range sortedDkeys(fs.durF) {
+		add(fs.durF[k])
 	}
-	for _, dir := range sortedKeys(fs.pend) {
-		for _, op := range fs.pend[dir] {
+	for _, id := range fs.pendOrder() {
+		for _, op := range fs.pend[id].ops {
 			for _, c := range op.changes {
 				add(c.ino)
 			}
@@ -224,6 +250,23 @@ func (fs *FS) candidates() []*inode {
 		return 0
 	})
 	return out
+}
+
+func sortedDkeys[V any](m map[dkey]V) []dkey {
+	keys := make([]dkey, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b dkey) int {
+		if a.dir != b.dir {
+			if a.dir < b.dir {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.base, b.base)
+	})
+	return keys
 }
 
 func sortedKeys[V any](m map[string]V) []string {

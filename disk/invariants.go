@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc64"
-	"path"
 )
 
 // shadow is the harness's independent record of an inode's durable
@@ -92,12 +91,10 @@ func (fs *FS) CheckInvariants() error {
 			}
 		}
 	}
-	for _, dir := range sortedKeys(fs.pend) {
-		for _, op := range fs.pend[dir] {
-			for _, c := range op.changes {
-				if path.Dir(c.name) != dir {
-					breach("pending name operation on %q is queued on directory %q", c.name, dir)
-				}
+	for _, id := range fs.pendOrder() {
+		for _, op := range fs.pend[id].ops {
+			if c := op.changes[len(op.changes)-1]; c.key.dir != id {
+				breach("pending name operation on %q in directory %d is queued on directory %d (%s)", c.key.base, c.key.dir, id, fs.pend[id].path)
 			}
 		}
 	}
@@ -115,8 +112,9 @@ func (fs *FS) namesOf(ino *inode) string {
 			s += " " + name
 		}
 	}
-	for _, name := range sortedKeys(fs.dur) {
-		if fs.dur[name] == ino {
+	dur, _ := fs.walkDurable()
+	for _, name := range sortedKeys(dur) {
+		if dur[name] == ino {
 			s += " durable:" + name
 		}
 	}

@@ -2,34 +2,93 @@ package disk
 
 import (
 	"fmt"
+	"math/bits"
 	"time"
 
 	"github.com/faultline-dst/faultline/clock"
+	"github.com/faultline-dst/faultline/rng"
 )
 
 // MaxLatency bounds a Latency's Max and a Slow fault's Delay.
 const MaxLatency = time.Minute
 
-// Latency is how long a disk operation takes: uniform in [Min, Max], drawn
-// from the FS's own latency stream; Min == Max is a fixed latency, and the
-// zero Latency is instantaneous (it draws nothing).
+// Latency is how long a disk operation takes, drawn from the FS's own
+// latency stream:
+//
+//   - Min == Max (Median 0): fixed at Min; the zero Latency is
+//     instantaneous and draws nothing.
+//   - Min < Max, Median 0: uniform over [Min, Max] (one draw).
+//   - Median > 0: long-tailed, as netsim's LongTail: Min plus a Lomax
+//     (Pareto type II, shape 1) excess of scale s = Median-Min, capped at
+//     Max, so P(latency > Min+x) = s/(s+x): half the operations take at
+//     most Median, one in ten more than Min+9s, one in a hundred more than
+//     Min+99s, and the rest pile up at the cap Max (one draw, 2^-32
+//     resolution). Requires Min < Median <= Max.
+//
+// All sampling is integer arithmetic on rng draws, identical on every
+// platform.
 type Latency struct {
 	Min, Max time.Duration
+	// Median, when set, makes the latency long-tailed (see above).
+	Median time.Duration
 }
 
-func (l Latency) validate(field string) error {
+// Validate reports whether the latency is one a Config accepts: 0 <= Min
+// <= Max <= MaxLatency and, for a long tail, Min < Median <= Max.
+func (l Latency) Validate() error {
 	if l.Min < 0 || l.Max < l.Min || l.Max > MaxLatency {
-		return fmt.Errorf("disk: Config.%s is [%v, %v]; valid: 0 <= Min <= Max <= %v (Min == Max: fixed; zero: instantaneous)", field, l.Min, l.Max, MaxLatency)
+		return fmt.Errorf("latency [%v, %v]; valid: 0 <= Min <= Max <= %v (Min == Max: fixed; zero: instantaneous)", l.Min, l.Max, MaxLatency)
+	}
+	if l.Median != 0 && !(l.Min < l.Median && l.Median <= l.Max) {
+		return fmt.Errorf("latency %v; a long tail needs Min < Median <= Max", l)
 	}
 	return nil
 }
 
-// String renders the latency as a plan writes it: "2ms", or "uniform 1ms 5ms".
+func (l Latency) validate(field string) error {
+	if err := l.Validate(); err != nil {
+		return fmt.Errorf("disk: Config.%s: %w", field, err)
+	}
+	return nil
+}
+
+// String renders the latency as a plan writes it: "2ms", "uniform 1ms
+// 5ms", or "longtail 1ms 5ms 200ms" (min, median, max).
 func (l Latency) String() string {
-	if l.Min == l.Max {
+	switch {
+	case l.Median != 0:
+		return fmt.Sprintf("longtail %v %v %v", l.Min, l.Median, l.Max)
+	case l.Min == l.Max:
 		return l.Min.String()
 	}
 	return fmt.Sprintf("uniform %v %v", l.Min, l.Max)
+}
+
+// sample draws one latency from r. l must have been validated.
+func (l Latency) sample(r *rng.Stream) time.Duration {
+	switch {
+	case l.Median != 0:
+		return l.Min + time.Duration(longTailExcess(uint64(l.Median-l.Min), uint64(l.Max-l.Min), r.Uint64n(1<<32)+1))
+	case l.Max > l.Min:
+		return time.Duration(r.Int64Range(int64(l.Min), int64(l.Max)))
+	}
+	return l.Min
+}
+
+// longTailExcess returns min(s*(2^32-u)/u, limit) for u in [1, 2^32]: with
+// u uniform this is s*(1/U - 1), the inverse CDF of Lomax(shape 1, scale
+// s). It is netsim's formula for LongTail links, so a disk and a link
+// given the same MIN MEDIAN MAX draw alike.
+func longTailExcess(s, limit, u uint64) int64 {
+	hi, lo := bits.Mul64(s, 1<<32-u)
+	if hi >= u { // the quotient needs more than 64 bits
+		return int64(limit)
+	}
+	q, _ := bits.Div64(hi, lo, u)
+	if q > limit {
+		q = limit
+	}
+	return int64(q)
 }
 
 // flight is a Sync (or SyncDir) that has been issued and not yet
@@ -75,8 +134,8 @@ func (fs *FS) Advance(now clock.Time) {
 }
 
 // Elapsed is the disk time the calls since Begin took: the sum of the
-// latencies of their writes and syncs (Config.WriteLatency,
-// Config.SyncLatency, Slow faults). The node that made them is busy, in
+// latencies of their reads, writes and syncs (Config.ReadLatency,
+// Config.WriteLatency, Config.SyncLatency, Slow faults). The node that made them is busy, in
 // true time, until Begin's instant plus Elapsed.
 func (fs *FS) Elapsed() time.Duration { return fs.elapsed }
 
@@ -96,13 +155,28 @@ func (fs *FS) SetLatency(sync, write Latency) error {
 	return nil
 }
 
+// SetReadLatency changes the FS's read latency from now on.
+func (fs *FS) SetReadLatency(read Latency) error {
+	if err := read.validate("ReadLatency"); err != nil {
+		return err
+	}
+	fs.cfg.ReadLatency = read
+	return nil
+}
+
+// costRead charges a read its latency (Config.ReadLatency; Slow faults do
+// not apply to reads) and returns it.
+func (fs *FS) costRead() time.Duration {
+	d := fs.cfg.ReadLatency.sample(fs.lat)
+	fs.elapsed += d
+	fs.busy += d
+	return d
+}
+
 // cost charges an operation of the given latency on the file called name
 // (bytes long), Slow faults included, to Elapsed and returns it.
 func (fs *FS) cost(l Latency, name string, bytes int64) time.Duration {
-	d := l.Min
-	if l.Max > l.Min {
-		d = time.Duration(fs.lat.Int64Range(int64(l.Min), int64(l.Max)))
-	}
+	d := l.sample(fs.lat)
 	for _, af := range fs.live {
 		if fs.matches(af, Slow, name, 0, 0) && fs.r.Chance(af.f.P) {
 			af.ctr.Fired++

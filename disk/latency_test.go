@@ -103,7 +103,7 @@ func TestLatencyModel(t *testing.T) {
 					t.Errorf("slow fault fired %d times, want %d", got, tt.fired)
 				}
 			}
-			durable := func() int { return len(fs.dur["f"].durable) }
+			durable := func() int { return len(fs.durable("f").durable) }
 			if !tt.atOnce {
 				done := at + clock.Time(el)
 				fs.Advance(done - 1)

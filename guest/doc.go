@@ -50,13 +50,16 @@
 // The node's disk (package disk) is the guest's file system, preopened as
 // "/": "/data/wal.log" is the disk's "data/wal.log". os.File reads,
 // writes (O_APPEND, O_TRUNC, O_EXCL, O_SYNC), Seek, Stat, Truncate, Sync,
-// os.Rename, os.Remove, os.ReadDir and a directory's Sync (the disk's
-// SyncDir) go to the disk, so a guest gets exactly its crash rules and
-// injected faults (EIO, ENOSPC): unsynced writes and unsynced names are
-// lost at a crash as the disk's crash mode says. Directories are implicit
-// on the disk: one exists if it holds a file or this incarnation made it
-// (MkdirAll works; an empty directory does not survive a crash, a
-// directory cannot be renamed). Symbolic and hard links are not supported.
+// os.Rename, os.Remove, os.ReadDir, os.Mkdir, the removal and rename of
+// a directory and a directory's Sync (the disk's SyncDir) go to the
+// disk, so a guest gets exactly its crash rules and injected faults (EIO,
+// ENOSPC): unsynced writes and unsynced names are lost at a crash as the
+// disk's crash mode says. A made or removed directory, and a renamed one,
+// are names like a file's: durable once the parent directory is synced
+// (an empty directory made and not synced is gone after a crash; a
+// directory renamed and not synced is back at its old name, with what is
+// in it). As on the disk, a file's durability involves only its immediate
+// directory. Symbolic and hard links are not supported.
 //
 // # Roles
 //

@@ -16,9 +16,10 @@ import (
 
 // Files: the node's disk (package disk) is the guest's file system,
 // preopened as "/" at descriptor 3. Paths map to disk names by dropping
-// the leading slash ("/data/wal" is "data/wal"). Directories are implicit
-// on the disk; a directory exists here if it is the root, holds a file,
-// or this incarnation created it (mkdir is not durable and not needed).
+// the leading slash ("/data/wal" is "data/wal"). Directories are the
+// disk's (disk.FS.Mkdir, RemoveDir, IsDir, Dirs): mkdir, rmdir and the
+// rename of a directory are name operations volatile until the parent
+// directory is synced, as a file's name is.
 
 const (
 	rootFD      = 3
@@ -58,15 +59,14 @@ type fileFD struct {
 	sync   bool // O_SYNC / O_DSYNC: every write is synced
 }
 
-// fileState is one instance's open files and the directories it made.
+// fileState is one instance's open files.
 type fileState struct {
 	fds    map[int32]*fileFD // never iterated
 	nextFD int32
-	dirs   map[string]bool // made by path_create_directory; sorted before use
 }
 
 func newFileState() *fileState {
-	return &fileState{fds: map[int32]*fileFD{rootFD: {name: ".", dir: true}}, nextFD: firstFileFD, dirs: map[string]bool{}}
+	return &fileState{fds: map[int32]*fileFD{rootFD: {name: ".", dir: true}}, nextFD: firstFileFD}
 }
 
 // diskErrno maps a disk error to a WASI errno.
@@ -76,6 +76,14 @@ func diskErrno(err error) uint64 {
 		return errnoSuccess
 	case errors.Is(err, disk.ErrNotExist):
 		return errnoNoEnt
+	case errors.Is(err, disk.ErrExist):
+		return errnoExist
+	case errors.Is(err, disk.ErrNotEmpty):
+		return errnoNotEmpty
+	case errors.Is(err, disk.ErrNotDir):
+		return errnoNotDir
+	case errors.Is(err, disk.ErrIsDir):
+		return errnoIsDir
 	case errors.Is(err, disk.ErrNoSpace):
 		return errnoNoSpace
 	case errors.Is(err, disk.ErrClosed):
@@ -129,25 +137,7 @@ func (in *instance) isFile(name string) bool {
 	return i < len(names) && names[i] == path.Base(name)
 }
 
-func (in *instance) isDir(name string) bool {
-	if name == "." || in.n.files.dirs[name] {
-		return true
-	}
-	names, err := in.disk().List(name)
-	return err == nil && len(names) > 0
-}
-
-// subdirs returns the directories made directly in dir, sorted.
-func (in *instance) subdirs(dir string) []string {
-	var out []string
-	for d := range in.n.files.dirs {
-		if path.Dir(d) == dir {
-			out = append(out, path.Base(d))
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+func (in *instance) isDir(name string) bool { return in.disk().IsDir(name) }
 
 func inode(name string) uint64 {
 	h := fnv.New64a()
@@ -472,7 +462,12 @@ func exportFiles(b wazero.HostModuleBuilder) {
 		for _, nm := range files {
 			ents = append(ents, ent{nm, filetypeRegular})
 		}
-		for _, nm := range in.subdirs(f.name) {
+		dirs, err := in.disk().Dirs(f.name)
+		if err != nil {
+			stack[0] = diskErrno(err)
+			return
+		}
+		for _, nm := range dirs {
 			ents = append(ents, ent{nm, filetypeDirectory})
 		}
 		sort.Slice(ents, func(i, j int) bool { return ents[i].name < ents[j].name })
@@ -595,8 +590,7 @@ func exportFiles(b wazero.HostModuleBuilder) {
 		case !in.isDir(path.Dir(name)):
 			stack[0] = errnoNoEnt
 		default:
-			in.n.files.dirs[name] = true
-			stack[0] = errnoSuccess
+			stack[0] = diskErrno(in.disk().Mkdir(name))
 		}
 	})
 	file("path_remove_directory", []api.ValueType{i32, i32, i32}, func(in *instance, fd int32, mod api.Module, stack []uint64) {
@@ -611,12 +605,7 @@ func exportFiles(b wazero.HostModuleBuilder) {
 		case name == ".":
 			stack[0] = errnoInval
 		default:
-			if files, _ := in.disk().List(name); len(files) > 0 || len(in.subdirs(name)) > 0 {
-				stack[0] = errnoNotEmpty
-				return
-			}
-			delete(in.n.files.dirs, name)
-			stack[0] = errnoSuccess
+			stack[0] = diskErrno(in.disk().RemoveDir(name))
 		}
 	})
 	file("path_unlink_file", []api.ValueType{i32, i32, i32}, func(in *instance, fd int32, mod api.Module, stack []uint64) {
@@ -640,10 +629,8 @@ func exportFiles(b wazero.HostModuleBuilder) {
 		switch {
 		case errno != 0:
 			stack[0] = errno
-		case in.isDir(from):
-			stack[0] = errnoNotSup // directories are implicit on the disk
-		case in.isDir(to):
-			stack[0] = errnoIsDir
+		case from == ".":
+			stack[0] = errnoInval
 		case !in.isDir(path.Dir(to)):
 			stack[0] = errnoNoEnt
 		default:

@@ -181,3 +181,27 @@ func TestDiskFaultsReachGuest(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectoriesOnDisk: os.Mkdir, os.Remove of a directory and os.Rename
+// of a directory are name operations on the node's disk, durable only once
+// the parent directory is synced: a crash before that brings back the
+// removed directory and the old name and loses the empty new one.
+func TestDirectoriesOnDisk(t *testing.T) {
+	m := testModule(t, Compiler)
+	before := "now: /empty/ /snap/ /snap/f=x"
+	for _, tc := range []struct {
+		name, arg, want string
+	}{
+		{"parent not synced", "nodirsync", "found: /gone/ /tmp/ /tmp/f=x"},
+		{"parent synced", "dirsync", "found: /empty/ /snap/ /snap/f=x"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, trace := crashWorld(t, m, []string{"dirs", tc.arg}, 100*time.Millisecond, 150*time.Millisecond, 200*time.Millisecond)
+			got := stdout(trace)
+			want := "found: \nmkdir again exists: true\nrmdir non-empty fails: true\n" + before + "\n" + tc.want + "\n"
+			if got != want {
+				t.Fatalf("stdout:\n%s\nwant:\n%s\ntrace:\n%s", got, want, trace)
+			}
+		})
+	}
+}

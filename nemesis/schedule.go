@@ -217,13 +217,7 @@ func (f Fault) String() string {
 	switch f.Kind {
 	case Partition:
 		if len(f.Components) > 0 {
-			b.WriteString(" ")
-			for i, c := range f.Components {
-				if i > 0 {
-					b.WriteString(" ")
-				}
-				b.WriteString("{" + strings.Join(c, ",") + "}")
-			}
+			b.WriteString(" " + Sides(f.Components))
 		}
 	case ClockOffset:
 		fmt.Fprintf(&b, " offset=%v", f.Offset)

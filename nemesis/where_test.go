@@ -55,3 +55,27 @@ func TestClockSpans(t *testing.T) {
 		}
 	}
 }
+
+// TestFaultStringSides: a partition's one-line form shows its sides as
+// Where does, split by "|", so a summary, a label and a page agree.
+func TestFaultStringSides(t *testing.T) {
+	tests := []struct {
+		f    nemesis.Fault
+		want string
+	}{
+		{nemesis.Fault{ID: "f1", Kind: nemesis.Partition, Shape: nemesis.Isolate, Nodes: []string{"n1", "n2", "n3"}, Components: [][]string{{"n1"}, {"n2", "n3"}}, Start: 100 * ms, End: 200 * ms},
+			"f1 partition isolate n1,n2,n3 {n1} | {n2,n3} [100ms, 200ms)"},
+		{nemesis.Fault{ID: "f2", Kind: nemesis.Partition, Shape: nemesis.MajorityMinority, Role: "leader", Resolved: []string{"n2"}, Components: [][]string{{"n1", "n3"}, {"n2"}, {"n4"}}, Start: 0, End: 300 * ms},
+			"f2 partition majority-minority role=leader->n2 {n1,n3} | {n2} | {n4} [0s, 300ms)"},
+		{nemesis.Fault{ID: "f3", Kind: nemesis.Partition, Shape: nemesis.Halves, Nodes: []string{"n1", "n2"}, Start: 0, End: ms},
+			"f3 partition halves n1,n2 [0s, 1ms)"},
+	}
+	for _, tt := range tests {
+		if got := tt.f.String(); got != tt.want {
+			t.Errorf("String() = %q, want %q", got, tt.want)
+		}
+		if sides := tt.f.Where(); len(tt.f.Components) > 0 && !strings.Contains(tt.f.String(), nemesis.Sides(tt.f.Components)) {
+			t.Errorf("String() %q does not show the sides Where shows (%q)", tt.f.String(), sides)
+		}
+	}
+}

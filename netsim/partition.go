@@ -149,15 +149,16 @@ func Components(nodes int, cut []Link) (parts [][]Node, clean bool) {
 }
 
 // Describe renders a cut for the trace with node names: the parts of
-// Components as "{a,b} {c,d,e}" and, unless the cut is a clean
-// partition, the cut links after them: "{a} {b} {c} cut a->c,c->a".
+// Components as its sides, "{a,b} | {c,d,e}" (as reports and pages show
+// them, nemesis.Sides), and, unless the cut is a clean partition, the
+// cut links after them: "{a} | {b} | {c} cut a->c,c->a".
 // The form is canonical: equal cuts give equal strings.
 func (n *Network) Describe(cut []Link) string {
 	parts, clean := Components(n.n, cut)
 	var b strings.Builder
 	for i, p := range parts {
 		if i > 0 {
-			b.WriteByte(' ')
+			b.WriteString(" | ")
 		}
 		b.WriteByte('{')
 		for j, x := range p {

@@ -341,10 +341,10 @@ func TestDescribe(t *testing.T) {
 		want string
 	}{
 		{nil, "{a,b,c,d,e}"},
-		{LinksBetween([]Node{3, 0}, []Node{1, 2, 4}), "{a,d} {b,c,e}"},
-		{Isolate(5, 2), "{a,b,d,e} {c}"},
-		{LinksBetween([]Node{0}, []Node{1}), "{a} {b} {c,d,e} cut a->b,b->a"},
-		{OneWay([]Node{0}, []Node{1, 2, 3, 4}), "{a} {b,c,d,e} cut a->b,a->c,a->d,a->e"},
+		{LinksBetween([]Node{3, 0}, []Node{1, 2, 4}), "{a,d} | {b,c,e}"},
+		{Isolate(5, 2), "{a,b,d,e} | {c}"},
+		{LinksBetween([]Node{0}, []Node{1}), "{a} | {b} | {c,d,e} cut a->b,b->a"},
+		{OneWay([]Node{0}, []Node{1, 2, 3, 4}), "{a} | {b,c,d,e} cut a->b,a->c,a->d,a->e"},
 	} {
 		if got := net.Describe(tc.cut); got != tc.want {
 			t.Errorf("Describe(%v) = %q, want %q", tc.cut, got, tc.want)

@@ -60,18 +60,19 @@ var planFields = map[string]bool{
 	"scenario": true, "falsifies": true, "system": true, "model": true, "checker": true,
 	"base": false, "claim": false, "kind": false, "bugs": false, "history": false, "nemesis": false, "delivery": false,
 	"workload": false, "topology": false, "run": false, "seeds": false, "failover": false,
-	"network": false, "disk": false, "clocks": false, "checker_options": false, "system_options": false,
+	"network": false, "disk": false, "disks": false, "clocks": false, "checker_options": false, "system_options": false,
 }
 
 var sectionFields = map[string][]string{
 	"nemesis": {"kinds", "max_down", "max_faults", "swarm", "evidence", "schedule",
 		"targets", "window", "min_duration", "max_duration", "max_drift_ppm", "max_offset", "max_jump", "max_delay", "max_net_p", "shapes",
-		"roles", "jitter", "generate", "drift"},
+		"roles", "jitter", "generate", "drift", "disk_kinds", "max_disk_p"},
 	"workload":       {"clients", "operations", "keys", "key_dist", "mix", "timeout", "retries", "targeting"},
 	"topology":       {"nodes"},
 	"run":            {"time", "events"},
 	"network":        {"latency", "loss", "duplicate", "reorder", "mode"},
-	"disk":           {"crash", "sector_size", "capacity", "sync_latency", "write_latency"},
+	"disk":           {"crash", "sector_size", "capacity", "sync_latency", "write_latency", "read_latency"},
+	"disks":          nil, // one line per node: "n2: sync_latency=50ms, write_latency=1ms"
 	"clocks":         nil, // one line per node: "n1: offset=50ms, drift_ppm=100"
 	"system_options": nil, // the system's own options (System.Options)
 	"checker_options": {"fifo", "drift_bound", "recovery", "floor", "counter_initial", "real_time_order",
@@ -158,8 +159,11 @@ type blockParser struct {
 	// Where node names were given, to check them against the system.
 	targetsLine int
 	clockLines  map[string]int
+	diskLines   map[string]int
 	windowLine  int
 	optionLines map[string]int
+	// diskKindsLine is where nemesis.disk_kinds was given.
+	diskKindsLine int
 }
 
 func (p *blockParser) fail(line int, format string, args ...any) {
@@ -196,8 +200,11 @@ func (p *blockParser) scenario(b rawBlock) Scenario {
 		_, isSection := sectionFields[f.key]
 		if isSection && f.value != "" {
 			fields := strings.Join(sectionFields[f.key], ", ")
-			if f.key == "clocks" {
+			switch f.key {
+			case "clocks":
 				fields = "NODE: offset=DURATION, drift_ppm=N"
+			case "disks":
+				fields = "NODE: sync_latency=L, write_latency=L, read_latency=L"
 			}
 			p.fail(f.line, "%s is a section: put its fields on the indented lines below it (%s)", f.key, fields)
 			continue
@@ -209,6 +216,8 @@ func (p *blockParser) scenario(b rawBlock) Scenario {
 		switch {
 		case isSection && f.key == "clocks":
 			p.clocks(&s, f)
+		case isSection && f.key == "disks":
+			p.disks(&s, f)
 		case isSection && f.key == "system_options":
 			p.systemOptions(&s, f)
 		case isSection:
@@ -317,6 +326,16 @@ func (p *blockParser) scenario(b rawBlock) Scenario {
 		case s.History != 0 && !s.History.Has(history.FieldNodeSeen):
 			p.fail(line, "failover: true needs the history field node_seen (failovers are counted from the node that served each write); add it to history")
 		}
+	}
+	if s.Nemesis.Schedule == nil && !s.Nemesis.None && s.Nemesis.Budget.Allows(nemesis.Disk) && len(s.Nemesis.Budget.DiskKinds) == 0 {
+		line := have["nemesis"].line
+		if line == 0 {
+			line = b.line
+		}
+		p.fail(line, "nemesis.kinds allows disk, but no disk fault is named: add disk_kinds (one or more of %s)", diskKindNames())
+	}
+	if p.diskKindsLine > 0 && !s.Nemesis.Budget.Allows(nemesis.Disk) && s.Nemesis.Schedule == nil {
+		p.fail(p.diskKindsLine, "nemesis.disk_kinds: kinds does not allow disk; add disk to kinds, or drop disk_kinds")
 	}
 	if sys.Name != "" && s.Nemesis.Schedule == nil {
 		for _, k := range s.Nemesis.Budget.Kinds {

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,8 @@ import (
 //	  max_delay: 100ms         clog and reorder delays
 //	  max_net_p: 0.3           loss, duplicate and reorder probabilities
 //	  shapes: isolate, halves  partition shapes
+//	  disk_kinds: SyncFail, Slow  the disk faults kind disk may inject
+//	  max_disk_p: 0.2          their probability's bound
 //	network:
 //	  latency: 2ms             or: uniform 1ms 5ms, or: longtail 1ms 5ms 200ms (min median max)
 //	  loss: 0.01               per-message probabilities when no fault is active
@@ -37,8 +40,11 @@ import (
 //	  crash: lose-unsynced     or lose-some, tear: what a crash does to unsynced data
 //	  sector_size: 512
 //	  capacity: 1048576
-//	  sync_latency: 5ms        or: uniform 1ms 10ms; how long an fsync takes
+//	  sync_latency: 5ms        or: uniform 1ms 10ms, or: longtail 1ms 5ms 200ms; how long an fsync takes
 //	  write_latency: 0s        likewise for a write
+//	  read_latency: 0s         and for a read
+//	disks:
+//	  n2: sync_latency=longtail 5ms 20ms 1s, write_latency=1ms   one node's disk latencies
 //	clocks:
 //	  n1: offset=50ms, drift_ppm=100   a node's clock at boot
 //	checker_options:
@@ -51,6 +57,15 @@ import (
 //	  max_partition_ops: 5000  linearizable: the work bounds
 //	  max_steps: 1000000
 //
+// diskKindNames lists the disk fault kinds for a message.
+func diskKindNames() string {
+	var names []string
+	for k := disk.ReadError; k <= disk.LastFaultKind; k++ {
+		names = append(names, k.String())
+	}
+	return strings.Join(names, ", ")
+}
+
 // crashModes are the plan names of the disk crash modes.
 var crashModes = map[string]disk.CrashMode{"lose-unsynced": disk.LoseUnsynced, "lose-some": disk.LoseSome, "tear": disk.Tear}
 
@@ -107,6 +122,23 @@ func (p *blockParser) setMore(s *Scenario, key, v string, line int) bool {
 			}
 			b.Shapes = append(b.Shapes, nemesis.Shape(name))
 		}
+	case "nemesis.disk_kinds":
+		b.DiskKinds = nil
+		for _, name := range splitList(v) {
+			k, err := disk.ParseFaultKind(name)
+			if err != nil {
+				p.fail(line, "nemesis.disk_kinds: unknown disk fault kind %q; valid: %s", name, diskKindNames())
+				continue
+			}
+			if slices.Contains(b.DiskKinds, k) {
+				p.fail(line, "nemesis.disk_kinds: %s given twice", k)
+				continue
+			}
+			b.DiskKinds = append(b.DiskKinds, k)
+		}
+		p.diskKindsLine = line
+	case "nemesis.max_disk_p":
+		b.MaxDiskP = p.probability(line, key, v, false)
 	case "network.latency":
 		lat, err := parseLatency(v)
 		if err != nil {
@@ -139,19 +171,18 @@ func (p *blockParser) setMore(s *Scenario, key, v string, line int) bool {
 		s.Disk.SectorSize = n
 	case "disk.capacity":
 		s.Disk.Capacity = int64(p.positive(line, key, v))
-	case "disk.sync_latency", "disk.write_latency":
-		lat, err := parseLatency(v)
-		d := disk.Latency{Min: lat.Min, Max: lat.Max}
-		if lat.Kind == netsim.Fixed {
-			d.Max = d.Min
+	case "disk.sync_latency", "disk.write_latency", "disk.read_latency":
+		d, err := parseDiskLatency(v)
+		if err != nil {
+			p.fail(line, "%s: %v", key, err)
 		}
-		if err != nil || lat.Kind == netsim.LongTail || d.Max > disk.MaxLatency {
-			p.fail(line, "%s: %q; valid: DURATION or uniform MIN MAX, at most %v", key, v, disk.MaxLatency)
-		}
-		if key == "disk.sync_latency" {
+		switch key {
+		case "disk.sync_latency":
 			s.Disk.SyncLatency = d
-		} else {
+		case "disk.write_latency":
 			s.Disk.WriteLatency = d
+		default:
+			s.Disk.ReadLatency = d
 		}
 	case "checker_options.fifo":
 		o.FIFO = p.boolean(line, key, v)
@@ -225,6 +256,86 @@ func (p *blockParser) clocks(s *Scenario, f rawField) {
 	}
 }
 
+// diskLatencyUsage is what a disk latency may be, for errors.
+var diskLatencyUsage = fmt.Sprintf("valid: DURATION, uniform MIN MAX, or longtail MIN MEDIAN MAX, at most %v", disk.MaxLatency)
+
+// parseDiskLatency reads a disk latency as a plan writes it (and as
+// disk.Latency.String renders it).
+func parseDiskLatency(v string) (disk.Latency, error) {
+	lat, err := parseLatency(v)
+	if err != nil {
+		return disk.Latency{}, fmt.Errorf("%q; %s", v, diskLatencyUsage)
+	}
+	d := disk.Latency{Min: lat.Min, Max: lat.Max}
+	switch lat.Kind {
+	case netsim.Fixed:
+		d.Max = d.Min
+	case netsim.LongTail:
+		d.Median = lat.Median
+	}
+	if err := d.Validate(); err != nil {
+		return disk.Latency{}, fmt.Errorf("%q; %s", v, diskLatencyUsage)
+	}
+	return d, nil
+}
+
+// diskLatencyFields are the fields of a disks line, and where each goes.
+var diskLatencyFields = []string{"sync_latency", "write_latency", "read_latency"}
+
+// disks reads the disks section: one line per node, "NODE:
+// sync_latency=L, write_latency=L, read_latency=L" (any of them), each L
+// a disk latency.
+func (p *blockParser) disks(s *Scenario, f rawField) {
+	if len(f.sub) == 0 {
+		p.fail(f.line, "section disks is empty; its lines: NODE: sync_latency=L, write_latency=L, read_latency=L")
+	}
+	seen := map[string]int{}
+	for _, sf := range f.sub {
+		if prev, dup := seen[sf.key]; dup {
+			p.fail(sf.line, "disks.%s given twice (also line %d)", sf.key, prev)
+			continue
+		}
+		seen[sf.key] = sf.line
+		if p.diskLines == nil {
+			p.diskLines = map[string]int{}
+		}
+		p.diskLines[sf.key] = sf.line
+		if sf.value == "" {
+			p.fail(sf.line, "disks.%s has no value; give sync_latency=L, write_latency=L, read_latency=L (any of them)", sf.key)
+			continue
+		}
+		d := NodeDisk{Node: sf.key}
+		given := map[string]bool{}
+		for _, part := range splitList(sf.value) {
+			k, v, ok := strings.Cut(part, "=")
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			if !ok || !contains(diskLatencyFields, k) {
+				p.fail(sf.line, "disks.%s: %q; valid: %s=LATENCY", sf.key, part, strings.Join(diskLatencyFields, "=LATENCY, "))
+				continue
+			}
+			if given[k] {
+				p.fail(sf.line, "disks.%s: %s given twice", sf.key, k)
+				continue
+			}
+			given[k] = true
+			lat, err := parseDiskLatency(v)
+			if err != nil {
+				p.fail(sf.line, "disks.%s: %s: %v", sf.key, k, err)
+				continue
+			}
+			switch k {
+			case "sync_latency":
+				d.SyncLatency = &lat
+			case "write_latency":
+				d.WriteLatency = &lat
+			default:
+				d.ReadLatency = &lat
+			}
+		}
+		s.Disks = append(s.Disks, d)
+	}
+}
+
 // window checks that the fault window ends within the run.
 func (p *blockParser) window(s Scenario) {
 	run := s.SimTime
@@ -239,7 +350,7 @@ func (p *blockParser) window(s Scenario) {
 // nodeNames checks the node names a block uses (fault targets, clocks)
 // against the nodes the system builds for it.
 func (p *blockParser) nodeNames(s Scenario, sys System) {
-	if sys.Build == nil || (p.targetsLine == 0 && len(p.clockLines) == 0) {
+	if sys.Build == nil || (p.targetsLine == 0 && len(p.clockLines) == 0 && len(p.diskLines) == 0) {
 		return
 	}
 	nodes := s.Nodes
@@ -259,6 +370,11 @@ func (p *blockParser) nodeNames(s Scenario, sys System) {
 	for _, c := range s.Clocks {
 		if line := p.clockLines[c.Node]; line > 0 && !contains(names, c.Node) {
 			p.fail(line, "clocks: system %s has no node %q; its nodes: %s", sys.Name, c.Node, strings.Join(names, ", "))
+		}
+	}
+	for _, d := range s.Disks {
+		if line := p.diskLines[d.Node]; line > 0 && !contains(names, d.Node) {
+			p.fail(line, "disks: system %s has no node %q; its nodes: %s", sys.Name, d.Node, strings.Join(names, ", "))
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/faultline-dst/faultline/checkers"
 	"github.com/faultline-dst/faultline/clock"
+	"github.com/faultline-dst/faultline/disk"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/sim"
@@ -367,6 +368,25 @@ type fieldError struct {
 func (e *fieldError) Error() string { return e.err.Error() }
 func (e *fieldError) Unwrap() error { return e.err }
 
+// buildsFewer says whether sys builds fewer nodes for fewer than cur's
+// topology: a system whose Build ignores Build.Nodes (it always builds the
+// same cluster) must not be reported shrunk to a topology it never ran.
+func buildsFewer(sys System, fewer, cur Scenario) bool {
+	count := func(s Scenario) int {
+		n := s.Nodes
+		if n == 0 {
+			n = sys.DefaultNodes
+		}
+		cl, err := sys.Build(Build{Nodes: n, Model: s.Model, Bugs: s.Bugs, Options: s.SystemOptions})
+		if err != nil {
+			return -1
+		}
+		return len(nemesis.SUTNodes(cl.Nodes))
+	}
+	f := count(fewer)
+	return f >= 0 && f < count(cur)
+}
+
 // prepare sets up one run of s on seed: everything a run does before it
 // starts, and everything that can refuse the scenario as written (the
 // system's Build, its clocks, the run time against the workload and the
@@ -383,6 +403,9 @@ func prepare(s Scenario, sys System, seed uint64, trace io.Writer, opts RunOptio
 	}
 	if cl.Nodes, err = withClocks(cl.Nodes, s.Clocks); err != nil {
 		return nil, &fieldError{"clocks", err}
+	}
+	if cl.Nodes, err = withDisks(cl.Nodes, s.Disk, s.Disks); err != nil {
+		return nil, &fieldError{"disks", err}
 	}
 	targets := nemesis.SUTNodes(cl.Nodes)
 	faultTargets := targets
@@ -763,6 +786,48 @@ func withClocks(nodes []sim.NodeSpec, clocks []NodeClock) ([]sim.NodeSpec, error
 			return nil, fmt.Errorf("clock for node %q: the system has no such node; its nodes: %s", c.Node, strings.Join(nemesis.SUTNodes(nodes), ", "))
 		}
 		out[i].ClockOffset, out[i].DriftPPM = c.Offset, c.DriftPPM
+	}
+	return out, nil
+}
+
+// withDisks returns nodes with the scenario's per-node disk latencies
+// set: each listed node gets its own disk configuration, the one its
+// system gave it (else the scenario's) with the latencies the NodeDisk
+// sets. A node the system did not build, one listed twice or a latency
+// out of bounds is an error.
+func withDisks(nodes []sim.NodeSpec, def disk.Config, disks []NodeDisk) ([]sim.NodeSpec, error) {
+	if len(disks) == 0 {
+		return nodes, nil
+	}
+	out := append([]sim.NodeSpec(nil), nodes...)
+	seen := map[string]bool{}
+	for _, d := range disks {
+		i := slices.IndexFunc(out, func(n sim.NodeSpec) bool { return n.Name == d.Node && !n.Harness })
+		if i < 0 {
+			return nil, fmt.Errorf("disk for node %q: the system has no such node; its nodes: %s", d.Node, strings.Join(nemesis.SUTNodes(nodes), ", "))
+		}
+		if seen[d.Node] {
+			return nil, fmt.Errorf("disk for node %q given twice", d.Node)
+		}
+		seen[d.Node] = true
+		cfg := def
+		if out[i].Disk != nil {
+			cfg = *out[i].Disk
+		}
+		for _, l := range []struct {
+			name string
+			set  *disk.Latency
+			to   *disk.Latency
+		}{{"SyncLatency", d.SyncLatency, &cfg.SyncLatency}, {"WriteLatency", d.WriteLatency, &cfg.WriteLatency}, {"ReadLatency", d.ReadLatency, &cfg.ReadLatency}} {
+			if l.set == nil {
+				continue
+			}
+			if err := l.set.Validate(); err != nil {
+				return nil, fmt.Errorf("disk for node %q: %s: %w", d.Node, l.name, err)
+			}
+			*l.to = *l.set
+		}
+		out[i].Disk = &cfg
 	}
 	return out, nil
 }

@@ -52,6 +52,9 @@ type Scenario struct {
 	Nemesis  NemesisSpec
 	Net      netsim.Config // zero: 1ms fixed links
 	Disk     disk.Config
+	// Disks give single nodes disk latencies other than Disk's (a slow
+	// disk on one node); a node not listed has Disk's.
+	Disks []NodeDisk
 	// Clocks set nodes' clocks at boot (offset and drift); a node not
 	// listed keeps the one its system gives it.
 	Clocks []NodeClock
@@ -75,6 +78,15 @@ type NodeClock struct {
 	Node     string
 	Offset   time.Duration
 	DriftPPM int64
+}
+
+// NodeDisk is one node's disk latencies where they differ from the
+// scenario's Disk: each non-nil field replaces Disk's for that node, the
+// others keep it. The node's disk draws them from its own latency stream,
+// as every disk does.
+type NodeDisk struct {
+	Node                                   string
+	SyncLatency, WriteLatency, ReadLatency *disk.Latency
 }
 
 // NoChecker is the checker name of a scenario that binds no model-level

@@ -156,7 +156,7 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 	for cur.Nodes > 1 && !sys.FixedTopology {
 		cand := cur
 		cand.Nodes--
-		if !same(cand) {
+		if !buildsFewer(sys, cand, cur) || !same(cand) {
 			break
 		}
 		cur = cand

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -354,6 +355,7 @@ func TestShrunkPlanOfAPlanBlockReplaysAlone(t *testing.T) {
 			"nemesis:\n  kinds: pause\n  schedule: orig-faults.json\n  jitter: 20ms\n  max_down: 1\n" +
 			"workload:\n  clients: 3\n  operations: 20\n  keys: 5\n  timeout: 100ms\n" +
 			"network:\n  latency: uniform 1ms 3ms\nclocks:\n  n2: offset=5ms, drift_ppm=100\n" +
+			"disk:\n  sync_latency: longtail 1ms 2ms 20ms\ndisks:\n  n2: sync_latency=5ms, read_latency=uniform 100us 1ms\n" +
 			"checker_options:\n  max_steps: 1000000\nrun:\n  time: 2s\nseeds: 9\n"},
 		{"based on a registered scenario", "scenario: plan_based\nbase: registered_drops\nworkload:\n  operations: 15\n"},
 		{"no workload or topology", "scenario: plan_bare\nfalsifies: C1\nsystem: mem-drop-writes\nmodel: kv\nchecker: linearizable\nnemesis:\n  kinds: pause\n"},
@@ -412,6 +414,9 @@ func TestShrunkPlanOfAPlanBlockReplaysAlone(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v\n%s", err, text)
 			}
+			if g, o := got[0].Scenario, ps[0].Scenario; !reflect.DeepEqual(g.Disk, o.Disk) || !reflect.DeepEqual(g.Disks, o.Disks) || !reflect.DeepEqual(g.Clocks, o.Clocks) {
+				t.Errorf("the shrunk plan's disks and clocks differ: %+v %+v %+v, want %+v %+v %+v\n%s", g.Disk, g.Disks, g.Clocks, o.Disk, o.Disks, o.Clocks, text)
+			}
 			if got[0].Scenario.Name != ps[0].Scenario.Name+"-shrunk" || got[0].Scenario.Seeds != 1 {
 				t.Errorf("shrunk block: name %q, seeds %d", got[0].Scenario.Name, got[0].Scenario.Seeds)
 			}
@@ -420,5 +425,28 @@ func TestShrunkPlanOfAPlanBlockReplaysAlone(t *testing.T) {
 				t.Fatalf("shrunk plan: %s %s hash %s (want %s %s) %v\n%s", res.Verdict, res.Anomaly, res.TraceHash, sh.Anomaly, want.TraceHash, err, text)
 			}
 		})
+	}
+}
+
+// TestShrinkDoesNotClaimATopologyTheSystemIgnores: a system whose Build
+// always builds the same two nodes, whatever Build.Nodes asks, still
+// reproduces when asked for one; the shrinker must not report (nor write
+// into the shrunk plan) a one-node topology that never ran.
+func TestShrinkDoesNotClaimATopologyTheSystemIgnores(t *testing.T) {
+	r := registry(t)
+	sys := memSystem("mem-fixed", memstore.BugDropWrites)
+	sys.Build = func(scenario.Build) (scenario.Cluster, error) { return memCluster(2, memstore.BugDropWrites), nil }
+	if err := r.AddSystem(sys); err != nil {
+		t.Fatal(err)
+	}
+	s := base("drop-writes-fixed")
+	s.System = "mem-fixed"
+	s.Workload.OpsPerClient = 20
+	sh, shrunk, err := r.Shrink(s, 3, scenario.ShrinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh.After.Nodes != 2 || sh.Nodes != 2 || shrunk.Nodes != 2 {
+		t.Errorf("shrunk to %d nodes (plan %d, scenario %d), but the system always builds 2", sh.After.Nodes, sh.Nodes, shrunk.Nodes)
 	}
 }

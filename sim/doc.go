@@ -74,5 +74,9 @@
 // call into node code (or a harness action) has not returned after that
 // much host time: Run returns a *StuckError with the stuck goroutine's
 // stack and frames. The goroutine cannot be stopped and leaks; the process
-// should end once it has reported it.
+// should end once it has reported it. The watchdog costs the world one
+// atomic store per call (a call number its ticker samples); a world stuck
+// between calls, in the simulator's own code, is abandoned the same way,
+// with no stack (the call it names had returned). Waiting on Config.Trace's
+// writer or on RealTime pacing is never timed.
 package sim

@@ -109,8 +109,16 @@ func (e *Env) Name() string { return e.n.name }
 // Incarnation counts the node's crashes so far: 0 at first boot.
 func (e *Env) Incarnation() int { return int(e.inc) }
 
-// Nodes returns the names of every node in the world, in index order.
-func (e *Env) Nodes() []string { return e.w.Names() }
+// Nodes returns the names of the system's nodes, in index order: a node's
+// peers are these but itself. The harness's own nodes (workload clients)
+// are not listed, so a node that sends to every name it gets here never
+// writes into a client's wire; a harness node gets every node's name.
+func (e *Env) Nodes() []string {
+	if e.n.harness {
+		return e.w.Names()
+	}
+	return append([]string(nil), e.w.sut...)
+}
 
 // Now returns the node's wall-clock reading (offset, drift and jumps).
 // After a disk operation that took time, in the same event, it reads the
@@ -240,8 +248,9 @@ func (e *Env) CancelTimer(id TimerID) bool {
 
 // Disk returns the node's disk. It survives crashes; open files do not.
 //
-// Disk operations may take time (disk.Config.SyncLatency and
-// WriteLatency, Slow disk faults). A node is an event-driven callback, so
+// Disk operations may take time (disk.Config.SyncLatency, WriteLatency
+// and ReadLatency, Slow disk faults; sim.NodeSpec.Disk gives one node a
+// disk of its own). A node is an event-driven callback, so
 // a call does not block: it returns at once, and the time it took is
 // charged to the node. Within the event, Now, Mono and timers read the
 // instant the operation returned, and messages sent after it leave at that

@@ -417,3 +417,30 @@ func TestDropperIsToldWhenItsObjectIsDiscarded(t *testing.T) {
 		t.Fatalf("drops %q, want %q", got, want)
 	}
 }
+
+// TestNodesListsTheSystem checks that a system node's Env.Nodes lists the
+// system's nodes only (a node broadcasting to its peers must not write into
+// a workload client's wire), while a harness node sees every node.
+func TestNodesListsTheSystem(t *testing.T) {
+	seen := map[string]string{}
+	on := func(p *probe, what string) {
+		if what == "start" {
+			seen[p.env.Name()] = strings.Join(p.env.Nodes(), ",")
+		}
+	}
+	var log []string
+	w := newWorld(t, sim.Config{Seed: 1, MaxTime: time.Second, Nodes: []sim.NodeSpec{
+		{Name: "n1", Factory: probes(&log, on)},
+		{Name: "client0", Factory: probes(&log, on), Harness: true},
+		{Name: "n2", Factory: probes(&log, on)},
+	}})
+	if _, err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"n1": "n1,n2", "n2": "n1,n2", "client0": "n1,client0,n2"}
+	for name, nodes := range want {
+		if seen[name] != nodes {
+			t.Errorf("%s: Env.Nodes() = %q, want %q", name, seen[name], nodes)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -71,9 +72,19 @@ type calling struct {
 }
 
 // watch is the state of the host-time watchdog on callbacks.
+//
+// The world's goroutine pays one atomic store per call into code that is
+// not the simulator's (enter) and nothing when it returns: seq counts the
+// calls, and the watchdog's ticker samples it. A number that has not
+// changed for StuckAfter means the world's goroutine has not entered
+// another call since: either that call never returned, or the world is
+// stuck between calls, which the stuck goroutine's stack tells apart
+// (abandon). Between calls the simulator runs its own code for
+// microseconds; where it waits on purpose (RealTime pacing) it stores 0,
+// which the watchdog never times.
 type watch struct {
 	on    bool          // Config.StuckAfter > 0
-	seq   atomic.Uint64 // the running call's number, 0 between calls
+	seq   atomic.Uint64 // the number of the last call entered; 0 while the world waits
 	calls uint64        // calls made so far (the world's goroutine only)
 	cur   calling
 	gid   uint64      // the world goroutine's id
@@ -86,21 +97,54 @@ type watch struct {
 }
 
 // enter records that the world's goroutine calls into code of node n
-// (nil: a harness action) for event k; leave, that the code returned.
-// Both cost a few nanoseconds, and nothing without a watchdog.
+// (nil: a harness action) for event k: a copy of a few words and one
+// atomic store, and nothing without a watchdog. There is no leave: the
+// next call's number replaces this one's (see watch).
 func (w *World) enter(n *nodeState, k callKind, peer, tag string) {
 	if !w.watch.on {
 		return
 	}
 	w.watch.calls++
-	w.watch.cur = calling{n: n, k: k, peer: peer, tag: tag, h: w.trace.h, records: w.trace.n, at: w.now, events: w.res.Events}
+	// Field by field: a composite literal is built on the stack and
+	// copied, and reading back what was just stored stalls the copy.
+	c := &w.watch.cur
+	c.n, c.k, c.peer, c.tag = n, k, peer, tag
+	c.h, c.records, c.at, c.events = w.trace.h, w.trace.n, w.now, w.res.Events
 	w.watch.seq.Store(w.watch.calls)
 }
 
-func (w *World) leave() {
+// idle tells the watchdog that the world's goroutine is about to wait on
+// purpose (RealTime pacing), outside any call: no call is timed until the
+// next enter.
+func (w *World) idle() {
 	if w.watch.on {
 		w.watch.seq.Store(0)
 	}
+}
+
+// resume tells the watchdog that the world's goroutine, back from a
+// wait it announced with idle, is in the call it entered last (if it is
+// in one, a call's timing restarts here; if not, the next enter replaces
+// the number).
+func (w *World) resume() {
+	if w.watch.on && w.watch.calls > 0 {
+		w.watch.seq.Store(w.watch.calls)
+	}
+}
+
+// waitingWriter is Config.Trace under a watchdog: the world waits for
+// the trace's reader (a pipe may block for as long as its reader
+// pleases), which is no call into node code being stuck, so no call is
+// timed while it writes.
+type waitingWriter struct {
+	out io.Writer
+	w   *World
+}
+
+func (ww waitingWriter) Write(p []byte) (int, error) {
+	ww.w.idle()
+	defer ww.w.resume()
+	return ww.out.Write(p)
 }
 
 // runWatched runs run on a goroutine of its own and watches it: when one
@@ -163,13 +207,6 @@ func (w *World) abandon(seq uint64) {
 	c := w.watch.cur // published before seq (see calling)
 	w.watch.quit.Store(true)
 	stack := goroutineStack(w.watch.gid)
-	if w.watch.seq.Load() != seq {
-		// It returned just now, after all: it was slow, not stuck. The
-		// run is abandoned all the same (the limit is the limit), but
-		// its stack is not the call's.
-		stack = ""
-	}
-	se := &StuckError{At: c.at, Event: describeCall(c.k, c.peer, c.tag), Events: c.events, Limit: w.cfg.StuckAfter, Stack: stack, Harness: true}
 	boundary := callBoundary
 	switch c.k {
 	case callAction:
@@ -177,11 +214,23 @@ func (w *World) abandon(seq uint64) {
 	case callFactory:
 		boundary = bootBoundary
 	}
+	var frames []string
+	if gs := blame.ParseTrace(strings.Split(stack, "\n")); len(gs) > 0 {
+		frames = blame.Until(gs[0], boundary)
+		if len(frames) == len(gs[0]) {
+			stack, frames = "", nil // not in the call (below)
+		}
+	}
+	if w.watch.seq.Load() != seq {
+		stack, frames = "", nil
+	}
+	// With no stack, the call returned after all: it was slow, not
+	// stuck, or the world is stuck between calls (no call has begun
+	// since). The run is abandoned all the same (the limit is the
+	// limit), but the world's stack is not the call's.
+	se := &StuckError{At: c.at, Event: describeCall(c.k, c.peer, c.tag), Events: c.events, Limit: w.cfg.StuckAfter, Stack: stack, Frames: frames, Harness: true}
 	if c.n != nil {
 		se.Node, se.Harness = c.n.name, c.n.harness
-	}
-	if gs := blame.ParseTrace(strings.Split(stack, "\n")); len(gs) > 0 {
-		se.Frames = blame.Until(gs[0], boundary)
 	}
 	w.watch.stuck = se
 	t := tracer{h: c.h}

@@ -134,3 +134,70 @@ func TestStuckAfterNegativeIsRefused(t *testing.T) {
 		t.Errorf("New: %v", err)
 	}
 }
+
+// sleeper is a node whose every timer takes d of host time and re-arms,
+// until it has fired n times.
+type sleeper struct {
+	env  *sim.Env
+	d    time.Duration
+	left int
+}
+
+func (s *sleeper) Start()                 { s.env.SetTimer(time.Millisecond, "tick") }
+func (s *sleeper) Receive(string, []byte) {}
+func (s *sleeper) Timer(sim.TimerID, string) {
+	time.Sleep(s.d)
+	if s.left--; s.left > 0 {
+		s.env.SetTimer(time.Millisecond, "tick")
+	}
+}
+
+// slowWriter takes d of host time over its first Write.
+type slowWriter struct {
+	d      time.Duration
+	writes int
+}
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	if w.writes++; w.writes == 1 {
+		time.Sleep(w.d)
+	}
+	return len(p), nil
+}
+
+// TestStuckAfterTimesEachCall: calls that each return within the limit
+// are not abandoned however long they take together, and neither is a
+// world waiting on its trace's writer.
+func TestStuckAfterTimesEachCall(t *testing.T) {
+	const limit = 60 * time.Millisecond
+	t.Run("slow calls", func(t *testing.T) {
+		// 12 calls of 20ms: 240ms in calls, none of them 60ms.
+		w := newWorld(t, sim.Config{Seed: 1, StuckAfter: limit, Nodes: []sim.NodeSpec{
+			{Name: "a", Factory: func(env *sim.Env) sim.Node { return &sleeper{env: env, d: 20 * time.Millisecond, left: 12} }},
+		}})
+		start := time.Now()
+		res, err := w.Run()
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if took := time.Since(start); took < 12*20*time.Millisecond || res.Events != 13 {
+			t.Errorf("took %v, %d events; want 240ms or more, 13", took, res.Events)
+		}
+	})
+	t.Run("slow trace writer", func(t *testing.T) {
+		// 2,000 timer events write far more than the trace's 64 KiB
+		// buffer, so the writer is called during the run, and it takes
+		// 4x the limit the first time.
+		sw := &slowWriter{d: 4 * limit}
+		w := newWorld(t, sim.Config{Seed: 1, StuckAfter: limit, MaxTime: 2 * time.Second, Trace: sw, Nodes: []sim.NodeSpec{
+			{Name: "a", Factory: func(env *sim.Env) sim.Node { return &ticker{env: env} }},
+		}})
+		res, err := w.Run()
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if sw.writes < 2 || res.Stop != sim.StopTimeLimit {
+			t.Errorf("%d writes, stop %s; want the writer called before the end of the run, which ends at its time limit", sw.writes, res.Stop)
+		}
+	})
+}

@@ -128,6 +128,7 @@ type World struct {
 	nodes   []*nodeState
 	byName  map[string]int32
 	names   []string
+	sut     []string // names of the nodes that are not harness nodes, in index order
 	net     *netsim.Network
 	trace   tracer
 	msgs    []message
@@ -182,6 +183,9 @@ func New(cfg Config) (*World, error) {
 	w.watch.on = cfg.StuckAfter > 0
 	for i, spec := range cfg.Nodes {
 		w.names = append(w.names, spec.Name)
+		if !spec.Harness {
+			w.sut = append(w.sut, spec.Name)
+		}
 		w.byName[spec.Name] = int32(i)
 	}
 	if cfg.Net.Default.Latency == (netsim.Latency{}) {
@@ -223,7 +227,11 @@ func New(cfg Config) (*World, error) {
 	for i, spec := range cfg.Nodes {
 		harness[i] = spec.Harness
 	}
-	w.trace.init(w.names, harness, cfg.Trace, cfg.Fingerprint)
+	out := cfg.Trace
+	if out != nil && w.watch.on {
+		out = waitingWriter{out, w} // a blocked trace reader is not a stuck call
+	}
+	w.trace.init(w.names, harness, out, cfg.Fingerprint)
 	if cfg.Fingerprint {
 		w.trace.prints = cfg.FingerprintBuffer[:0]
 	}
@@ -372,6 +380,7 @@ func (w *World) run(limit clock.Time) {
 		}
 		if w.cfg.RealTime {
 			if d := time.Until(base.Add(time.Duration(at))); d > 0 {
+				w.idle()
 				time.Sleep(d)
 			}
 		}
@@ -504,7 +513,6 @@ func (w *World) boot(n *nodeState) {
 		w.cur = n
 		w.enter(n, callFactory, "", "")
 		defer func() {
-			w.leave()
 			w.cur = nil
 			if v := recover(); v != nil {
 				w.recovered(n, "factory", v, bootBoundary)
@@ -632,7 +640,6 @@ func (w *World) call(n *nodeState, k callKind, peer string, msg []byte, id Timer
 	w.cur = n
 	w.enter(n, k, peer, tag)
 	defer func() {
-		w.leave()
 		if el := n.disk.Elapsed(); el > 0 && n.up {
 			n.busyUntil = max(n.busyUntil, w.now+clock.Time(el))
 		}
@@ -689,7 +696,6 @@ func (w *World) runAction(i uint64) {
 	w.actions[i] = nil
 	w.enter(nil, callAction, "", w.labels[i])
 	defer func() {
-		w.leave()
 		if v := recover(); v != nil {
 			w.recovered(nil, "action "+strconv.Quote(w.labels[i]), v, actionBoundary)
 		}

@@ -108,7 +108,7 @@ func syntheticTrace(n int) ([]byte, nemesis.Schedule) {
 			case resumeAt:
 				emit(at, sim.Record{Kind: sim.KindResume, Node: 2, Peer: -1, Len: 4})
 			case cutAt:
-				emit(at, sim.Record{Kind: sim.KindFault, Node: -1, Peer: -1, Detail: "install f3 cut {n1} {n2,n3,n4,n5}"})
+				emit(at, sim.Record{Kind: sim.KindFault, Node: -1, Peer: -1, Detail: "install f3 cut {n1} | {n2,n3,n4,n5}"})
 			case healAt:
 				emit(at, sim.Record{Kind: sim.KindFault, Node: -1, Peer: -1, Detail: "remove f3"})
 			case jumpAt:

@@ -154,7 +154,7 @@ func TestTracePairing(t *testing.T) {
 		"7\t12\tdeliver\tb\ta\t3\t00000000000000aa\t\"\"", // a duplicate
 		"8\t13\tdeliver\tb\ta\t9\t00000000000000cc\t\"\"", // no send in the trace
 		"9\t14\tsettimer\ta\t-\t0\t0000000000989680\t\"tick\"",
-		"10\t20\tfault\t-\t-\t0\t-\t\"install f1 cut {a} {b}\"",
+		"10\t20\tfault\t-\t-\t0\t-\t\"install f1 cut {a} | {b}\"",
 		"11\t30\tfault\t-\t-\t0\t-\t\"remove f1\"",
 	}, "\n") + "\n"
 	b := newTraceBuilder(TracePage{})

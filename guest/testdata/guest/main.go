@@ -74,10 +74,16 @@ func main() {
 		wal(os.Args[2] == "sync", os.Args[3] == "dirsync")
 	case "snapshot":
 		snapshot()
+	case "dirs":
+		dirs(os.Args[2] == "dirsync")
 	case "kvserver":
 		kvServer(os.Args[2])
 	case "echo":
 		echo()
+	case "flood":
+		flood(os.Args[2])
+	case "slowsink":
+		slowSink()
 	case "ping":
 		ping(os.Args[2], os.Args[3])
 	case "rpcserver":
@@ -614,4 +620,121 @@ func dialCtx(target string) {
 	start = time.Now()
 	_, err = gnet.DialContext(context.Background(), "tcp", target)
 	fmt.Println("background:", err != nil, time.Since(start), err)
+}
+
+// tree lists dir recursively: directories with a trailing slash, files
+// with their contents.
+func tree(dir string) []string {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return []string{"readdir " + dir + ": " + err.Error()}
+	}
+	var out []string
+	for _, e := range ents {
+		p := strings.TrimSuffix(dir, "/") + "/" + e.Name()
+		if e.IsDir() {
+			out = append(out, p+"/")
+			out = append(out, tree(p)...)
+			continue
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			out = append(out, p+" "+err.Error())
+			continue
+		}
+		out = append(out, p+"="+string(b))
+	}
+	return out
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// dirs prints the tree it finds; on an empty disk it makes /tmp/f and
+// /gone durably, then makes /empty, removes /gone and renames /tmp to
+// /snap, syncing "/" after that only if told.
+func dirs(dirsync bool) {
+	found := tree("/")
+	fmt.Println("found:", strings.Join(found, " "))
+	if len(found) > 0 {
+		return
+	}
+	check := func(what string, err error) {
+		if err != nil {
+			fmt.Println(what+":", err)
+		}
+	}
+	check("mkdir tmp", os.Mkdir("/tmp", 0o755))
+	check("write", os.WriteFile("/tmp/f", []byte("x"), 0o644))
+	if f, err := os.OpenFile("/tmp/f", os.O_RDWR, 0); err == nil {
+		check("sync f", f.Sync())
+		f.Close()
+	}
+	check("sync tmp", syncDir("/tmp"))
+	check("mkdir gone", os.Mkdir("/gone", 0o755))
+	check("sync /", syncDir("/"))
+	err := os.Mkdir("/gone", 0o755)
+	fmt.Println("mkdir again exists:", os.IsExist(err))
+	fmt.Println("rmdir non-empty fails:", syscall.Rmdir("/tmp") != nil)
+	check("mkdir empty", os.Mkdir("/empty", 0o755))
+	check("rmdir gone", os.Remove("/gone"))
+	check("rename", os.Rename("/tmp", "/snap"))
+	if dirsync {
+		check("sync / again", syncDir("/"))
+	}
+	fmt.Println("now:", strings.Join(tree("/"), " "))
+}
+
+// flood dials server and writes 1 MiB in 16 KiB writes, printing the
+// total after each.
+func flood(server string) {
+	c, err := gnet.Dial(server)
+	if err != nil {
+		fmt.Println("dial:", err)
+		return
+	}
+	chunk := bytes.Repeat([]byte("x"), 16<<10)
+	total := 0
+	for total < 1<<20 {
+		n, err := c.Write(chunk)
+		total += n
+		if err != nil {
+			fmt.Println("write:", err)
+			return
+		}
+		fmt.Println("wrote", total)
+	}
+	fmt.Println("flood done")
+	c.Close()
+}
+
+// slowSink accepts one connection on :9000 and reads it 4 KiB every
+// 10ms, printing the total after each read.
+func slowSink() {
+	l, err := gnet.Listen(":9000")
+	if err != nil {
+		os.Exit(1)
+	}
+	c, err := l.Accept()
+	if err != nil {
+		os.Exit(1)
+	}
+	buf := make([]byte, 4<<10)
+	total := 0
+	for {
+		n, err := c.Read(buf)
+		total += n
+		if err != nil {
+			fmt.Println("read end:", total, err)
+			return
+		}
+		fmt.Println("read", total)
+		time.Sleep(10 * time.Millisecond)
+	}
 }
