@@ -29,8 +29,15 @@ var shrinkOpsOver = map[string]int{
 	// The data lost needs every replica crashed after acknowledged,
 	// unsynced writes.
 	"acked_writes_survive_crash_with_fsync_loss@ack-before-sync": 300,
-	"reads_linearizable_under_partition@stale-read":              60,
 	"reads_linearizable_under_leader_isolation@lease-read":       80,
+	// Seed 1's schedule changed at commit 28ee2a4 (drawn network faults
+	// keep half their window free of crashes and other partitions): its
+	// remaining fault strikes later in the run, and this shrinker keeps
+	// fault instants, so the operations before it stay. (A shrinker that
+	// moves faults earlier brings these three within maxShrunkOps.)
+	"reads_linearizable_under_partition@stale-read":                      300,
+	"acked_writes_survive_primary_failover@async-replication":            400,
+	"queue_items_delivered_once_under_leader_loss@dequeue-before-commit": 55,
 }
 
 // TestShrinkCorpus shrinks seed 1 of every known-bug variant (it fails on
