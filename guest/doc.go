@@ -41,9 +41,14 @@
 // of either end resets the connections between the two nodes (both ends
 // see ECONNRESET), a dial to a node that is down or cut off fails after
 // Config.ConnectTimeout on the node's clock (or when the dial's context
-// is done, if sooner), and a dial to a port nobody listens on is refused. Writes never block (no flow control), and a
-// datagram network's gaps or duplicates reset a connection rather than
-// corrupt it. UDP is not supported.
+// is done, if sooner), and a dial to a port nobody listens on is refused.
+// Flow control: a writer may be Config.SendBuffer bytes (default 256
+// KiB) ahead of what the peer's program has read; past that fd_write
+// says EAGAIN and the writer's goroutine waits in the netpoller until the
+// peer reads and its window update arrives. A datagram network's gaps or
+// duplicates reset a connection rather than corrupt it. UDP is not
+// supported: guest/net.ListenPacket, and DialContext with a "udp"
+// network, fail with guest/net.ErrUDP.
 //
 // # Files
 //

@@ -125,14 +125,15 @@ func TestRaceDeterministic(t *testing.T) {
 	}
 }
 
-// TestRaceTwoProcesses runs seed 7 in two child processes, under
-// GOMAXPROCS 1 and 2, and in this one: one trace hash.
+// TestRaceTwoProcesses runs seed 7 of the racing guest, the flow-control
+// guests and the directory guest's crash in two child processes, under
+// GOMAXPROCS 1 and 2, and in this one: one trace hash each.
 func TestRaceTwoProcesses(t *testing.T) {
 	if os.Getenv("GUEST_TEST_CHILD") != "" {
 		return
 	}
 	m := testModule(t, Compiler)
-	want := runGuest(t, m, 7, Config{Args: []string{"race"}}, time.Minute).res.TraceHash
+	want := hashes(t, m)
 	for _, procs := range []string{"1", "2"} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestChildHash$", "-test.count=1")
 		cmd.Env = append(os.Environ(), "GUEST_TEST_CHILD="+wasmPath, "GOMAXPROCS="+procs)
@@ -140,16 +141,25 @@ func TestRaceTwoProcesses(t *testing.T) {
 		if err != nil {
 			t.Fatalf("child (GOMAXPROCS=%s): %v\n%s", procs, err, out)
 		}
-		got := ""
+		var got []string
 		for _, l := range strings.Split(string(out), "\n") {
 			if h, ok := strings.CutPrefix(l, "HASH "); ok {
-				got = h
+				got = append(got, h)
 			}
 		}
-		if got != fmt.Sprintf("%x", want) {
-			t.Fatalf("GOMAXPROCS=%s child process: hash %q, this process %x\n%s", procs, got, want, out)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("GOMAXPROCS=%s child process: hashes %q, this process %q\n%s", procs, got, want, out)
 		}
 	}
+}
+
+// hashes runs the worlds TestRaceTwoProcesses compares and names their
+// trace hashes.
+func hashes(t *testing.T, m *Module) []string {
+	race := runGuest(t, m, 7, Config{Args: []string{"race"}}, time.Minute).res.TraceHash
+	flood, _ := floodWorld(t, m, 7, 64<<10)
+	dirs, _ := crashWorld(t, m, []string{"dirs", "nodirsync"}, 100*time.Millisecond, 150*time.Millisecond, 200*time.Millisecond)
+	return []string{fmt.Sprintf("race=%x", race), fmt.Sprintf("flood=%x", flood.TraceHash), fmt.Sprintf("dirs=%x", dirs.TraceHash)}
 }
 
 // TestChildHash is the child half of TestRaceTwoProcesses.
@@ -162,8 +172,9 @@ func TestChildHash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := runGuest(t, m, 7, Config{Args: []string{"race"}}, time.Minute)
-	fmt.Printf("HASH %x\n", r.res.TraceHash)
+	for _, h := range hashes(t, m) {
+		fmt.Printf("HASH %s\n", h)
+	}
 }
 
 // TestOutcomes runs one guest per behaviour and checks how the run ends.
@@ -179,6 +190,11 @@ func TestOutcomes(t *testing.T) {
 		{mode: "sleep", want: []string{"stdout: tick 0 2026-01-01T00:00:00.01Z", "stdout: tick 2 2026-01-01T00:00:00.03Z", "guest exited 0"}},
 		{mode: "dialrefused", args: []string{"g1:9"}, want: []string{"stdout: dial: dial tcp g1:9: Connection refused"}},
 		{mode: "dialrefused", args: []string{"nowhere:9"}, want: []string{"stdout: dial: dial tcp nowhere:9: Host is unreachable"}},
+		{mode: "udp", want: []string{
+			"stdout: listenpacket: listen udp :9000: faultline: UDP is not supported for guest nodes (no net.PacketConn",
+			"guests talk over simulated TCP streams: use guest/net.Listen and Dial",
+			`stdout: dial udp: dial udp peer:9000: faultline: UDP is not supported for guest nodes`,
+		}},
 		{mode: "panic", wantErr: "exited with code 2", want: []string{"stderr: panic: assignment to entry in nil map"}},
 		{mode: "exit3", wantErr: "exited with code 3; last stderr lines:\ngiving up"},
 		{mode: "clockspin", cfg: Config{StepBudget: 50_000}, wantErr: "over its step budget"},

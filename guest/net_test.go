@@ -2,6 +2,7 @@ package guest
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -267,5 +268,96 @@ func TestDialContext(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// floodWorld runs a guest writing 1 MiB to one reading 4 KiB every 10ms,
+// with the given send buffer, and returns the trace.
+func floodWorld(t *testing.T, m *Module, seed uint64, sendBuffer int) (sim.Result, string) {
+	t.Helper()
+	var tr bytes.Buffer
+	w, err := sim.New(sim.Config{
+		Seed: seed,
+		Nodes: []sim.NodeSpec{
+			{Name: "sink", Factory: m.Factory(Config{Args: []string{"slowsink"}, SendBuffer: sendBuffer})},
+			{Name: "flood", Factory: m.Factory(Config{Args: []string{"flood", "sink:9000"}, SendBuffer: sendBuffer})},
+		},
+		Net:     streamNet,
+		MaxTime: 5 * time.Second,
+		Trace:   &tr,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.Run()
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, tr.String())
+	}
+	return res, tr.String()
+}
+
+// TestBackPressure: a writer whose peer reads slowly blocks once it is a
+// send buffer ahead of what the peer's program read, and goes on as the
+// peer reads; it never runs further ahead.
+func TestBackPressure(t *testing.T) {
+	m := testModule(t, Compiler)
+	const buf = 64 << 10
+	res, trace := floodWorld(t, m, 1, buf)
+	type mark struct {
+		at    int64
+		total int
+	}
+	var wrote, read []mark
+	for _, l := range strings.Split(trace, "\n") {
+		f := strings.Split(l, "\t")
+		if len(f) < 8 || f[2] != "log" {
+			continue
+		}
+		d, err := strconv.Unquote(f[7])
+		if err != nil {
+			continue
+		}
+		at, _ := strconv.ParseInt(f[1], 10, 64)
+		var n int
+		if _, err := fmt.Sscanf(d, "stdout: wrote %d", &n); err == nil {
+			wrote = append(wrote, mark{at, n})
+		} else if _, err := fmt.Sscanf(d, "stdout: read %d", &n); err == nil {
+			read = append(read, mark{at, n})
+		}
+	}
+	if len(wrote) == 0 || wrote[len(wrote)-1].total != 1<<20 {
+		t.Fatalf("the writer did not write 1 MiB: %v\n%s", wrote, stdout(trace))
+	}
+	readBy := func(at int64) int {
+		n := 0
+		for _, r := range read {
+			if r.at <= at {
+				n = r.total
+			}
+		}
+		return n
+	}
+	ahead := 0
+	for _, w := range wrote {
+		ahead = max(ahead, w.total-readBy(w.at))
+	}
+	if ahead > buf {
+		t.Errorf("the writer ran %d bytes ahead of the reader; the send buffer is %d", ahead, buf)
+	}
+	if ahead < buf/2 {
+		t.Errorf("the writer was at most %d bytes ahead; it should fill most of the %d-byte buffer", ahead, buf)
+	}
+	// The reader takes 10ms per 4 KiB: the writer is done only when the
+	// reader has read all but a buffer of it.
+	done := wrote[len(wrote)-1].at
+	if got, want := readBy(done), 1<<20-buf; got < want {
+		t.Errorf("the writer finished at %v when the reader had read %d; want at least %d", time.Duration(done), got, want)
+	}
+	if !strings.Contains(stdout(trace), "flood done") {
+		t.Errorf("no flood done:\n%s", stdout(trace))
+	}
+	res2, _ := floodWorld(t, m, 1, buf)
+	if res2.TraceHash != res.TraceHash {
+		t.Errorf("seed 1 twice: hashes %x and %x", res.TraceHash, res2.TraceHash)
 	}
 }

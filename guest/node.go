@@ -32,12 +32,21 @@ type Config struct {
 	// its peer to answer before failing with ETIMEDOUT (a peer behind a
 	// partition never answers). Default 2s.
 	ConnectTimeout time.Duration
+	// SendBuffer is how many bytes a connection's writer may have sent
+	// that the peer's program has not read yet; past it a write blocks
+	// (EAGAIN to the netpoller) until the peer reads and its window
+	// update arrives, as TCP's flow control makes a writer wait for a
+	// slow reader. Default 256 KiB.
+	SendBuffer int
 	// Runaway is a host-time backstop for one resumption, for a guest
 	// that computes without any host call (a tight loop): it is stopped
 	// and the run fails with SUT blame. It is not deterministic and only
 	// meant for loops that would never end; default 60s.
 	Runaway time.Duration
 }
+
+// DefaultSendBuffer is Config.SendBuffer's default.
+const DefaultSendBuffer = 256 << 10
 
 const (
 	defaultStepBudget = 1_000_000
@@ -68,6 +77,9 @@ func (m *Module) Factory(cfg Config) sim.Factory {
 	}
 	if cfg.Runaway <= 0 {
 		cfg.Runaway = defaultRunaway
+	}
+	if cfg.SendBuffer <= 0 {
+		cfg.SendBuffer = DefaultSendBuffer
 	}
 	return func(env *sim.Env) sim.Node {
 		return &node{env: env, mod: m, cfg: cfg}
@@ -122,7 +134,7 @@ func (n *node) Start() {
 	in.stdout = lineWriter{n: n, stream: "stdout"}
 	in.stderr = lineWriter{n: n, stream: "stderr"}
 	n.inst = in
-	n.net = newNetState(n.env.Incarnation())
+	n.net = newNetState(n.env.Incarnation(), n.cfg.SendBuffer)
 	n.files = newFileState()
 	cfg := wazero.NewModuleConfig().
 		WithName("").

@@ -23,6 +23,7 @@ const (
 	msgData   = 3
 	msgFIN    = 4 // no more data from the sender
 	msgRST    = 5 // the connection is gone
+	msgWND    = 6 // the receiver's program read this many more bytes (8 bytes): flow control
 
 	hdrLen = 18 // type, flags, id (8), seq (8)
 
@@ -74,6 +75,8 @@ type conn struct {
 	wclosed bool // this end sent FIN
 	sendSeq uint64
 	recvSeq uint64
+	unacked int // bytes sent that the peer's program has not read (as far as this end knows)
+	unread  int // bytes this end's program read since the last window update it sent
 	timer   sim.TimerID
 	timed   bool    // connect timer armed
 	gw      *gwConn // a workload client's connection (Config.Clients)
@@ -92,25 +95,27 @@ type sockFD struct {
 
 // netState is one instance's sockets; it dies with the instance.
 type netState struct {
-	fds       map[int32]*sockFD // never iterated
-	nextFD    int32
-	conns     map[connKey]*conn // never iterated
-	order     []*conn           // live conns in creation order, for resets
-	listeners map[int]*listener // by port; never iterated
-	nextID    uint64
-	timers    map[sim.TimerID]*conn // connect timeouts; never iterated
-	gateways  map[string]*conn      // by workload client; never iterated
+	fds        map[int32]*sockFD // never iterated
+	nextFD     int32
+	conns      map[connKey]*conn // never iterated
+	order      []*conn           // live conns in creation order, for resets
+	listeners  map[int]*listener // by port; never iterated
+	nextID     uint64
+	timers     map[sim.TimerID]*conn // connect timeouts; never iterated
+	gateways   map[string]*conn      // by workload client; never iterated
+	sendBuffer int                   // Config.SendBuffer
 }
 
-func newNetState(inc int) *netState {
+func newNetState(inc int, sendBuffer int) *netState {
 	return &netState{
-		fds:       map[int32]*sockFD{},
-		nextFD:    firstSocketFD,
-		conns:     map[connKey]*conn{},
-		listeners: map[int]*listener{},
-		nextID:    uint64(inc) << 32,
-		timers:    map[sim.TimerID]*conn{},
-		gateways:  map[string]*conn{},
+		sendBuffer: sendBuffer,
+		fds:        map[int32]*sockFD{},
+		nextFD:     firstSocketFD,
+		conns:      map[connKey]*conn{},
+		listeners:  map[int]*listener{},
+		nextID:     uint64(inc) << 32,
+		timers:     map[sim.TimerID]*conn{},
+		gateways:   map[string]*conn{},
 	}
 }
 
@@ -247,6 +252,10 @@ func (n *node) Receive(from string, msg []byte) {
 		c.rbuf = append(c.rbuf, payload...)
 	case msgFIN:
 		c.eof = true
+	case msgWND:
+		if len(payload) == 8 {
+			c.unacked = max(c.unacked-int(binary.BigEndian.Uint64(payload)), 0)
+		}
 	}
 	n.maybeResume()
 }
@@ -318,13 +327,38 @@ func (s *netState) fdReady(fd int32, write bool) (ready bool, nbytes uint64, fla
 	case c.state == failed:
 		return true, 0, eventHangup, 0
 	case write:
-		return c.state == established, 0, 0, 0
+		return c.state == established && c.room(s.sendBuffer) > 0, 0, 0, 0
 	case len(c.rbuf) > 0:
 		return true, uint64(len(c.rbuf)), 0, 0
 	case c.eof:
 		return true, 0, eventHangup, 0
 	}
 	return false, 0, 0, 0
+}
+
+// room is how many bytes this end may send now under flow control;
+// a workload client's connection is not flow-controlled.
+func (c *conn) room(window int) int {
+	if c.gw != nil {
+		return window
+	}
+	return window - c.unacked
+}
+
+// consumed records that this end's program read k bytes, and sends the
+// peer a window update once it has read half a send buffer since the
+// last one (so a writer blocked on a full buffer always gets one).
+func (n *node) consumed(c *conn, k int) {
+	if c.gw != nil {
+		return
+	}
+	c.unread += k
+	if c.unread >= n.cfg.SendBuffer/2 && c.state == established {
+		var p [8]byte
+		binary.BigEndian.PutUint64(p[:], uint64(c.unread))
+		c.unread = 0
+		n.send(c, msgWND, p[:])
+	}
 }
 
 // parseAddr splits "host:port"; host may be empty.

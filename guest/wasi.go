@@ -326,6 +326,7 @@ func exportSockets(b wazero.HostModuleBuilder) {
 		if len(c.rbuf) == 0 {
 			c.rbuf = nil
 		}
+		in.n.consumed(c, total)
 		stack[0] = writeU32(mod, uint32(stack[3]), uint32(total))
 	}))
 	export("fd_write", 4, socketOverride("fd_write", func(in *instance, f *sockFD, fd int32, mod api.Module, stack []uint64) {
@@ -354,6 +355,15 @@ func exportSockets(b wazero.HostModuleBuilder) {
 			data = append(data, v...)
 		}
 		if len(data) > 0 {
+			room := c.room(in.n.cfg.SendBuffer)
+			if room <= 0 {
+				stack[0] = errnoAgain // the peer has not read enough: wait for its window update
+				return
+			}
+			if len(data) > room {
+				data = data[:room] // a short write; the netpoller waits for the rest
+			}
+			c.unacked += len(data)
 			in.n.send(c, msgData, data)
 		}
 		stack[0] = writeU32(mod, uint32(stack[3]), uint32(len(data)))

@@ -26,5 +26,8 @@ func Dial(addr string) (stdnet.Conn, error) {
 
 // DialContext fails off wasip1, as Listen does.
 func DialContext(ctx context.Context, network, addr string) (stdnet.Conn, error) {
+	if isUDP(network) {
+		return nil, &stdnet.OpError{Op: "dial", Net: network, Addr: Addr(addr), Err: ErrUDP}
+	}
 	return nil, &stdnet.OpError{Op: "dial", Net: network, Err: errNotGuest}
 }

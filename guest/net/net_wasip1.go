@@ -33,14 +33,6 @@ func call(f func(unsafe.Pointer, uint32, unsafe.Pointer) uint32, addr string) (i
 	return int(fd), nil
 }
 
-// Addr is a simulated network address, "node:port".
-type Addr string
-
-// Network returns "tcp".
-func (Addr) Network() string { return "tcp" }
-
-func (a Addr) String() string { return string(a) }
-
 type listener struct {
 	stdnet.Listener
 	addr Addr
@@ -75,8 +67,10 @@ func Dial(addr string) (stdnet.Conn, error) {
 // as with net.Dialer), or after the node's connect timeout
 // (guest.Config.ConnectTimeout), whichever comes first.
 func DialContext(ctx context.Context, network, addr string) (stdnet.Conn, error) {
-	switch network {
-	case "tcp", "tcp4", "tcp6":
+	switch {
+	case network == "tcp" || network == "tcp4" || network == "tcp6":
+	case isUDP(network):
+		return nil, &stdnet.OpError{Op: "dial", Net: network, Addr: Addr(addr), Err: ErrUDP}
 	default:
 		return nil, &stdnet.OpError{Op: "dial", Net: network, Addr: Addr(addr), Err: fmt.Errorf("network %q not supported; tcp only", network)}
 	}

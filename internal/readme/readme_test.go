@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/faultline-dst/faultline/history"
 )
 
 // A tested block of README.md: a fenced block preceded by the comment
@@ -332,5 +334,57 @@ func TestMarkdownLinksStayInside(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("found no link at all: the walk is broken")
+	}
+}
+
+// TestMethodListsEveryOperation keeps docs/METHOD.md's table of what a
+// node receives and answers, per model, equal to the vocabulary the
+// workloads send and the checkers read (history.OpTypes): a stranger
+// writes a node from that table alone.
+func TestMethodListsEveryOperation(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "METHOD.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const heading = "### What a node receives and answers, per model"
+	_, after, ok := strings.Cut(string(b), heading)
+	if !ok {
+		t.Fatalf("docs/METHOD.md has no section %q", heading)
+	}
+	documented := map[string]bool{}
+	inTable := false
+	for _, line := range strings.Split(after, "\n") {
+		if strings.HasPrefix(line, "#") {
+			break
+		}
+		if !strings.HasPrefix(line, "| ") {
+			if inTable {
+				break
+			}
+			continue
+		}
+		inTable = true
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 || strings.HasPrefix(strings.TrimSpace(cells[1]), "---") || strings.TrimSpace(cells[1]) == "model" {
+			continue
+		}
+		op := strings.Trim(strings.TrimSpace(cells[2]), "`")
+		for _, m := range strings.Split(cells[1], ",") {
+			documented[strings.TrimSpace(m)+" "+op] = true
+		}
+	}
+	want := map[string]bool{}
+	for _, m := range history.Models() {
+		for _, op := range history.OpTypes(m) {
+			want[string(m)+" "+op] = true
+			if !documented[string(m)+" "+op] {
+				t.Errorf("docs/METHOD.md does not say what %s %s takes and answers", m, op)
+			}
+		}
+	}
+	for d := range documented {
+		if !want[d] {
+			t.Errorf("docs/METHOD.md lists %q, which is not in the vocabulary (history.OpTypes)", d)
+		}
 	}
 }

@@ -80,6 +80,17 @@ func main() {
 		kvServer(os.Args[2])
 	case "echo":
 		echo()
+	case "udp":
+		_, err := gnet.ListenPacket("udp", ":9000")
+		fmt.Println("listenpacket:", err)
+		_, err = gnet.DialContext(context.Background(), "udp", "peer:9000")
+		fmt.Println("dial udp:", err)
+		// Go's own UDP on wasip1: an in-process fake network, no error.
+		pc, err := net.ListenPacket("udp", ":9001")
+		fmt.Println("std listenpacket:", err)
+		if err == nil {
+			pc.Close()
+		}
 	case "flood":
 		flood(os.Args[2])
 	case "slowsink":
