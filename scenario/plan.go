@@ -67,7 +67,7 @@ var sectionFields = map[string][]string{
 	"nemesis": {"kinds", "max_down", "max_faults", "swarm", "evidence", "schedule",
 		"targets", "window", "min_duration", "max_duration", "max_drift_ppm", "max_offset", "max_jump", "max_delay", "max_net_p", "shapes",
 		"roles", "jitter", "generate", "drift", "disk_kinds", "max_disk_p"},
-	"workload":       {"clients", "operations", "keys", "key_dist", "mix", "timeout", "retries", "targeting"},
+	"workload":       {"clients", "operations", "keys", "key_dist", "mix", "timeout", "think_time", "retries", "targeting"},
 	"topology":       {"nodes"},
 	"run":            {"time", "events"},
 	"network":        {"latency", "loss", "duplicate", "reorder", "mode"},
@@ -567,6 +567,8 @@ func (p *blockParser) set(s *Scenario, key, v string, line int) {
 		}
 	case "workload.timeout":
 		s.Workload.Timeout = p.duration(line, key, v)
+	case "workload.think_time":
+		s.Workload.ThinkTime = p.duration(line, key, v)
 	case "workload.mix":
 		mix := map[string]int{}
 		for _, part := range splitList(v) {

@@ -7,7 +7,8 @@ import (
 
 // FormatShrunkPlan renders a Markdown test plan with one faultline block
 // for a shrunk scenario: based on the registered scenario base, with the
-// shrunk topology, workload size and the explicit fault list in
+// shrunk topology, workload size (and think time, system options and run
+// time, when the shrinker changed them) and the explicit fault list in
 // scheduleFile (a path relative to the plan). `faultline run --plan` on it
 // replays the shrunk reproducer on its own; replay is that command as the
 // plan shows it (with the package the base scenario comes from, and the
@@ -28,15 +29,50 @@ func FormatShrunkPlan(base Scenario, sh Shrunk, scheduleFile, replay string) str
 	for _, l := range shrunkNemesis(base, sh, scheduleFile, nil) {
 		fmt.Fprintf(&b, "  %s\n", l)
 	}
-	fmt.Fprintf(&b, "workload:\n  clients: %d\n  operations: %d\n", sh.Clients, sh.OpsPerClient)
+	b.WriteString("workload:\n")
+	for _, l := range shrunkWorkload(sh) {
+		fmt.Fprintf(&b, "  %s\n", l)
+	}
 	fmt.Fprintf(&b, "topology:\n  nodes: %d\n", sh.Nodes)
+	if sh.SystemOptions != nil {
+		b.WriteString("system_options:\n")
+		for _, l := range shrunkOptions(sh) {
+			fmt.Fprintf(&b, "  %s\n", l)
+		}
+	}
+	if sh.SimTime != 0 && sh.SimTime != withDefaults(base).SimTime {
+		fmt.Fprintf(&b, "run:\n  time: %s\n", sh.SimTime)
+	}
 	b.WriteString("seeds: 1\n```\n")
 	return b.String()
 }
 
+// shrunkWorkload returns the workload lines a shrunk plan sets: its
+// clients and operations, and its think time when the shrinker changed
+// it.
+func shrunkWorkload(sh Shrunk) []string {
+	out := []string{fmt.Sprintf("clients: %d", sh.Clients), fmt.Sprintf("operations: %d", sh.OpsPerClient)}
+	if sh.ThinkTime != 0 {
+		out = append(out, fmt.Sprintf("think_time: %s", sh.ThinkTime))
+	}
+	return out
+}
+
+// shrunkOptions returns the system_options lines of a shrunk plan whose
+// shrinker lowered an option: every option of the shrunk scenario, as a
+// plan's section replaces the base's.
+func shrunkOptions(sh Shrunk) []string {
+	var out []string
+	for _, k := range sortedKeys(sh.SystemOptions) {
+		out = append(out, fmt.Sprintf("%s: %s", k, sh.SystemOptions[k]))
+	}
+	return out
+}
+
 // FormatShrunk renders the shrunk plan of a scenario this plan block
 // declared: the block itself, field by field, with the shrunk topology,
-// workload size and explicit fault list (scheduleFile, relative to the
+// workload size (and think time, system options and run time, when the
+// shrinker changed them) and explicit fault list (scheduleFile, relative to the
 // shrunk plan) in place of the original ones. The result needs neither
 // the original plan nor its files: only the registry the block was read
 // with (the package, for a package's systems). replay is as for
@@ -72,9 +108,25 @@ func (p PlanScenario) FormatShrunk(sh Shrunk, scheduleFile, replay string) strin
 		case "nemesis":
 			section("nemesis", shrunkNemesis(s, sh, scheduleFile, f.sub))
 		case "workload":
-			section("workload", replaceSub(f.sub, []string{"clients", "operations"}, fmt.Sprintf("clients: %d", sh.Clients), fmt.Sprintf("operations: %d", sh.OpsPerClient)))
+			drop := []string{"clients", "operations"}
+			if sh.ThinkTime != 0 {
+				drop = append(drop, "think_time")
+			}
+			section("workload", replaceSub(f.sub, drop, shrunkWorkload(sh)...))
 		case "topology":
 			section("topology", replaceSub(f.sub, []string{"nodes"}, fmt.Sprintf("nodes: %d", sh.Nodes)))
+		case "system_options":
+			if sh.SystemOptions != nil {
+				section("system_options", shrunkOptions(sh))
+				continue
+			}
+			section(f.key, replaceSub(f.sub, nil))
+		case "run":
+			if sh.SimTime != 0 && sh.SimTime != withDefaults(s).SimTime {
+				section("run", replaceSub(f.sub, []string{"time"}, fmt.Sprintf("time: %s", sh.SimTime)))
+				continue
+			}
+			section(f.key, replaceSub(f.sub, nil))
 		default:
 			if f.value != "" {
 				fmt.Fprintf(&b, "%s: %s\n", f.key, f.value)
@@ -87,10 +139,16 @@ func (p PlanScenario) FormatShrunk(sh Shrunk, scheduleFile, replay string) strin
 		section("nemesis", shrunkNemesis(s, sh, scheduleFile, nil))
 	}
 	if !done["workload"] {
-		section("workload", []string{fmt.Sprintf("clients: %d", sh.Clients), fmt.Sprintf("operations: %d", sh.OpsPerClient)})
+		section("workload", shrunkWorkload(sh))
 	}
 	if !done["topology"] {
 		section("topology", []string{fmt.Sprintf("nodes: %d", sh.Nodes)})
+	}
+	if !done["system_options"] && sh.SystemOptions != nil {
+		section("system_options", shrunkOptions(sh))
+	}
+	if !done["run"] && sh.SimTime != 0 && sh.SimTime != withDefaults(s).SimTime {
+		section("run", []string{fmt.Sprintf("time: %s", sh.SimTime)})
 	}
 	b.WriteString("seeds: 1\n```\n")
 	return b.String()

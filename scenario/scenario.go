@@ -177,7 +177,20 @@ type System struct {
 	// switches, by name, with what each means (e.g. "replicas": "the
 	// number of replicas per shard"); Build receives the values.
 	Options map[string]string
-	Build   func(Build) (Cluster, error)
+	// Shrinkable are options the shrinker may lower when a reproducer
+	// still needs more than a few dozen operations: what a person cutting
+	// it down by hand would lower (a snapshot interval, a batch size), so
+	// that the bug needs fewer operations. The shrunk plan records the
+	// value kept (system_options).
+	Shrinkable []Shrinkable
+	Build      func(Build) (Cluster, error)
+}
+
+// Shrinkable is a system option the shrinker may lower, with the values
+// it tries, smallest first; each must be one the option accepts.
+type Shrinkable struct {
+	Option string
+	Values []string
 }
 
 // Registry holds the systems, checkers and scenarios a run can name. It

@@ -1,6 +1,10 @@
 package scenario
 
-import "github.com/faultline-dst/faultline/nemesis"
+import (
+	"time"
+
+	"github.com/faultline-dst/faultline/nemesis"
+)
 
 // Size measures a scenario run for shrinking: what there is to remove.
 type Size struct {
@@ -22,7 +26,15 @@ type Shrunk struct {
 	OpsPerClient int `json:"ops_per_client"`
 	Clients      int `json:"clients"`
 	Nodes        int `json:"nodes"`
-	Runs         int `json:"runs"` // runs the shrinker made
+	// SimTime is the shrunk run time (the shrinker shortens runs).
+	SimTime time.Duration `json:"sim_time_ns"`
+	// ThinkTime is the clients' shrunk mean think time when the shrinker
+	// changed it, 0 when it did not.
+	ThinkTime time.Duration `json:"think_time_ns,omitempty"`
+	// SystemOptions are the shrunk scenario's system options when the
+	// shrinker lowered one (System.Shrinkable), nil when it did not.
+	SystemOptions map[string]string `json:"system_options,omitempty"`
+	Runs          int               `json:"runs"` // runs the shrinker made
 	// CrossCheck is the cross-check of the shrunk run's anomaly (nil when
 	// it is not a checker's anomaly).
 	CrossCheck *CrossCheck `json:"cross_check,omitempty"`

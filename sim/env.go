@@ -270,6 +270,16 @@ func (e *Env) Rand() *rng.Stream {
 	return e.n.rand
 }
 
+// Log writes line into the trace as it is, attributed to the node: the
+// record Logf("%s", line) makes, without formatting.
+func (e *Env) Log(line string) {
+	e.acting()
+	if !e.live() {
+		return
+	}
+	e.w.record(Record{Kind: KindLog, Node: e.n.idx, Peer: -1, Detail: line})
+}
+
 // Logf writes a line into the trace, attributed to the node.
 func (e *Env) Logf(format string, args ...any) {
 	e.acting()

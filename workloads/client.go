@@ -3,10 +3,11 @@ package workloads
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/faultline-dst/faultline/clock"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/faultline-dst/faultline/clock"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/internal/flatjson"
 	"github.com/faultline-dst/faultline/rng"
@@ -42,7 +43,9 @@ type client struct {
 	issued int      // regular operations begun (retries excluded)
 	finals []call   // final reads still to issue (last client only)
 	final  bool     // in the final phase
-	cur    *attempt // the operation in flight, if any
+	cur    *attempt // the operation in flight, if any: &slot or nil
+	slot   attempt  // the one attempt a client has in flight
+	line   []byte   // scratch for trace lines
 	reqSeq uint64   // last Request.ID used
 	rr     int      // round-robin position
 	sticky string   // sticky target
@@ -150,11 +153,12 @@ func (c *client) next() {
 
 // begin invokes a history operation for op and sends its first attempt.
 func (c *client) begin(op call, tries int) {
-	a := &attempt{c: op, tries: tries}
+	a := &c.slot
+	*a = attempt{c: op, tries: tries}
 	a.idx = c.w.invoke(c.process, op, c.env.TrueNow())
 	a.timer = c.env.SetTimer(c.w.cfg.Timeout, tagTimeout)
 	c.cur = a
-	c.env.Logf("invoke op %d %s %s", a.idx+1, op.opType, op.key)
+	c.logOp("invoke op ", a.idx, " ", op.opType, " ", op.key) // "invoke op %d %s %s"
 	c.send(c.pick())
 }
 
@@ -284,8 +288,19 @@ func (c *client) finish(t history.Type, output json.RawMessage, errText, from st
 	c.env.CancelTimer(a.timer)
 	c.w.complete(a.idx, t, output, errText, from, c.env.TrueNow())
 	c.gen.observe(a.c, t, output)
-	c.env.Logf("op %d %s from %s", a.idx+1, t, from)
+	c.logOp("op ", a.idx, " ", string(t), " from ", from) // "op %d %s from %s"
 	c.proceed()
+}
+
+// logOp writes the trace line pre + (op index + 1) + the rest, as
+// Logf with %d and %s would, without fmt's boxing and formatting (two
+// such lines per operation).
+func (c *client) logOp(pre string, idx int, s1, s2, s3, s4 string) {
+	b := append(c.line[:0], pre...)
+	b = strconv.AppendInt(b, int64(idx)+1, 10)
+	b = append(append(append(append(b, s1...), s2...), s3...), s4...)
+	c.line = b
+	c.env.Log(string(b))
 }
 
 // unknown records an unknown outcome (timeout, StatusUnknown) and retries

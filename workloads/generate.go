@@ -69,6 +69,52 @@ func newGenerator(cfg *Config, process int, r *rng.Stream) *generator {
 
 type obj = map[string]any
 
+// intObject returns {"name":v}, the JSON history.MustJSON(obj{name: v})
+// returns for a name that needs no escaping, without encoding/json (the
+// workload draws one per write).
+func intObject(name string, v int64) json.RawMessage {
+	b := make([]byte, 0, len(name)+25)
+	b = append(append(append(b, `{"`...), name...), `":`...)
+	b = strconv.AppendInt(b, v, 10)
+	return append(b, '}')
+}
+
+// casInput returns {"from":from,"to":to} as history.MustJSON(obj{"from":
+// from, "to": to}) does: directly when from is null, a boolean or an
+// integer (what the workloads write, which encoding/json would copy as
+// it is), through it otherwise.
+func casInput(from json.RawMessage, to int64) json.RawMessage {
+	if !plainScalar(from) {
+		return history.MustJSON(obj{"from": from, "to": to})
+	}
+	b := make([]byte, 0, len(from)+30)
+	b = append(append(append(b, `{"from":`...), from...), `,"to":`...)
+	b = strconv.AppendInt(b, to, 10)
+	return append(b, '}')
+}
+
+// plainScalar reports whether v is null, true, false or a JSON integer
+// (-?(0|[1-9][0-9]*)): text encoding/json copies unchanged.
+func plainScalar(v json.RawMessage) bool {
+	switch string(v) {
+	case "null", "true", "false":
+		return true
+	}
+	d := v
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || (d[0] == '0' && len(d) > 1) {
+		return false
+	}
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 func (g *generator) key() string { return g.names[g.keys.pick(g.r)] }
 
 // value returns a value no other call of this run carries.
@@ -92,19 +138,19 @@ func (g *generator) next() call {
 		k := g.key()
 		switch op {
 		case "write":
-			return call{op, k, history.MustJSON(obj{"value": g.value()})}
+			return call{op, k, intObject("value", g.value())}
 		case "cas":
 			from := g.last[k]
 			if from == nil {
 				from = json.RawMessage("null")
 			}
-			return call{op, k, history.MustJSON(obj{"from": from, "to": g.value()})}
+			return call{op, k, casInput(from, g.value())}
 		}
 		return call{op, k, nil}
 	case history.Set:
 		k := g.key()
 		if op == "add" {
-			return call{op, k, history.MustJSON(obj{"value": g.value()})}
+			return call{op, k, intObject("value", g.value())}
 		}
 		return call{op, k, nil}
 	case history.Counter:
@@ -116,13 +162,13 @@ func (g *generator) next() call {
 	case history.Queue:
 		k := g.key()
 		if op == "enqueue" {
-			return call{op, k, history.MustJSON(obj{"value": g.value()})}
+			return call{op, k, intObject("value", g.value())}
 		}
 		return call{op, k, nil}
 	case history.Log:
 		k := g.key()
 		if op == "append" {
-			return call{op, k, history.MustJSON(obj{"value": g.value()})}
+			return call{op, k, intObject("value", g.value())}
 		}
 		return call{op, k, history.MustJSON(obj{"from": g.r.Int64Range(0, g.nextOffset[k])})}
 	case history.Lock:

@@ -230,3 +230,34 @@ func TestFinalReads(t *testing.T) {
 		}
 	}
 }
+
+// TestInputsAsEncodingJSONWritesThem: the inputs the generator writes
+// without encoding/json are byte for byte what history.MustJSON gives
+// (the trace hashes every request, so a byte's difference would change
+// every run).
+func TestInputsAsEncodingJSONWritesThem(t *testing.T) {
+	for _, v := range []int64{0, 1, -1, 7, 1_000_001, -9_223_372_036_854_775_808, 9_223_372_036_854_775_807} {
+		if got, want := string(intObject("value", v)), string(history.MustJSON(obj{"value": v})); got != want {
+			t.Errorf("intObject(%d) = %s, want %s", v, got, want)
+		}
+	}
+	for _, from := range []string{"null", "true", "false", "0", "-0", "5", "-17", "3000004", "1.5", "1e3", `"a<b"`, `{"a": 1}`, "[1, 2]", "00", "-"} {
+		if !json.Valid([]byte(from)) {
+			if plainScalar(json.RawMessage(from)) {
+				t.Errorf("plainScalar(%s): true for invalid JSON", from)
+			}
+			continue
+		}
+		if got, want := string(casInput(json.RawMessage(from), 42)), string(history.MustJSON(obj{"from": json.RawMessage(from), "to": int64(42)})); got != want {
+			t.Errorf("casInput(%s) = %s, want %s", from, got, want)
+		}
+	}
+	for _, c := range []struct {
+		v     string
+		plain bool
+	}{{"null", true}, {"true", true}, {"0", true}, {"-12", true}, {"", false}, {"-", false}, {"01", false}, {"1.0", false}, {`"x"`, false}, {"nul", false}} {
+		if got := plainScalar(json.RawMessage(c.v)); got != c.plain {
+			t.Errorf("plainScalar(%q) = %v, want %v", c.v, got, c.plain)
+		}
+	}
+}

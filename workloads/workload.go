@@ -19,7 +19,8 @@ type Workload struct {
 	cfg     Config
 	names   []string // client node names, by process
 	ops     []history.Op
-	pending []bool // pending[i]: ops[i] has no outcome yet
+	pending []bool               // pending[i]: ops[i] has no outcome yet
+	epochs  []history.FaultEpoch // the current chunk ops' FaultEpochs point into
 	stats   Stats
 	bad     []BadReply
 	running int // clients still issuing regular operations
@@ -132,10 +133,20 @@ func (w *Workload) Keys() []string { return KeyNames(w.cfg.Model, w.cfg.Keys) }
 // as info (timeout_marker true, complete_ts and output null).
 func (w *Workload) History() history.History {
 	h := history.History{Ops: make([]history.Op, len(w.ops))}
+	// One allocation for every operation's values and one for their
+	// fault epochs, rather than three per operation.
+	n := 0
+	for _, src := range w.ops {
+		n += len(src.Input) + len(src.Output)
+	}
+	vals := make([]byte, 0, n)
+	epochs := make([]history.FaultEpoch, len(w.ops))
 	for i, src := range w.ops {
 		o := src
-		o.Input, o.Output = clone(src.Input), clone(src.Output)
-		e := &history.FaultEpoch{Invoke: append([]string{}, src.FaultEpoch.Invoke...)}
+		o.Input, vals = carve(vals, src.Input)
+		o.Output, vals = carve(vals, src.Output)
+		e := &epochs[i]
+		e.Invoke = append([]string{}, src.FaultEpoch.Invoke...)
 		if w.pending[i] {
 			o.Type, o.TimeoutMarker, o.Output = history.Info, true, nil
 		}
@@ -148,12 +159,16 @@ func (w *Workload) History() history.History {
 	return h
 }
 
-// clone copies a JSON value; empty is nil (null).
-func clone(m json.RawMessage) json.RawMessage {
+// carve copies a JSON value to the end of vals and returns the copy,
+// capped so that appending to it cannot reach the next one, and vals;
+// empty is nil (null).
+func carve(vals []byte, m json.RawMessage) (json.RawMessage, []byte) {
 	if len(m) == 0 {
-		return nil
+		return nil, vals
 	}
-	return append(json.RawMessage(nil), m...)
+	start := len(vals)
+	vals = append(vals, m...)
+	return json.RawMessage(vals[start:len(vals):len(vals)]), vals
 }
 
 // Stats returns the counters so far.
@@ -172,6 +187,19 @@ func (w *Workload) epoch() []string {
 	return out
 }
 
+// newEpoch returns a FaultEpoch for a new operation, its Invoke filled:
+// one of a chunk allocated 64 at a time, not one allocation per
+// operation. A chunk is never grown (the pointers into it stay valid).
+func (w *Workload) newEpoch() *history.FaultEpoch {
+	if len(w.epochs) == cap(w.epochs) {
+		w.epochs = make([]history.FaultEpoch, 0, 64)
+	}
+	w.epochs = w.epochs[:len(w.epochs)+1]
+	e := &w.epochs[len(w.epochs)-1]
+	e.Invoke = w.epoch()
+	return e
+}
+
 // invoke records the invocation of c by process at true instant at and
 // returns its index in the history.
 func (w *Workload) invoke(process int, c call, at clock.Time) int {
@@ -188,7 +216,7 @@ func (w *Workload) invoke(process int, c call, at clock.Time) int {
 		Key:        c.key,
 		Input:      c.input,
 		InvokeTS:   int64(at),
-		FaultEpoch: &history.FaultEpoch{Invoke: w.epoch()},
+		FaultEpoch: w.newEpoch(),
 	})
 	w.pending = append(w.pending, true)
 	return len(w.ops) - 1

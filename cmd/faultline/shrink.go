@@ -36,7 +36,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	plan := fs.String("plan", "", "take scenarios from the faultline blocks of `PLAN.md`")
 	seed := fs.Uint64("seed", 1, "the failing seed")
 	out := fs.String("out", "shrunk", "write the reproducer to `DIR`")
-	maxRuns := fs.Int("max-runs", 200, "the most runs shrinking may make")
+	maxRuns := fs.Int("max-runs", 500, "the most runs shrinking may make")
 	asJSON := fs.Bool("json", false, "print the outcome as one JSON object")
 	if code, done := parse(fs, args, stderr); done {
 		return code

@@ -11,6 +11,7 @@ package reference
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/faultline-dst/faultline/checkers"
@@ -81,8 +82,22 @@ func raftkvSystem() scenario.System {
 		Roles:        []string{"leader"}, // raft's soft state (node.go)
 		Bugs:         bugs,
 		DefaultNodes: 3,
+		Options: map[string]string{
+			"snapshot_entries": "how many applied entries trigger a snapshot (default 100; -1: never)",
+		},
+		// A bug of snapshots needs as many writes as the interval: a
+		// person shrinking its reproducer would lower it.
+		Shrinkable: []scenario.Shrinkable{{Option: "snapshot_entries", Values: []string{"5", "10", "20", "50"}}},
 		Build: func(b scenario.Build) (scenario.Cluster, error) {
-			cfg := raftkv.Config{Nodes: b.Nodes, Bugs: b.Bugs, SnapshotEntries: 100,
+			snapshots := 100
+			if v, ok := b.Options["snapshot_entries"]; ok {
+				n, err := strconv.Atoi(v)
+				if err != nil || n == 0 || n < -1 {
+					return scenario.Cluster{}, fmt.Errorf("snapshot_entries: %q is not a positive count or -1", v)
+				}
+				snapshots = n
+			}
+			cfg := raftkv.Config{Nodes: b.Nodes, Bugs: b.Bugs, SnapshotEntries: snapshots,
 				Lease: raftkv.LeaseConfig{DriftBound: referenceDriftBound}}
 			cfg.Ledger.Opening = map[string]int64{}
 			for _, a := range workloads.KeyNames(history.Ledger, 3) {
