@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faultline-dst/faultline/history"
 )
@@ -121,5 +122,28 @@ func TestCheckersLeaveTheHistoryAlone(t *testing.T) {
 		if !reflect.DeepEqual(h, want) {
 			t.Errorf("%s changed the history it was given", c.Name)
 		}
+	}
+}
+
+// TestLinearizableTimeLimit: a key porcupine cannot finish within
+// Options.TimeLimit is undecided ("time-limit"), never OK. The history
+// is one no search finishes in a millisecond (measured: not in 20s
+// either): 22 concurrent writes and reads, and a read of a value never
+// written, so that every order of them must be tried.
+func TestLinearizableTimeLimit(t *testing.T) {
+	var ops []history.Op
+	const n = 22
+	for i := range int64(n) {
+		ops = append(ops, ok(i+1, int(i), history.KV, "write", "x", obj{"value": i}, nil, 0, 1000))
+	}
+	// Reads that no order of the writes explains: each sees a value
+	// after the one it must have been overwritten by.
+	for i := range int64(n) {
+		ops = append(ops, ok(n+i+1, int(n+i), history.KV, "read", "x", nil, obj{"value": (i * 7) % n}, 10, 2000))
+	}
+	ops = append(ops, ok(2*n+1, 2*n, history.KV, "read", "x", nil, obj{"value": n + 1}, 3000, 3100)) // never written
+	res := Linearizable(hist(ops...), Options{TimeLimit: time.Millisecond, MaxSteps: 1 << 62, MaxPartitionOps: 1000})
+	if res.Outcome != Unknown || res.Kind != "time-limit" {
+		t.Fatalf("got %s/%s (%s), want Unknown/time-limit", res.Outcome, res.Kind, res.Explanation)
 	}
 }

@@ -130,6 +130,31 @@ func TestDirectoryDurability(t *testing.T) {
 			must(t, fs.Rename("tmp", "snap"))
 			must(t, fs.SyncDir("."))
 		}, "snap/ snap/f=x", "snap/ snap/f=x", 0},
+		{"rename over an empty directory, synced", func(t *testing.T, fs *FS) {
+			must(t, fs.Mkdir("a"))
+			must(t, fs.Mkdir("b"))
+			put(t, fs, "a/f", "x", true)
+			must(t, fs.SyncDir("."))
+			must(t, fs.Rename("a", "b"))
+			must(t, fs.SyncDir("."))
+		}, "b/ b/f=x", "b/ b/f=x", 0},
+		{"rename over an empty directory, not synced", func(t *testing.T, fs *FS) {
+			must(t, fs.Mkdir("a"))
+			must(t, fs.Mkdir("b"))
+			put(t, fs, "a/f", "x", true)
+			must(t, fs.SyncDir("."))
+			must(t, fs.Rename("a", "b"))
+		}, "b/ b/f=x", "a/ a/f=x b/", 2},
+		{"rename over an empty directory with an emptied implicit one inside", func(t *testing.T, fs *FS) {
+			put(t, fs, "b/c/g", "y", true)
+			must(t, fs.Remove("b/c/g"))
+			must(t, fs.SyncDir("b/c"))
+			must(t, fs.Mkdir("a"))
+			must(t, fs.SyncDir("."))
+			must(t, fs.Rename("a", "b"))
+			must(t, fs.SyncDir("."))
+			put(t, fs, "b/c/h", "z", true)
+		}, "b/ b/c/ b/c/h=z", "b/ b/c/ b/c/h=z", 0},
 		{"rename implicit dir synced", func(t *testing.T, fs *FS) {
 			put(t, fs, "a/b/f", "x", true)
 			must(t, fs.Rename("a/b", "a/c"))
@@ -217,8 +242,8 @@ func TestDirectoryErrors(t *testing.T) {
 		{"rmdir a file", fs.RemoveDir("f"), ErrNotDir},
 		{"rmdir missing", fs.RemoveDir("x"), ErrNotExist},
 		{"rename into itself", fs.Rename("d", "d/e/x"), ErrInvalid},
-		{"rename onto a dir", fs.Rename("d", "a"), ErrExist},
-		{"rename onto a file", fs.Rename("d", "f"), ErrExist},
+		{"rename onto a non-empty dir", fs.Rename("d", "a"), ErrNotEmpty},
+		{"rename onto a file", fs.Rename("d", "f"), ErrNotDir},
 		{"rename a file onto a dir", fs.Rename("f", "d"), ErrIsDir},
 		{"rmdir leaf", fs.RemoveDir("d/e"), nil},
 		{"rmdir", fs.RemoveDir("d"), nil},

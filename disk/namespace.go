@@ -263,8 +263,9 @@ func (fs *FS) open(name string, ino *inode) *File {
 
 // Rename renames oldname to newname. A file replaces newname if it is a
 // file; it is volatile until SyncDir of both directories (one, if they are
-// the same). A directory (see IsDir) moves with everything in it, and
-// newname must not exist; it is one atomic name operation queued on
+// the same). A directory (see IsDir) moves with everything in it,
+// replacing newname if that is an empty directory (ErrNotEmpty if it is
+// not, ErrNotDir if it is a file); it is one atomic name operation queued on
 // newname's directory, volatile until SyncDir of that directory. Name
 // operations still pending inside the moved directory stay with it: they
 // become durable where the directory durably is.
@@ -313,10 +314,18 @@ func (fs *FS) renameDir(oldname, newname string) error {
 	if under(newname, oldname) {
 		return pathErr("rename", newname, fmt.Errorf("%w: a directory cannot move into itself (%s)", ErrInvalid, oldname))
 	}
-	if fs.cur[newname] != nil || fs.IsDir(newname) {
-		return pathErr("rename", newname, ErrExist)
+	if fs.cur[newname] != nil {
+		return pathErr("rename", newname, ErrNotDir)
+	}
+	if fs.IsDir(newname) && !fs.emptyDir(newname) {
+		return pathErr("rename", newname, ErrNotEmpty)
 	}
 	id := fs.dirID(oldname)
+	for _, dir := range sortedKeys(fs.cdirs) {
+		if under(dir, newname) {
+			delete(fs.cdirs, dir) // an empty directory replaced, or implicit ones with nothing in them
+		}
+	}
 	del := entryChange{key: fs.entry(oldname), dir: true, del: true}
 	add := entryChange{key: fs.entry(newname), dir: true, sub: id}
 	move := func(p string) string { return newname + strings.TrimPrefix(p, oldname) }
@@ -339,6 +348,21 @@ func (fs *FS) renameDir(oldname, newname string) error {
 	}
 	fs.queue(path.Dir(newname), del, add)
 	return nil
+}
+
+// emptyDir reports whether nothing (no file, no made directory) is in dir.
+func (fs *FS) emptyDir(dir string) bool {
+	for n := range fs.cur {
+		if strings.HasPrefix(n, dir+"/") {
+			return false
+		}
+	}
+	for d, n := range fs.cdirs {
+		if n.explicit && strings.HasPrefix(d, dir+"/") {
+			return false
+		}
+	}
+	return true
 }
 
 // Remove removes the named file. It is volatile until SyncDir of its
@@ -419,15 +443,8 @@ func (fs *FS) RemoveDir(name string) error {
 	case !fs.IsDir(name):
 		return pathErr("removedir", name, ErrNotExist)
 	}
-	for n := range fs.cur {
-		if strings.HasPrefix(n, name+"/") {
-			return pathErr("removedir", name, ErrNotEmpty)
-		}
-	}
-	for d, n := range fs.cdirs {
-		if n.explicit && strings.HasPrefix(d, name+"/") {
-			return pathErr("removedir", name, ErrNotEmpty)
-		}
+	if !fs.emptyDir(name) {
+		return pathErr("removedir", name, ErrNotEmpty)
 	}
 	id := fs.cdirs[name].id
 	fs.cdirs[name] = dnode{id: id}

@@ -173,6 +173,11 @@ func TestPerNodeDiskLatency(t *testing.T) {
 	if s, rd := p["n2"][0], p["n2"][1]; s < 20*time.Millisecond || s > time.Second || rd != 3*time.Millisecond {
 		t.Errorf("n2 probe sync=%v read=%v, want within [20ms, 1s] and 3ms", s, rd)
 	}
+	// Pinned: n2's disk draws from its own stream ("disk/n2", split
+	// "latency"), so seed 4 always gives this fsync.
+	if s := p["n2"][0]; s.String() != "44.386777ms" {
+		t.Errorf("n2's fsync on seed 4 took %v, pinned 44.386777ms", s)
+	}
 	if s := p["n3"][0]; s != 6*time.Millisecond {
 		t.Errorf("n3 probe sync=%v, want 6ms (1ms write + 5ms fsync)", s)
 	}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faultline-dst/faultline/netsim"
 	"github.com/faultline-dst/faultline/sim"
@@ -138,5 +139,52 @@ func TestFingerprintBufferIsReused(t *testing.T) {
 	}
 	if &reused.Fingerprints[0] != &buf[:1][0] {
 		t.Fatal("the fingerprints are not in the buffer given")
+	}
+}
+
+// A trace hash covers each record's text and its instant: two runs whose
+// traces differ only in one log line's words, or only in when a message
+// arrived (a link 10ms slower, nothing else changed), must not share a
+// hash; the traces are checked to differ in nothing else.
+func TestTraceHashCoversDetailAndInstant(t *testing.T) {
+	run := func(note string, latency time.Duration) (uint64, string) {
+		on := func(p *probe, what string) {
+			if what == "start" && p.env.Name() == "a" {
+				p.env.Logf("%s", note)
+				p.env.Send("b", []byte("m"))
+			}
+		}
+		net := netsim.Config{Default: netsim.LinkConfig{Latency: netsim.Latency{Kind: netsim.Fixed, Min: latency, Max: latency}}}
+		var trace strings.Builder
+		w := newWorld(t, sim.Config{Seed: 1, Trace: &trace, Net: net, Nodes: []sim.NodeSpec{{Name: "a", Factory: probes(new([]string), on)}, {Name: "b", Factory: probes(new([]string), nil)}}})
+		res, err := w.Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.TraceHash, trace.String()
+	}
+	h1, t1 := run("note one", 10*time.Millisecond)
+	h2, t2 := run("note two", 10*time.Millisecond)
+	h3, t3 := run("note one", 20*time.Millisecond)
+	if strings.ReplaceAll(t2, "note two", "note one") != t1 {
+		t.Fatalf("the traces differ in more than the note:\n%s\n%s", t1, t2)
+	}
+	if h1 == h2 {
+		t.Errorf("log lines %q and %q give the same trace hash %016x", "note one", "note two", h1)
+	}
+	if h1 == h3 {
+		t.Errorf("deliveries at 10ms and 20ms give the same trace hash %016x", h1)
+	}
+	if strip := func(s string) string {
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			if f := strings.SplitN(l, "\t", 3); len(f) == 3 {
+				l = f[0] + "\t" + f[2] // without the instant
+			}
+			out = append(out, l)
+		}
+		return strings.Join(out, "\n")
+	}; strip(t1) != strip(t3) {
+		t.Fatalf("the traces differ in more than the instants:\n%s\n%s", t1, t3)
 	}
 }
