@@ -116,6 +116,15 @@ func Validate(h History, needed FieldSet) error {
 	return &TooWeakError{Gaps: lacking}
 }
 
+// LacksOutput reports whether an ok completion of opType in model m whose
+// output is out lacks the output the vocabulary requires of it: what
+// Validate counts against FieldOutput, for one operation, without
+// allocating (the workload clients ask it of every reply).
+func LacksOutput(m Model, opType string, out []byte) bool {
+	spec, _ := lookupSpec(m, opType)
+	return spec.output && isNullJSON(out)
+}
+
 // holds reports whether o, whose op_type's spec is spec, carries a value
 // for f where it needs one.
 func holds(o *Op, spec opSpec, f Field) bool {

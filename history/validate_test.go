@@ -154,3 +154,19 @@ func TestFields(t *testing.T) {
 		t.Fatalf("String = %q", got)
 	}
 }
+
+// TestLacksOutputAgreesWithValidate: LacksOutput answers for one ok
+// operation what Validate answers for FieldOutput.
+func TestLacksOutputAgreesWithValidate(t *testing.T) {
+	for _, m := range Models() {
+		for _, opType := range OpTypes(m) {
+			for _, out := range []string{"", "null", " null ", `{"value":1}`, `{}`, "3"} {
+				probe := Op{ID: 1, Model: m, OpType: opType, Key: "k", Type: OK, Output: []byte(out)}
+				want := Validate(History{Ops: []Op{probe}}, Fields(FieldOutput)) != nil
+				if got := LacksOutput(m, opType, []byte(out)); got != want {
+					t.Errorf("%s %s %q: LacksOutput %v, Validate says %v", m, opType, out, got, want)
+				}
+			}
+		}
+	}
+}

@@ -97,7 +97,9 @@ func (k *shrinker) try(cand Scenario, limit int) bool {
 //     together;
 //   - when it still does, changes the clients' think time (longer pauses
 //     first) and searches the operations again;
-//   - then drops clients, faults and nodes again.
+//   - then drops clients; when the history holds more than half the
+//     bound, searches the timing with the operations again for a shorter
+//     one; then drops faults and nodes again.
 //
 // A role-aimed fault keeps its role. It returns the sizes before and
 // after (operations counted in the histories) and the shrunk scenario,
@@ -143,7 +145,7 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 	k.dropFaults()
 	k.dropClients()
 	k.fewerOps()
-	if k.ops > maxShrunkOps && k.timed() {
+	if k.ops > maxShrunkOps && k.timed(maxShrunkOps) {
 		k.fewerOps()
 	}
 	if k.ops > maxShrunkOps {
@@ -158,12 +160,17 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 		}
 	}
 	if k.ops > maxShrunkOps {
-		k.clientsAndOps()
+		k.clientsAndOps(maxShrunkOps, false)
 	}
 	if k.ops > maxShrunkOps {
 		k.thinkAndOps()
 	}
 	k.dropClients()
+	if k.ops > maxShrunkOps/2 && k.timed(k.ops-1) {
+		// Within the bound but more than a few dozen: the faults moved
+		// earlier or a shorter run may need fewer.
+		k.fewerOps()
+	}
 	// Faults again: with fewer operations, a fault may no longer matter.
 	k.dropFaults()
 	k.dropNodes()
@@ -271,19 +278,23 @@ func (k *shrinker) fewerOps() {
 }
 
 // clientsAndOps searches clients and operations per client together,
-// fewest clients first, for a history within maxShrunkOps: dropping
-// clients one at a time at a large count stops at the first count that
-// needs them all, although fewer clients with a few operations each may
-// reproduce.
-func (k *shrinker) clientsAndOps() {
-	for c := 1; c <= k.cur.Workload.Clients; c++ {
+// fewest clients first (fewer than now when below), for a history of at
+// most limit operations: dropping clients one at a time at a large count
+// stops at the first count that needs them all, although fewer clients
+// with a few operations each may reproduce.
+func (k *shrinker) clientsAndOps(limit int, below bool) {
+	clients := k.cur.Workload.Clients
+	if below {
+		clients--
+	}
+	for c := 1; c <= clients; c++ {
 		for _, n := range opsSteps {
-			if n*c > maxShrunkOps {
+			if n*c > limit {
 				break
 			}
 			cand := k.cur
 			cand.Workload.Clients, cand.Workload.OpsPerClient = c, n
-			if k.try(cand, maxShrunkOps) {
+			if k.try(cand, limit) {
 				return
 			}
 		}
@@ -307,7 +318,7 @@ func (k *shrinker) thinkAndOps() {
 	for _, q := range thinkSteps {
 		for _, base := range bases {
 			base.Workload.ThinkTime = time.Duration(roundMS(clock.Time(think) * clock.Time(q) / 4))
-			if k.opsUp(base) {
+			if k.opsUp(base, maxShrunkOps) {
 				return
 			}
 		}
@@ -315,10 +326,10 @@ func (k *shrinker) thinkAndOps() {
 }
 
 // opsUp tries s with the operations per client from small counts up,
-// within maxShrunkOps in all, and keeps the first that reproduces within
-// it. With a think time of its own, a count whose operations are planned
+// fewer than now and within limit in all, and keeps the first that
+// reproduces with a history within limit. With a think time of its own, a count whose operations are planned
 // to end before the first fault starts is skipped: it cannot meet it.
-func (k *shrinker) opsUp(s Scenario) bool {
+func (k *shrinker) opsUp(s Scenario, limit int) bool {
 	first := clock.Time(-1)
 	for _, f := range s.Nemesis.Schedule {
 		if first < 0 || f.Start < first {
@@ -326,7 +337,7 @@ func (k *shrinker) opsUp(s Scenario) bool {
 		}
 	}
 	for _, n := range opsSteps {
-		if n >= k.cur.Workload.OpsPerClient || n*s.Workload.Clients > maxShrunkOps {
+		if n >= k.cur.Workload.OpsPerClient || n*s.Workload.Clients > limit {
 			break
 		}
 		if think := s.Workload.ThinkTime; think > 0 && k.start+clock.Time(n)*clock.Time(think) < first {
@@ -334,7 +345,7 @@ func (k *shrinker) opsUp(s Scenario) bool {
 		}
 		cand := s
 		cand.Workload.OpsPerClient = n
-		if k.try(cand, maxShrunkOps) {
+		if k.try(cand, limit) {
 			return true
 		}
 	}
@@ -342,7 +353,7 @@ func (k *shrinker) opsUp(s Scenario) bool {
 }
 
 // timed searches the run's timing and the operations per client
-// together, for a history within maxShrunkOps: a fault late in the run
+// together, for a history within limit: a fault late in the run
 // needs every operation before it to reach it, where one soon after the
 // clients start needs a few, and a paced workload (no think time of its
 // own) spreads its operations over the run, so that a shorter run crowds
@@ -350,9 +361,9 @@ func (k *shrinker) opsUp(s Scenario) bool {
 // (all together, their order, spacing and lengths kept; see timings) and
 // the run shortest first, it tries the operations per client from small
 // counts up; the first that reproduces wins. It reports whether one did.
-func (k *shrinker) timed() bool {
+func (k *shrinker) timed(limit int) bool {
 	for _, t := range k.timings(k.cur) {
-		if k.opsUp(t) {
+		if k.opsUp(t, limit) {
 			return true
 		}
 	}

@@ -29,7 +29,7 @@ const (
 // format (AppendBinaryRequest, AppendBinaryReply). An SUT node decodes
 // requests with DecodeBinaryRequest and answers with AppendBinaryReply.
 func BinaryAdapter() Adapter {
-	return Adapter{Name: "binary", EncodeRequest: EncodeBinaryRequest, DecodeReply: DecodeBinaryReply}
+	return Adapter{Name: "binary", EncodeRequest: EncodeBinaryRequest, DecodeReply: DecodeBinaryReply, AppendRequest: AppendBinaryRequest}
 }
 
 // EncodeBinaryRequest is the binary wire form of a request.

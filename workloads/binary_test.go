@@ -179,6 +179,29 @@ func TestBinaryAdapterRun(t *testing.T) {
 	}
 }
 
+// TestAppendRequestSendsWhatEncodeRequestDoes: a client encoding every
+// request into its one buffer (Adapter.AppendRequest) sends the bytes
+// EncodeRequest would: the same run, record for record.
+func TestAppendRequestSendsWhatEncodeRequestDoes(t *testing.T) {
+	run := func(appendInto bool) ([]byte, sim.Result) {
+		cfg := workloads.Config{Model: history.KV, Clients: 3, OpsPerClient: 30, Keys: 2, Targets: []string{"n1"}, Adapter: workloads.BinaryAdapter()}
+		if !appendInto {
+			cfg.Adapter.AppendRequest = nil
+		}
+		_, h, res := world(t, 11, []sim.NodeSpec{{Name: "n1", Factory: registerNode(true, nil)}}, cfg, nil)
+		var b bytes.Buffer
+		if err := history.WriteJSONL(&b, h); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes(), res
+	}
+	h1, r1 := run(true)
+	h2, r2 := run(false)
+	if !bytes.Equal(h1, h2) || r1.TraceHash != r2.TraceHash || r1.Records != r2.Records || r1.Delivered < 180 {
+		t.Fatalf("with AppendRequest: hash %x, %d records, %d delivered; with EncodeRequest: hash %x, %d records; histories equal: %v", r1.TraceHash, r1.Records, r1.Delivered, r2.TraceHash, r2.Records, bytes.Equal(h1, h2))
+	}
+}
+
 // TestBinaryBadRepliesAreRecorded: a binary reply the adapter cannot
 // decode, or one whose output breaks the model, is the SUT's, recorded as
 // a bad reply, as with the JSON wire; the operation ends unknown.

@@ -222,7 +222,9 @@ func (g *generator) finals() []call {
 	return out
 }
 
-// observe learns from an operation's outcome.
+// observe learns from an operation's outcome. The values it keeps are
+// slices of the operation's input and output, which the history keeps
+// and nothing changes.
 func (g *generator) observe(c call, t history.Type, output json.RawMessage) {
 	switch g.model {
 	case history.Register, history.KV:
@@ -231,7 +233,7 @@ func (g *generator) observe(c call, t history.Type, output json.RawMessage) {
 		}
 		switch c.opType {
 		case "write":
-			if v, ok := flatjson.Members(c.input, "value"); ok {
+			if v, ok := flatjson.MemberBytes(c.input, "value"); ok {
 				g.last[c.key] = json.RawMessage(v[0])
 				break
 			}
@@ -240,7 +242,7 @@ func (g *generator) observe(c call, t history.Type, output json.RawMessage) {
 				g.last[c.key] = in.Value
 			}
 		case "read":
-			if v, ok := flatjson.Members(output, "value"); ok {
+			if v, ok := flatjson.MemberBytes(output, "value"); ok {
 				g.last[c.key] = json.RawMessage(v[0])
 				break
 			}
@@ -249,13 +251,13 @@ func (g *generator) observe(c call, t history.Type, output json.RawMessage) {
 				g.last[c.key] = out.Value
 			}
 		case "cas":
-			if v, ok := flatjson.Members(output, "ok"); ok {
-				if v[0] == "true" {
-					if in, ok := flatjson.Members(c.input, "from", "to"); ok {
+			if v, ok := flatjson.MemberBytes(output, "ok"); ok {
+				if string(v[0]) == "true" {
+					if in, ok := flatjson.MemberBytes(c.input, "from", "to"); ok {
 						g.last[c.key] = json.RawMessage(in[1])
 						break
 					}
-				} else if v[0] == "false" {
+				} else if string(v[0]) == "false" {
 					break
 				}
 			}

@@ -53,6 +53,10 @@ type Adapter struct {
 	Name          string
 	EncodeRequest func(Request) []byte
 	DecodeReply   func([]byte) (Reply, error)
+	// AppendRequest, optional, appends what EncodeRequest returns to its
+	// first argument: the clients then encode every request into one
+	// buffer of their own (the simulator copies what is sent).
+	AppendRequest func([]byte, Request) []byte
 }
 
 // JSONAdapter returns the adapter for SUTs that speak the default wire

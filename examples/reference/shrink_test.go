@@ -19,7 +19,7 @@ const (
 )
 
 // TestShrinkCorpus shrinks seed 1 of every known-bug variant (it fails on
-// seed 1: docs/BUGS.md; about 30s for all), checks the reproducer's size
+// seed 1: docs/BUGS.md; about 20s for all), checks the reproducer's size
 // (faults, operations in its history) and that no fault names a node a
 // role resolved to instead of the role, and replays the shrunk plan
 // (shrunk.md and faults.json, as `faultline shrink` writes them) to the
@@ -27,7 +27,7 @@ const (
 // time, think time, system options) is in the plan.
 func TestShrinkCorpus(t *testing.T) {
 	if testing.Short() {
-		t.Skip("shrinks every variant: about 30s")
+		t.Skip("shrinks every variant: about 20s")
 	}
 	r := reference.Registry()
 	for _, s := range r.Scenarios() {
