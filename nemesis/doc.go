@@ -99,7 +99,20 @@
 // without it, and aim a fault drawn blind on one node at "any" with that
 // node's Pick (the same node when it is free when the fault starts); a
 // role-aimed fault is only drawn with room for it: two targets free of
-// other faults throughout its window.
+// other faults throughout its window. Every partition drawn after a clock
+// fault aimed at a role follows it: it starts while that clock is off and
+// cuts the same role's holder off from its peers, clients still reaching
+// it (isolate, when the budget allows the shape), for a node on a wrong
+// clock decides by it alone only once it cannot hear its peers.
+//
+// A drawn network fault keeps at least half its window free of the
+// faults that may silence the traffic it needs: crashes, pauses and
+// upgrades (of any node: which one a role-aimed fault strikes is known
+// only when it starts, and a primary that crashed stops its clients'
+// traffic until they time out) and other partitions (a partition on links
+// another one cuts refuses nothing; a duplicate under it copies nothing).
+// A fault drawn inside such a window is drawn again. Explicit faults are
+// left as written.
 //
 // Crash, pause and clock faults never strike a node restarted at that
 // very instant before its Start has run (they wait for it), and a clock

@@ -88,6 +88,7 @@ func generate(r *rng.Stream, nodes []string, b *Budget, m *mix, base Schedule) (
 	}
 	for i := 0; i < m.count && len(s) < b.MaxFaults; i++ {
 		for range triesPerFault {
+			g.sched = s
 			f, ok := g.draw(m.pick(r))
 			if !ok {
 				continue
@@ -96,6 +97,9 @@ func generate(r *rng.Stream, nodes []string, b *Budget, m *mix, base Schedule) (
 			cand := append(s.Clone(), f)
 			if roomy(s, len(b.Targets)) && !roomy(cand, len(b.Targets)) {
 				continue // a role-aimed fault would find no node free
+			}
+			if !quietKept(s, cand) {
+				continue // it would silence the traffic a network fault needs
 			}
 			if norm, err := cand.check(nodes, b); err == nil {
 				s = norm
@@ -159,6 +163,7 @@ type generator struct {
 	span    int64      // window length, in units
 	targets []string
 	world   []string // every node of the world, for isolate-all
+	sched   Schedule // the faults drawn so far (follow)
 }
 
 func newGenerator(r *rng.Stream, b *Budget, m *mix) *generator {
@@ -228,6 +233,14 @@ func (g *generator) draw(k Kind) (f Fault, ok bool) {
 	f.Kind = k
 	f.Start, f.End = g.window()
 	if len(g.b.Roles) > 0 && k != Upgrade && (k == Partition || g.r.Float64() < g.m.roleShare) {
+		if k == Partition {
+			// A clock fault aimed at a role tests little until its
+			// holder is cut off: every partition drawn after one follows
+			// it.
+			if p, ok := g.follow(f); ok {
+				return p, true
+			}
+		}
 		return g.aimed(f)
 	}
 	switch k {
@@ -352,6 +365,84 @@ func roomFor(s Schedule, f Fault, targets int) bool {
 	return targets-len(taken)-roles >= 2
 }
 
+// silences reports whether fault o may stop the traffic network fault f
+// needs to land on: a crash, pause or upgrade stops a node (and, in most
+// systems, the clients waiting on it for a timeout: a primary that crashed
+// stops its replication and its clients' writes alike); a partition cuts
+// links, so a second network fault on them drops, delays or duplicates
+// nothing, and a partition on links another one cuts refuses nothing new.
+// Which node a role-aimed or blind fault strikes is known only when it
+// starts, so any such fault counts, whatever node it names.
+func silences(o, f *Fault) bool {
+	if !f.Kind.isNet() || o.ID == f.ID {
+		return false
+	}
+	switch o.Kind {
+	case Crash, Pause, Upgrade, Partition:
+		return true
+	}
+	return false
+}
+
+// quietFor reports whether at least half of network fault f's window is
+// free of the other faults of s that may silence its links (silences).
+// A fault whose window another one covers (a partition drawn inside the
+// seconds after a crash of the primary, while its clients wait out their
+// timeouts; a duplicate under a partition that cut the leader off) often
+// finds no message to act on: its landing is never proven and the run is
+// INCONCLUSIVE-fault-not-proven. Other faults are always quiet.
+func quietFor(s Schedule, f *Fault) bool {
+	if !f.Kind.isNet() || f.End <= f.Start {
+		return true
+	}
+	var cover []span
+	for i := range s {
+		o := &s[i]
+		if !silences(o, f) {
+			continue
+		}
+		spans := []span{{o.ID, "", o.Start, o.End}}
+		if o.Kind == Upgrade {
+			spans = downSpans(o)
+		}
+		for _, sp := range spans {
+			from, to := max(sp.from, f.Start), min(sp.to, f.End)
+			if from < to {
+				cover = append(cover, span{o.ID, "", from, to})
+			}
+		}
+	}
+	slices.SortFunc(cover, func(a, b span) int { return cmp.Compare(a.from, b.from) })
+	var covered, end clock.Time
+	end = f.Start
+	for _, c := range cover {
+		from := max(c.from, end)
+		if c.to > from {
+			covered += c.to - from
+			end = c.to
+		}
+	}
+	return 2*covered <= f.End-f.Start
+}
+
+// quietKept reports whether every fault of cand that is not in s, and
+// every fault of s that was quiet there (quietFor), is quiet in cand: a
+// drawn fault may neither be silenced nor silence another. Explicit faults
+// that were not quiet to begin with are left as they were written.
+func quietKept(s, cand Schedule) bool {
+	was := map[string]bool{}
+	for i := range s {
+		was[s[i].ID] = quietFor(s, &s[i])
+	}
+	for i := range cand {
+		f := &cand[i]
+		if q, ok := was[f.ID]; (!ok || q) && !quietFor(cand, f) {
+			return false
+		}
+	}
+	return true
+}
+
 // minNodes is the least number of targets each shape needs to cut
 // anything.
 func minNodes(s Shape) int {
@@ -451,6 +542,58 @@ func (g *generator) aimed(f Fault) (Fault, bool) {
 	}
 	named.Nodes, named.Links = nil, nil
 	return named, true
+}
+
+// follow draws a partition that follows a clock fault already drawn and
+// aimed at a declared role (one of them, when several are): it starts
+// while that clock is off, and is aimed at the same role, in the shape
+// that cuts the holder off from its peers while clients still reach it
+// (isolate) when the budget allows it. A node whose clock is off decides
+// by it alone only once it cannot hear its peers: a leader on a slow
+// clock trusts its lease too long only while cut off, and only if
+// clients still ask it. Drawn apart, the two faults meet on one node by
+// chance (a drift on the leader, then a partition around the same leader
+// while the drift lasts). ok is false when no such clock fault was drawn,
+// or none leaves room for a partition after its start; the partition is
+// then drawn as any other.
+func (g *generator) follow(f Fault) (Fault, bool) {
+	var clocks []*Fault
+	for i := range g.sched {
+		o := &g.sched[i]
+		switch o.Kind {
+		case ClockDrift, ClockOffset, ClockJump:
+			if slices.Contains(g.b.Roles, o.Role) {
+				clocks = append(clocks, o)
+			}
+		}
+	}
+	if len(clocks) == 0 {
+		return f, false
+	}
+	c := clocks[g.r.Intn(len(clocks))]
+	d := clock.Time(g.r.Int64Range(g.lo, g.hi)) * g.unit
+	// Start in [c.Start, c.End), on the grid, leaving room for d before
+	// HealBy.
+	first := c.Start
+	last := min(c.End-1, g.b.HealBy-d)
+	if last < first {
+		return f, false
+	}
+	f.Start = first + clock.Time(g.r.Int64Range(0, int64(last-first)/int64(g.unit)))*g.unit
+	f.End = f.Start + d
+	f.Role, f.Pick = c.Role, g.r.Intn(len(g.targets))
+	if slices.Contains(g.m.shapes, Isolate) && len(g.targets) >= minNodes(Isolate) {
+		f.Shape = Isolate
+		return f, true
+	}
+	p, ok := g.partition(f)
+	if !ok {
+		return f, false
+	}
+	if p.Shape.aimed() {
+		p.Nodes, p.Links = nil, nil
+	}
+	return p, true
 }
 
 // draw0 draws the parameters of a role-aimed fault of f.Kind as a

@@ -200,7 +200,7 @@ func TestFailoversCounted(t *testing.T) {
 		seed uint64
 		want int // -1: not counted
 	}{
-		{"acked_writes_survive_primary_failover", 3, 1},
+		{"acked_writes_survive_primary_failover", 1, 2},
 		{"memstore_kv_linearizable_under_pauses", 1, -1},
 	} {
 		s, err := r.Scenario(tt.name)

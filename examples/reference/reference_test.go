@@ -24,24 +24,25 @@ func corpusSeeds() int {
 }
 
 // Allowed INCONCLUSIVE shares of the correct scenarios, from a
-// measurement: 1,000 seeds of each of the 20 correct scenarios (20,000
-// runs, with faults aimed at traffic) gave 78 INCONCLUSIVE-fault-not-proven
-// (0.39%), at most 3.1% in one scenario (acked_writes_survive_primary_failover;
-// 2.8% for transfers_apply_exactly_once_under_retries). Each was a fault
-// the nemesis found no effect of (mostly a partition around the primary
-// overlapped by a crash that stopped the traffic it would cut). At the
-// default dozen seeds the test ran 1 INCONCLUSIVE in 276 runs. The bounds
-// leave room for sampling noise at a dozen seeds (one seed of twelve is
-// 8%), not for a scenario that stops proving its claim:
+// measurement: 1,000 seeds of each of the 23 correct scenarios (23,000
+// runs, commit 28ee2a4: drawn network faults keep half their window free
+// of crashes, pauses and other partitions) gave 10
+// INCONCLUSIVE-fault-not-proven (0.04%), at most 3 (0.3%) in one
+// scenario; before that rule, 78 of 20,000 (0.39%), 3.1% in the pbkv
+// failover. Issue 13 asks for at most 2% in every correct scenario: the
+// per-scenario bound is 2%, or one seed when the run is too short for 2%
+// to allow any (one seed of the default twelve is 8%); the overall bound
+// is 1%. At the default dozen seeds the test ran 0 INCONCLUSIVE in 276
+// runs.
 //
 //	faultline sweep --scenario NAME --scenario NAME ... --seeds 1000 --workers 2 --results r.jsonl
 const (
 	// maxInconclusiveShare bounds the INCONCLUSIVE runs over all the
 	// correct scenarios together.
-	maxInconclusiveShare = 0.05
-	// maxScenarioInconclusiveShare bounds them in any one scenario: one
-	// that is mostly INCONCLUSIVE proves nothing.
-	maxScenarioInconclusiveShare = 0.25
+	maxInconclusiveShare = 0.01
+	// maxScenarioInconclusiveShare bounds them in any one scenario (at
+	// least one seed is allowed).
+	maxScenarioInconclusiveShare = 0.02
 )
 
 // bugAnomalies are the anomaly signatures (prefixes) each known-bug
@@ -137,8 +138,8 @@ func TestCorpus(t *testing.T) {
 				inc := inconclusive(counts)
 				correctRuns += n
 				correctInconclusive += inc
-				if float64(inc) > maxScenarioInconclusiveShare*float64(n) {
-					t.Errorf("%d of %d seeds INCONCLUSIVE, more than %.0f%%: %s", inc, n, 100*maxScenarioInconclusiveShare, verdicts(counts))
+				if float64(inc) > max(maxScenarioInconclusiveShare*float64(n), 1) {
+					t.Errorf("%d of %d seeds INCONCLUSIVE, more than %.0f%% (or one seed): %s", inc, n, 100*maxScenarioInconclusiveShare, verdicts(counts))
 				}
 			}
 			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %d | %d of %d | %s |", s.Name, s.System, strings.Join(s.Bugs, ", "), s.Checker, first, fails, n, verdicts(counts)))
