@@ -167,28 +167,31 @@ func (w *slowWriter) Write(p []byte) (int, error) {
 
 // TestStuckAfterTimesEachCall: calls that each return within the limit
 // are not abandoned however long they take together, and neither is a
-// world waiting on its trace's writer.
+// world waiting on its trace's writer. The margins are wide (a call
+// takes a twentieth of the limit) so that a loaded host does not make a
+// call look stuck.
 func TestStuckAfterTimesEachCall(t *testing.T) {
-	const limit = 60 * time.Millisecond
 	t.Run("slow calls", func(t *testing.T) {
-		// 12 calls of 20ms: 240ms in calls, none of them 60ms.
+		// 30 calls of 50ms: 1.5s in calls, none of them near 1s.
+		const limit = time.Second
 		w := newWorld(t, sim.Config{Seed: 1, StuckAfter: limit, Nodes: []sim.NodeSpec{
-			{Name: "a", Factory: func(env *sim.Env) sim.Node { return &sleeper{env: env, d: 20 * time.Millisecond, left: 12} }},
+			{Name: "a", Factory: func(env *sim.Env) sim.Node { return &sleeper{env: env, d: 50 * time.Millisecond, left: 30} }},
 		}})
 		start := time.Now()
 		res, err := w.Run()
 		if err != nil {
 			t.Fatalf("Run: %v", err)
 		}
-		if took := time.Since(start); took < 12*20*time.Millisecond || res.Events != 13 {
-			t.Errorf("took %v, %d events; want 240ms or more, 13", took, res.Events)
+		if took := time.Since(start); took < 30*50*time.Millisecond || res.Events != 31 {
+			t.Errorf("took %v, %d events; want 1.5s or more, 31", took, res.Events)
 		}
 	})
 	t.Run("slow trace writer", func(t *testing.T) {
 		// 2,000 timer events write far more than the trace's 64 KiB
 		// buffer, so the writer is called during the run, and it takes
-		// 4x the limit the first time.
-		sw := &slowWriter{d: 4 * limit}
+		// twice the limit the first time.
+		const limit = 500 * time.Millisecond
+		sw := &slowWriter{d: 2 * limit}
 		w := newWorld(t, sim.Config{Seed: 1, StuckAfter: limit, MaxTime: 2 * time.Second, Trace: sw, Nodes: []sim.NodeSpec{
 			{Name: "a", Factory: func(env *sim.Env) sim.Node { return &ticker{env: env} }},
 		}})
