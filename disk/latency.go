@@ -74,7 +74,6 @@ func (l Latency) sample(r *rng.Stream) time.Duration {
 	return l.Min
 }
 
-
 // flight is a Sync (or SyncDir) that has been issued and not yet
 // completed: its operations become durable at done. A crash before done
 // cuts it, and each of its operations persists or not (see Crash).

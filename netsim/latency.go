@@ -111,7 +111,6 @@ func (l *Latency) sample(r *rng.Stream) int64 {
 	return int64(l.Min)
 }
 
-
 // nominal is the latency a reorder window defaults to: Min for fixed, Max
 // for uniform, Median for longtail.
 func (l *Latency) nominal() time.Duration {
