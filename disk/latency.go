@@ -2,7 +2,6 @@ package disk
 
 import (
 	"fmt"
-	"math/bits"
 	"time"
 
 	"github.com/faultline-dst/faultline/clock"
@@ -68,27 +67,11 @@ func (l Latency) String() string {
 func (l Latency) sample(r *rng.Stream) time.Duration {
 	switch {
 	case l.Median != 0:
-		return l.Min + time.Duration(longTailExcess(uint64(l.Median-l.Min), uint64(l.Max-l.Min), r.Uint64n(1<<32)+1))
+		return l.Min + time.Duration(rng.LomaxExcess(uint64(l.Median-l.Min), uint64(l.Max-l.Min), r.Uint64n(1<<32)+1))
 	case l.Max > l.Min:
 		return time.Duration(r.Int64Range(int64(l.Min), int64(l.Max)))
 	}
 	return l.Min
-}
-
-// longTailExcess returns min(s*(2^32-u)/u, limit) for u in [1, 2^32]: with
-// u uniform this is s*(1/U - 1), the inverse CDF of Lomax(shape 1, scale
-// s). It is netsim's formula for LongTail links, so a disk and a link
-// given the same MIN MEDIAN MAX draw alike.
-func longTailExcess(s, limit, u uint64) int64 {
-	hi, lo := bits.Mul64(s, 1<<32-u)
-	if hi >= u { // the quotient needs more than 64 bits
-		return int64(limit)
-	}
-	q, _ := bits.Div64(hi, lo, u)
-	if q > limit {
-		q = limit
-	}
-	return int64(q)
 }
 
 // flight is a Sync (or SyncDir) that has been issued and not yet

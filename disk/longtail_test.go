@@ -78,8 +78,8 @@ func TestLongTailMatchesNetsim(t *testing.T) {
 		{1, limit},                  // the tail's end: capped
 		{1 << 32, 0},                // U = 1: Min
 	} {
-		if got := longTailExcess(s, limit, c.u); got < c.want-3 || got > c.want+3 {
-			t.Errorf("longTailExcess(%d, %d, %d) = %d, want about %d", s, limit, c.u, got, c.want)
+		if got := rng.LomaxExcess(s, limit, c.u); got < c.want-3 || got > c.want+3 {
+			t.Errorf("rng.LomaxExcess(%d, %d, %d) = %d, want about %d", s, limit, c.u, got, c.want)
 		}
 	}
 }

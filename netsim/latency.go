@@ -2,7 +2,6 @@ package netsim
 
 import (
 	"fmt"
-	"math/bits"
 	"time"
 
 	"github.com/faultline-dst/faultline/rng"
@@ -107,23 +106,9 @@ func (l *Latency) sample(r *rng.Stream) int64 {
 	case Uniform:
 		return r.Int64Range(int64(l.Min), int64(l.Max))
 	case LongTail:
-		return int64(l.Min) + longTailExcess(uint64(l.Median-l.Min), uint64(l.Max-l.Min), r.Uint64n(1<<32)+1)
+		return int64(l.Min) + rng.LomaxExcess(uint64(l.Median-l.Min), uint64(l.Max-l.Min), r.Uint64n(1<<32)+1)
 	}
 	return int64(l.Min)
-}
-
-// longTailExcess returns min(s*(2^32-u)/u, limit) for u in [1, 2^32]: with
-// u uniform this is s*(1/U - 1), the inverse CDF of Lomax(shape 1, scale s).
-func longTailExcess(s, limit, u uint64) int64 {
-	hi, lo := bits.Mul64(s, 1<<32-u)
-	if hi >= u { // the quotient needs more than 64 bits
-		return int64(limit)
-	}
-	q, _ := bits.Div64(hi, lo, u)
-	if q > limit {
-		q = limit
-	}
-	return int64(q)
 }
 
 // nominal is the latency a reorder window defaults to: Min for fixed, Max

@@ -97,8 +97,8 @@ func TestLongTailExcessEdges(t *testing.T) {
 		{1000, 5000, 1, 5000},                   // capped
 		{1 << 62, 1<<63 - 1, 1, 1<<63 - 1},      // quotient overflow saturates at the cap
 	} {
-		if got := longTailExcess(c.s, c.limit, c.u); got != c.want {
-			t.Errorf("longTailExcess(%d, %d, %d) = %d, want %d", c.s, c.limit, c.u, got, c.want)
+		if got := rng.LomaxExcess(c.s, c.limit, c.u); got != c.want {
+			t.Errorf("rng.LomaxExcess(%d, %d, %d) = %d, want %d", c.s, c.limit, c.u, got, c.want)
 		}
 	}
 }

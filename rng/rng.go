@@ -164,3 +164,21 @@ func (s *Stream) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// LomaxExcess returns min(s*(2^32-u)/u, limit) for u in [1, 2^32]: with u
+// uniform this is s*(1/U - 1), the inverse CDF of Lomax(shape 1, scale s),
+// the excess over its minimum of a long-tailed latency whose median is the
+// minimum plus s. netsim's links and disk's latencies both draw it, so a
+// link and a disk given the same MIN MEDIAN MAX draw alike. It saturates at
+// limit when the quotient needs more than 64 bits.
+func LomaxExcess(s, limit, u uint64) int64 {
+	hi, lo := bits.Mul64(s, 1<<32-u)
+	if hi >= u { // the quotient needs more than 64 bits
+		return int64(limit)
+	}
+	q, _ := bits.Div64(hi, lo, u)
+	if q > limit {
+		q = limit
+	}
+	return int64(q)
+}
