@@ -144,6 +144,11 @@ func landings(a *attempt) ([]FaultLanding, []nemesis.Evidence) {
 			switch {
 			case !e.Landed && e.Detail != "":
 				fl.Detail = window + ": " + e.Detail
+				if f.Kind == nemesis.Partition && time.Duration(stop-f.Start) < timeout {
+					// The likeliest cause, and what to change: clients
+					// waiting out an earlier fault send nothing.
+					fl.Detail += fmt.Sprintf(" (the cut lasted %v, less than the client timeout %v: clients waiting out an earlier fault may have sent nothing through it; a nemesis min_duration above the timeout lets them)", time.Duration(stop-f.Start), timeout)
+				}
 			case !e.Landed:
 				fl.Detail = fmt.Sprintf("%s: the nemesis saw no effect on the system (%s)", window, counters(e))
 			case ops == 0:

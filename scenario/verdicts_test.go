@@ -188,6 +188,14 @@ func TestEveryVerdictAndBlameFromRealRuns(t *testing.T) {
 			}
 			return s
 		}, scenario.InconclusiveFaultNotProven, scenario.BlameHarness, "no landing evidence for f1"},
+		{"fault not proven: a cut shorter than the client timeout says so", func() scenario.Scenario {
+			s := base("isolated-spare-briefly")
+			s.Nemesis = scenario.NemesisSpec{
+				Budget:   nemesis.Budget{Kinds: []nemesis.Kind{nemesis.Partition}, MaxDown: 1, WarmUp: 10 * ms, HealBy: 1000 * ms},
+				Schedule: nemesis.Schedule{{ID: "f1", Kind: nemesis.Partition, Shape: nemesis.Isolate, Start: 50 * ms, End: 90 * ms, Nodes: []string{"n2"}}},
+			}
+			return s
+		}, scenario.InconclusiveFaultNotProven, scenario.BlameHarness, "the cut lasted 40ms, less than the client timeout 100ms"},
 		{"oracle too weak: history without node_seen", func() scenario.Scenario {
 			s := base("no-node-seen")
 			s.History = history.AllFields.Minus(history.Fields(history.FieldNodeSeen))
