@@ -523,14 +523,7 @@ func (g *generator) aimed(f Fault) (Fault, bool) {
 	f.Role, f.Pick = role, g.r.Intn(len(g.targets))
 	switch f.Kind {
 	case Partition:
-		p, ok := g.partition(f)
-		if !ok {
-			return f, false
-		}
-		if p.Shape.aimed() {
-			p.Nodes, p.Links = nil, nil
-		}
-		return p, true
+		return g.rolePartition(f)
 	case Crash, Pause, Disk:
 		if g.b.MaxDown == 0 && f.Kind != Disk {
 			return f, false
@@ -586,6 +579,13 @@ func (g *generator) follow(f Fault) (Fault, bool) {
 		f.Shape = Isolate
 		return f, true
 	}
+	return g.rolePartition(f)
+}
+
+// rolePartition draws the shape of a partition aimed at f.Role: an aimed
+// shape names no node until the fault starts and resolves the role;
+// another shape keeps its links as a layout the holder is moved into.
+func (g *generator) rolePartition(f Fault) (Fault, bool) {
 	p, ok := g.partition(f)
 	if !ok {
 		return f, false
