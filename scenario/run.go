@@ -244,6 +244,9 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 	}
 	cl, wl, w, nem, budget := p.cl, p.wl, p.w, p.nem, p.budget
 	a.wcfg, a.schedule = wl.Config(), p.sched
+	// The epoch hook reads this run's nemesis, which holds the world:
+	// kept, it would keep every node's state alive through the check.
+	a.wcfg.Epoch = nil
 	a.sim, a.runErr = w.Run()
 	var stuck *sim.StuckError
 	if errors.As(a.runErr, &stuck) {
@@ -282,7 +285,7 @@ func (r *Registry) attempt(s Scenario, sys System, seed uint64, trace io.Writer,
 	if bad := wl.BadReplies(); len(bad) > 0 && a.runErr == nil {
 		a.runErr = &SUTError{Kind: "bad-reply", Detail: fmt.Sprintf("%d replies the adapter could not use; first from %s to %s at %v: %v", len(bad), bad[0].From, bad[0].Client, bad[0].At, bad[0].Err)}
 	}
-	a.hist = strip(wl.History(), s.History)
+	a.hist = strip(wl.Final(), s.History) // the run is over: its records, not a copy
 	a.stats = wl.Stats()
 	copts := s.Options
 	if cl.Tune != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/google/go-cmp/cmp"
 	"strconv"
 	"strings"
 	"testing"
@@ -104,6 +105,10 @@ func world(t *testing.T, seed uint64, sut []sim.NodeSpec, cfg workloads.Config, 
 	h := w.History()
 	if err := history.WellFormed(h); err != nil {
 		t.Fatal(err)
+	}
+	// Final hands over the same history without the copy.
+	if d := cmp.Diff(h, w.Final()); d != "" {
+		t.Fatalf("Final differs from History (-History +Final):\n%s", d)
 	}
 	for i, o := range h.Ops {
 		if o.ID != int64(i+1) || (i > 0 && o.InvokeTS < h.Ops[i-1].InvokeTS) {
@@ -392,6 +397,11 @@ func TestPendingOpsEndAsInfo(t *testing.T) {
 	if len(h.Ops[0].FaultEpoch.Invoke) != 0 || h.Ops[0].FaultEpoch.Invoke == nil {
 		t.Fatalf("no Epoch hook must record an empty epoch: %s", jsonl(t, h.Ops[0]))
 	}
+	f := w.Final()
+	if d := cmp.Diff(h, f); d != "" {
+		t.Fatalf("Final differs from History (-History +Final):\n%s", d)
+	}
+	checkInfo(t, f.Ops[0])
 }
 
 func must(t testing.TB, err error) {

@@ -159,6 +159,23 @@ func (w *Workload) History() history.History {
 	return h
 }
 
+// Final returns the history once the run is over, as History does but
+// without copying it: the workload's own records (operations still
+// pending become info, as in History), which the caller then owns. Call
+// it once, after the run's last event (Run has returned): the caller owns
+// the records then (Stats and the other accessors still answer). A scenario run
+// takes its history this way: copying it is most of a run's allocation
+// outside the system under test.
+func (w *Workload) Final() history.History {
+	for i := range w.ops {
+		if w.pending[i] {
+			o := &w.ops[i]
+			o.Type, o.TimeoutMarker, o.Output = history.Info, true, nil
+		}
+	}
+	return history.History{Ops: w.ops[:len(w.ops):len(w.ops)]}
+}
+
 // carve copies a JSON value to the end of vals and returns the copy,
 // capped so that appending to it cannot reach the next one, and vals;
 // empty is nil (null).
