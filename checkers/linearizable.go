@@ -63,10 +63,9 @@ const (
 // regOp is the porcupine input of a register operation. Porcupine is given
 // a *regOp (so boxing it allocates nothing).
 type regOp struct {
-	kind  byte      // kindRead, kindWrite, kindCas
-	group int32     // its key's group, in the order keys were met
-	a, b  *regValue // write: a is the value; cas: a from, b to
-	opID  int64
+	kind byte      // kindRead, kindWrite, kindCas
+	a, b *regValue // write: a is the value; cas: a from, b to
+	opID int64
 }
 
 // regOut is the porcupine output of a register operation, given as a
@@ -144,6 +143,13 @@ func RegisterModel() porcupine.Model {
 // is undecided ("work-limit"); Options.TimeLimit is a host-time safety net
 // ("time-limit"). Undecided keys are never reported as ok.
 //
+// Each key is first searched, on the caller's goroutine, for an order
+// that a separate check confirms is a linearization (witness.go): that
+// decides most keys of a correct system's history without porcupine's
+// goroutines. Every other key, and every key when Options.Linearizations
+// asks for pictures, is decided by porcupine as above; a key's work is
+// the model steps of the search that decided it.
+//
 // Anomaly kind: "not-linearizable", explained by the longest linearizable
 // prefix found, the state after it, and why each operation that could come
 // next cannot.
@@ -155,17 +161,15 @@ func Linearizable(h history.History, opts Options) Result {
 		if err != nil {
 			return err
 		}
-		if steps, ok := c.plainAll(groups); ok {
-			for _, g := range groups {
-				if steps[g.idx] >= 0 {
-					r.partition(g.key, g.n, steps[g.idx], "")
-				} else {
-					c.checkKey(g) // over MaxPartitionOps
+		var w witness
+		for _, g := range groups {
+			if !r.opts.Linearizations && len(g.pops) <= r.opts.MaxPartitionOps {
+				limit := min(r.opts.MaxSteps, witnessBase+witnessSteps*int64(len(g.pops)))
+				if steps, ok := w.find(g.pops, limit); ok {
+					r.partition(g.key, g.n, steps, "")
+					continue
 				}
 			}
-			return nil
-		}
-		for _, g := range groups {
 			if li := c.checkKey(g); li != nil {
 				lins = append(lins, KeyLinearization{Key: g.key, Info: *li})
 			}
@@ -180,7 +184,6 @@ func Linearizable(h history.History, opts Options) Result {
 // that carry information as porcupine operations, in history order.
 type keyGroup struct {
 	key  string
-	idx  int32 // its place in the order keys were met (regOp.group)
 	n    int
 	pops []porcupine.Operation
 }
@@ -223,7 +226,7 @@ func (c *regCheck) convertAll(ops []history.Op) ([]keyGroup, error) {
 		if !ok {
 			g = int32(len(groups))
 			index[o.Key] = g
-			groups = append(groups, keyGroup{key: o.Key, idx: g})
+			groups = append(groups, keyGroup{key: o.Key})
 			kept = append(kept, 0)
 		}
 		group[i] = g
@@ -260,7 +263,6 @@ func (c *regCheck) convertAll(ops []history.Op) ([]keyGroup, error) {
 			bad = append(bad, opErr{i, err})
 			continue
 		}
-		p.in.group = group[i]
 		ret := o.CompleteTS
 		if o.Type == history.Info {
 			ret = math.MaxInt64 // it may take effect at any point, or never
@@ -278,59 +280,6 @@ func (c *regCheck) convertAll(ops []history.Op) ([]keyGroup, error) {
 	}
 	sort.Slice(groups, func(i, j int) bool { return groups[i].key < groups[j].key })
 	return groups, nil
-}
-
-// plainAll runs porcupine's plain check once over every key within
-// MaxPartitionOps, each key a partition (porcupine searches partitions on
-// goroutines of their own, so one call rather than one per key saves a
-// goroutine handoff per key), counting each key's model steps apart. It
-// reports whether every such key was found linearizable within MaxSteps
-// and TimeLimit, and then each key's steps by keyGroup.idx (-1: over
-// MaxPartitionOps, not checked). Otherwise nothing is recorded and the
-// caller checks key by key (checkKey), which explains what was found: the
-// same deterministic search per key, so the same steps.
-func (c *regCheck) plainAll(groups []keyGroup) ([]int64, bool) {
-	r := c.r
-	if r.opts.Linearizations {
-		return nil, false // pictures: the verbose search, key by key
-	}
-	steps := make([]int64, len(groups))
-	exhausted := make([]bool, len(groups))
-	parts := make([][]porcupine.Operation, 0, len(groups))
-	for _, g := range groups {
-		if len(g.pops) > r.opts.MaxPartitionOps {
-			steps[g.idx] = -1
-			continue
-		}
-		if len(g.pops) > 0 {
-			parts = append(parts, g.pops)
-		}
-	}
-	if len(parts) == 0 {
-		return steps, true
-	}
-	model := RegisterModel()
-	model.Step = nil
-	model.Partition = func([]porcupine.Operation) [][]porcupine.Operation { return parts }
-	// Each partition's goroutine counts in its own key's slots only.
-	model.StepContext = func(_ context.Context, state, input, output any) (bool, any) {
-		g := input.(*regOp).group
-		if steps[g] >= r.opts.MaxSteps {
-			exhausted[g] = true
-			return false, state
-		}
-		steps[g]++
-		return registerStep(state, input, output)
-	}
-	if porcupine.CheckOperationsTimeout(model, nil, max(r.opts.TimeLimit, 0)) != porcupine.Ok {
-		return nil, false
-	}
-	for _, e := range exhausted {
-		if e {
-			return nil, false
-		}
-	}
-	return steps, true
 }
 
 // checkKey decides one key, recording the partition and any violation.

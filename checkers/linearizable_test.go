@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/faultline-dst/faultline/history"
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestLinearizableCanaries(t *testing.T) {
@@ -146,41 +145,5 @@ func TestLinearizableTimeLimit(t *testing.T) {
 	res := Linearizable(hist(ops...), Options{TimeLimit: time.Millisecond, MaxSteps: 1 << 62, MaxPartitionOps: 1000})
 	if res.Outcome != Unknown || res.Kind != "time-limit" {
 		t.Fatalf("got %s/%s (%s), want Unknown/time-limit", res.Outcome, res.Kind, res.Explanation)
-	}
-}
-
-// TestLinearizableAllKeysAtOnce holds the check of every key in one
-// porcupine call (plainAll) to the key-by-key check it stands in for: the
-// same outcome, partitions, work and violations, on linearizable
-// histories, on histories with a wrong read, and with MaxSteps and
-// MaxPartitionOps low enough that some keys are undecided. (With
-// Options.Linearizations the check goes key by key.)
-func TestLinearizableAllKeysAtOnce(t *testing.T) {
-	cases := 0
-	for seed := uint64(1); seed <= 60; seed++ {
-		h := genRegister(seed, 240, 5, 1+int(seed%6))
-		if seed%3 == 0 { // a read that no order explains
-			for i := range h.Ops {
-				if h.Ops[i].OpType == "read" && h.Ops[i].Type == history.OK && i > len(h.Ops)/2 {
-					h.Ops[i].Output = history.MustJSON(obj{"value": 99})
-					break
-				}
-			}
-		}
-		for _, opts := range []Options{{}, {MaxSteps: 40 + int64(seed)*3}, {MaxPartitionOps: 60}} {
-			fast := Linearizable(h, opts)
-			opts.Linearizations = true
-			slow := Linearizable(h, opts)
-			slow.Linearizations, fast.Linearizations = nil, nil // pictures of every key, and of illegal ones
-			if d := cmp.Diff(slow, fast); d != "" {
-				t.Fatalf("seed %d, %+v: all keys at once differs from key by key (-by key +at once):\n%s", seed, opts, d)
-			}
-			if fast.Outcome == Anomaly || fast.Outcome == Unknown {
-				cases++
-			}
-		}
-	}
-	if cases < 20 {
-		t.Fatalf("only %d of the cases had an anomaly or an undecided key: the test does not reach the fallback", cases)
 	}
 }
