@@ -62,11 +62,22 @@ type Adapter struct {
 // JSONAdapter returns the adapter for SUTs that speak the default wire
 // format: a Request or a Reply as one JSON object per message.
 func JSONAdapter() Adapter {
-	return Adapter{Name: "json", EncodeRequest: EncodeRequest, DecodeReply: DecodeReply}
+	return Adapter{Name: "json", EncodeRequest: EncodeRequest, DecodeReply: DecodeReply, AppendRequest: AppendRequest}
+}
+
+// AppendRequest appends EncodeRequest(r) to b.
+func AppendRequest(b []byte, r Request) []byte {
+	if out, ok := appendRequest(b, r); ok {
+		return out
+	}
+	return append(b, EncodeRequest(r)...)
 }
 
 // EncodeRequest is the default wire form of a request.
 func EncodeRequest(r Request) []byte {
+	if b, ok := appendRequest(nil, r); ok {
+		return b
+	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		panic(fmt.Sprintf("workloads: encoding request: %v", err)) // Input is valid JSON by construction
@@ -76,6 +87,9 @@ func EncodeRequest(r Request) []byte {
 
 // DecodeRequest parses the default wire form of a request (SUT side).
 func DecodeRequest(b []byte) (Request, error) {
+	if r, ok := fastRequest(b); ok {
+		return r, nil
+	}
 	var r Request
 	if err := json.Unmarshal(b, &r); err != nil {
 		return r, fmt.Errorf("workloads: bad request %q: %w", truncate(b), err)
@@ -85,6 +99,9 @@ func DecodeRequest(b []byte) (Request, error) {
 
 // EncodeReply is the default wire form of a reply (SUT side).
 func EncodeReply(r Reply) []byte {
+	if b, ok := appendReply(nil, r); ok {
+		return b
+	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		panic(fmt.Sprintf("workloads: encoding reply: %v", err))
@@ -94,6 +111,9 @@ func EncodeReply(r Reply) []byte {
 
 // DecodeReply parses the default wire form of a reply.
 func DecodeReply(b []byte) (Reply, error) {
+	if r, ok := fastReply(b); ok {
+		return r, nil
+	}
 	var r Reply
 	if err := json.Unmarshal(b, &r); err != nil {
 		return r, fmt.Errorf("workloads: bad reply %q: %w", truncate(b), err)

@@ -41,29 +41,36 @@ func Object(s string, ms *[MaxMembers]Member) (n int, ok bool) {
 
 // object is Object's scanner, in terms of spans.
 func object[T text](s T, ms *[MaxMembers]span) (n int, ok bool) {
-	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
-		return 0, false
+	n, end, ok := objectAt(s, 0, ms)
+	return n, ok && end == len(s)
+}
+
+// objectAt scans the flat object of canonical scalars starting at s[i]
+// into ms: how many members it has and the index after it.
+func objectAt[T text](s T, i int, ms *[MaxMembers]span) (n, end int, ok bool) {
+	if i+1 >= len(s) || s[i] != '{' {
+		return 0, 0, false
 	}
-	i := 1
+	i++
 	if s[i] == '}' {
-		return 0, i == len(s)-1
+		return 0, i + 1, true
 	}
 	for {
 		if n == MaxMembers {
-			return 0, false
+			return 0, 0, false
 		}
 		j, ok := plainString(s, i)
 		if !ok || j >= len(s) || s[j] != ':' {
-			return 0, false
+			return 0, 0, false
 		}
 		j2, ok := canonicalScalar(s, j+1)
 		if !ok || j2 >= len(s) {
-			return 0, false
+			return 0, 0, false
 		}
 		m := span{i + 1, j - 1, j + 1, j2}
 		for _, o := range ms[:n] {
 			if equal(s, o.k0, o.k1, m.k0, m.k1) {
-				return 0, false // a duplicate: the slow path keeps the last
+				return 0, 0, false // a duplicate: the slow path keeps the last
 			}
 		}
 		ms[n] = m
@@ -72,11 +79,23 @@ func object[T text](s T, ms *[MaxMembers]span) (n int, ok bool) {
 		case ',':
 			i = j2 + 1
 		case '}':
-			return n, j2 == len(s)-1
+			return n, j2 + 1, true
 		default:
-			return 0, false
+			return 0, 0, false
 		}
 	}
+}
+
+// End returns the index after the value starting at raw[i] when it is
+// what Canonical accepts (a canonical scalar or a flat object of them),
+// so that a caller can read such a value inside a larger text.
+func End(raw []byte, i int) (int, bool) {
+	if i < len(raw) && raw[i] == '{' {
+		var ms [MaxMembers]span
+		_, end, ok := objectAt(raw, i, &ms)
+		return end, ok
+	}
+	return canonicalScalar(raw, i)
 }
 
 // equal reports whether s[a0:a1] and s[b0:b1] are the same text.
