@@ -82,3 +82,26 @@ type ticker struct{ env *sim.Env }
 func (t *ticker) Start()                        { t.env.SetTimer(time.Millisecond, "tick") }
 func (t *ticker) Receive(string, []byte)        {}
 func (t *ticker) Timer(_ sim.TimerID, _ string) { t.env.SetTimer(time.Millisecond, "tick") }
+
+// BenchmarkLogf is BenchmarkTimers with a log line formatted on every
+// event (Env.Logf, no trace writer): what a node that logs as it works
+// pays per line.
+func BenchmarkLogf(b *testing.B) {
+	f := func(env *sim.Env) sim.Node { return &logger{ticker{env: env}} }
+	w, err := sim.New(sim.Config{Nodes: []sim.NodeSpec{{Name: "a", Factory: f}}, MaxTime: time.Duration(1<<62 - 1), MaxEvents: int64(b.N) + 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if _, err := w.Run(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+type logger struct{ ticker }
+
+func (l *logger) Timer(id sim.TimerID, tag string) {
+	l.env.Logf("term %d: tick %s at %v", 3, tag, "n1")
+	l.ticker.Timer(id, tag)
+}

@@ -286,11 +286,14 @@ func (e *Env) Logf(format string, args ...any) {
 	if !e.live() {
 		return
 	}
-	detail := format
 	if len(args) > 0 || strings.IndexByte(format, '%') >= 0 {
-		detail = fmt.Sprintf(format, args...)
+		// Formatted into the world's scratch: the trace hashes the text
+		// and keeps no copy unless it writes the line out.
+		e.w.logBuf = fmt.Appendf(e.w.logBuf[:0], format, args...)
+		e.w.record(Record{Kind: KindLog, Node: e.n.idx, Peer: -1, detail: e.w.logBuf})
+		return
 	}
-	e.w.record(Record{Kind: KindLog, Node: e.n.idx, Peer: -1, Detail: detail})
+	e.w.record(Record{Kind: KindLog, Node: e.n.idx, Peer: -1, Detail: format})
 }
 
 // Fail stops the run because the node found one of its own invariants

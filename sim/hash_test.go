@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	cryptorand "crypto/rand"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -186,5 +187,58 @@ func TestTraceHashCoversDetailAndInstant(t *testing.T) {
 		return strings.Join(out, "\n")
 	}; strip(t1) != strip(t3) {
 		t.Fatalf("the traces differ in more than the instants:\n%s\n%s", t1, t3)
+	}
+}
+
+// Env.Logf formats into the world's scratch and the trace keeps no copy:
+// its records hash, and read, exactly as Env.Log of the same text, with
+// and without a trace writer, however many lines follow one another.
+func TestLogfHashesLikeLog(t *testing.T) {
+	lines := []struct {
+		format string
+		args   []any
+	}{
+		{"x=%d %s %v", []any{12345, "y", []int{1, 2}}},
+		{"%s", []any{""}}, // an empty line
+		{"100%%", nil},
+		{"no verbs", nil},
+		{"%s and a longer line that will not fit where the short one was", []any{"z"}},
+		{"%d", []any{7}},
+	}
+	run := func(viaLogf, writer bool) (uint64, string) {
+		on := func(p *probe, what string) {
+			if what != "start" || p.env.Name() != "a" {
+				return
+			}
+			for _, l := range lines {
+				if viaLogf {
+					p.env.Logf(l.format, l.args...)
+				} else {
+					p.env.Log(fmt.Sprintf(l.format, l.args...))
+				}
+			}
+		}
+		var trace strings.Builder
+		cfg := sim.Config{Seed: 1, Nodes: []sim.NodeSpec{{Name: "a", Factory: probes(new([]string), on)}}}
+		if writer {
+			cfg.Trace = &trace
+		}
+		res, err := newWorld(t, cfg).Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.TraceHash, trace.String()
+	}
+	var hashes []uint64
+	for _, writer := range []bool{false, true} {
+		h1, t1 := run(true, writer)
+		h2, t2 := run(false, writer)
+		if h1 != h2 || t1 != t2 {
+			t.Errorf("writer %v: Logf gives hash %016x, Log of the same text %016x; traces:\n%s\n%s", writer, h1, h2, t1, t2)
+		}
+		hashes = append(hashes, h1)
+	}
+	if hashes[0] != hashes[1] {
+		t.Errorf("a trace writer changed the hash: %016x without, %016x with", hashes[0], hashes[1])
 	}
 }

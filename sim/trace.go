@@ -59,6 +59,10 @@ type Record struct {
 	Len    int
 	Digest uint64
 	Detail string
+	// detail, when set, is Detail's text in the world's scratch buffer
+	// (Env.Logf): hashed as Detail would be, made a string only to be
+	// written out.
+	detail []byte
 }
 
 // The trace hash is an xxhash64-style accumulator over the binary form of
@@ -97,7 +101,10 @@ func Digest(b []byte) uint64 {
 	return h
 }
 
-func digestString(s string) uint64 {
+func digestString(s string) uint64 { return digestText(s) }
+
+// digestText is digestString of a string or of its bytes.
+func digestText[T ~string | ~[]byte](s T) uint64 {
 	h := uint64(prime5) + uint64(len(s))
 	var w uint64
 	n := 0
@@ -217,7 +224,9 @@ func (t *tracer) add(r *Record) {
 	h = round(h, uint64(r.Kind)|uint64(uint32(r.Node))<<8|uint64(uint32(r.Peer))<<40)
 	h = round(h, uint64(r.Len))
 	h = round(h, r.Digest)
-	if r.Detail != "" {
+	if len(r.detail) > 0 {
+		h = round(h, digestText(r.detail))
+	} else if r.Detail != "" {
 		h = round(h, digestString(r.Detail))
 	}
 	t.h = h
@@ -229,6 +238,9 @@ func (t *tracer) add(r *Record) {
 		t.prints = append(t.prints, f)
 	}
 	if t.w != nil && t.err == nil {
+		if r.detail != nil {
+			r.Detail, r.detail = string(r.detail), nil
+		}
 		t.buf = AppendRecord(t.buf[:0], r, t.names)
 		_, t.err = t.w.Write(t.buf)
 	}

@@ -131,6 +131,7 @@ type World struct {
 	sut     []string // names of the nodes that are not harness nodes, in index order
 	net     *netsim.Network
 	trace   tracer
+	logBuf  []byte // Env.Logf formats here (the trace keeps no copy)
 	msgs    []message
 	freeMsg []uint64
 	timers  []timerRec
