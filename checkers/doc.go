@@ -14,7 +14,8 @@
 //
 // The checkers, by registry name ([Registry], [Lookup]):
 //
-//	linearizable  register/kv, per key, with porcupine   not-linearizable
+//	linearizable  register/kv, per key: a checked        not-linearizable
+//	              witness, else porcupine
 //	ledger        transfers, balances                    duplicate-apply, stale-read, invalid-balance,
 //	                                                     below-floor, total-not-conserved
 //	queue         enqueue, dequeue, drain                lost-write, duplicate-delivery, invented-value,
