@@ -23,7 +23,8 @@ for target in \
   "./internal/inputfile FuzzCheckTrace" \
   "./internal/inputfile FuzzLines" \
   "./internal/flatjson FuzzMembers" \
-  "./workloads FuzzDecodeBinaryReply"; do
+  "./workloads FuzzDecodeBinaryReply" \
+  "./workloads FuzzJSONWire"; do
   set -- $target
   log=$(mktemp)
   for try in 1 2; do
