@@ -25,17 +25,11 @@ func appendRequest(b []byte, r Request) ([]byte, bool) {
 	}
 	b = append(b, `{"id":`...)
 	b = strconv.AppendUint(b, r.ID, 10)
-	b = append(b, `,"client":"`...)
-	b = append(b, r.Client...)
-	b = append(b, `","model":"`...)
-	b = append(b, r.Model...)
-	b = append(b, `","op":"`...)
-	b = append(b, r.Op...)
-	b = append(b, '"')
+	b = appendString(b, `,"client":"`, r.Client)
+	b = appendString(b, `,"model":"`, string(r.Model))
+	b = appendString(b, `,"op":"`, r.Op)
 	if r.Key != "" {
-		b = append(b, `,"key":"`...)
-		b = append(b, r.Key...)
-		b = append(b, '"')
+		b = appendString(b, `,"key":"`, r.Key)
 	}
 	if len(r.Input) > 0 {
 		b = append(b, `,"input":`...)
@@ -51,24 +45,26 @@ func appendReply(b []byte, r Reply) ([]byte, bool) {
 	}
 	b = append(b, `{"id":`...)
 	b = strconv.AppendUint(b, r.ID, 10)
-	b = append(b, `,"status":"`...)
-	b = append(b, r.Status...)
-	b = append(b, '"')
+	b = appendString(b, `,"status":"`, string(r.Status))
 	if len(r.Output) > 0 {
 		b = append(b, `,"output":`...)
 		b = append(b, r.Output...)
 	}
 	if r.Error != "" {
-		b = append(b, `,"error":"`...)
-		b = append(b, r.Error...)
-		b = append(b, '"')
+		b = appendString(b, `,"error":"`, r.Error)
 	}
 	if r.Leader != "" {
-		b = append(b, `,"leader":"`...)
-		b = append(b, r.Leader...)
-		b = append(b, '"')
+		b = appendString(b, `,"leader":"`, r.Leader)
 	}
 	return append(b, '}'), true
+}
+
+// appendString appends a member's opening (comma, name, colon and
+// opening quote), the plain string v and its closing quote.
+func appendString(b []byte, opening, v string) []byte {
+	b = append(b, opening...)
+	b = append(b, v...)
+	return append(b, '"')
 }
 
 // plain reports whether s is written by encoding/json as itself between

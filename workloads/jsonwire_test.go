@@ -100,38 +100,32 @@ func TestJSONWire(t *testing.T) {
 // checkRequest holds DecodeRequest to encoding/json on b.
 func checkRequest(t *testing.T, b []byte) {
 	t.Helper()
-	want, werr := slowRequest(b)
-	got, gerr := DecodeRequest(b)
-	if (werr == nil) != (gerr == nil) {
-		t.Fatalf("DecodeRequest(%q): error %v, encoding/json's %v", b, gerr, werr)
-	}
-	if werr == nil {
-		if d := cmp.Diff(want, got); d != "" {
-			t.Fatalf("DecodeRequest(%q) differs from encoding/json (-json +fast):\n%s", b, d)
-		}
-		if e := EncodeRequest(got); werr == nil {
-			if m, _ := json.Marshal(got); !bytes.Equal(e, m) {
-				t.Fatalf("EncodeRequest(%+v) = %s, json.Marshal = %s", got, e, m)
-			}
-		}
-	}
+	checkWire(t, "Request", b, DecodeRequest, slowRequest, EncodeRequest)
 }
 
 // checkReply holds DecodeReply to encoding/json on b.
 func checkReply(t *testing.T, b []byte) {
 	t.Helper()
-	want, werr := slowReply(b)
-	got, gerr := DecodeReply(b)
+	checkWire(t, "Reply", b, DecodeReply, slowReply, EncodeReply)
+}
+
+// checkWire holds decode to slow on b: both fail or both give the same
+// value; and encode of that value to json.Marshal.
+func checkWire[T any](t *testing.T, what string, b []byte, decode, slow func([]byte) (T, error), encode func(T) []byte) {
+	t.Helper()
+	want, werr := slow(b)
+	got, gerr := decode(b)
 	if (werr == nil) != (gerr == nil) {
-		t.Fatalf("DecodeReply(%q): error %v, encoding/json's %v", b, gerr, werr)
+		t.Fatalf("Decode%s(%q): error %v, encoding/json's %v", what, b, gerr, werr)
 	}
-	if werr == nil {
-		if d := cmp.Diff(want, got); d != "" {
-			t.Fatalf("DecodeReply(%q) differs from encoding/json (-json +fast):\n%s", b, d)
-		}
-		if m, _ := json.Marshal(got); !bytes.Equal(EncodeReply(got), m) {
-			t.Fatalf("EncodeReply(%+v) = %s, json.Marshal = %s", got, EncodeReply(got), m)
-		}
+	if werr != nil {
+		return
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("Decode%s(%q) differs from encoding/json (-json +fast):\n%s", what, b, d)
+	}
+	if m, _ := json.Marshal(got); !bytes.Equal(encode(got), m) {
+		t.Fatalf("Encode%s(%+v) = %s, json.Marshal = %s", what, got, encode(got), m)
 	}
 }
 
