@@ -38,6 +38,12 @@ type Budget struct {
 	// (default: 1/20 and 1/4 of the window HealBy-WarmUp). Validate does
 	// not apply them to explicit schedules.
 	MinDuration, MaxDuration time.Duration
+	// MinCut is the least duration of a generated partition (0: none
+	// beyond MinDuration). A cut shorter than a client's timeout can meet
+	// only operations already waiting out an earlier fault and drop
+	// nothing they send; a scenario sets it to its workload's timeout and
+	// two think times when its durations are left to their defaults.
+	MinCut time.Duration
 	// MaxDriftPPM bounds |PPM| of clock-drift faults (at most
 	// clock.MaxDriftPPM: 9,000,000 is a clock 10x fast; a slow drift
 	// stops at clock.MinDriftPPM, 100x slow, whatever the bound); it is
@@ -186,6 +192,9 @@ func (b *Budget) Validate(nodes []string) error {
 	}
 	if b.MinDuration < 0 || b.MaxDuration < 0 || (b.MaxDuration > 0 && b.MinDuration > b.MaxDuration) {
 		bad("MinDuration, MaxDuration", b.MinDuration.String()+", "+b.MaxDuration.String(), "negative or inverted", "0 <= MinDuration <= MaxDuration (0: default)")
+	}
+	if b.MinCut < 0 {
+		bad("MinCut", b.MinCut.String(), "negative", "0 or more (0: none)")
 	}
 	pOK := func(p float64) bool { return p >= 0 && p <= 1 }
 	ranges := []struct {

@@ -227,8 +227,20 @@ func (g *generator) nodes(k int) []string {
 }
 
 // draw draws one fault of kind k; ok is false when the budget or the
-// targets cannot give one.
-func (g *generator) draw(k Kind) (f Fault, ok bool) {
+// targets cannot give one. A partition lasts at least Budget.MinCut
+// where the window allows: its end is moved later, up to HealBy, with no
+// further draw (its start stays where it was drawn, inside the clock
+// fault it follows, if it follows one).
+func (g *generator) draw(k Kind) (Fault, bool) {
+	f, ok := g.drawKind(k)
+	if cut := clock.Time(g.b.MinCut); ok && f.Kind == Partition && f.End-f.Start < cut {
+		f.End = max(f.End, min(f.Start+cut, g.b.HealBy))
+	}
+	return f, ok
+}
+
+// drawKind is draw before the partition's least duration.
+func (g *generator) drawKind(k Kind) (f Fault, ok bool) {
 	n := len(g.targets)
 	f.Kind = k
 	f.Start, f.End = g.window()

@@ -286,3 +286,54 @@ func TestGenerateRefusesBadBudget(t *testing.T) {
 		t.Error("Swarm with no kinds allowed gave no error")
 	}
 }
+
+// A generated partition lasts at least Budget.MinCut unless the window
+// ends first (then it ends at HealBy), with roles on and off, in Generate
+// and Swarm; with MinCut 0 some partitions are shorter, so the bound is
+// what makes them long; and a negative MinCut is refused.
+func TestGeneratedPartitionsLastMinCut(t *testing.T) {
+	base := nemesis.DefaultBudget([]string{"a", "b", "c"}, 10*time.Second)
+	base.Kinds = []nemesis.Kind{nemesis.Partition, nemesis.Crash, nemesis.ClockDrift}
+	base.MinDuration, base.MaxDuration = 100*time.Millisecond, 400*time.Millisecond
+	roles := base
+	roles.Roles = []string{"leader"}
+	for name, b := range map[string]nemesis.Budget{"blind": base, "roles": roles} {
+		for _, gen := range []func(*rng.Stream, []string, nemesis.Budget) (nemesis.Schedule, error){nemesis.Generate, nemesis.Swarm} {
+			short, cut := 0, 0
+			for seed := uint64(1); seed <= 200; seed++ {
+				for _, minCut := range []time.Duration{0, time.Second} {
+					b.MinCut = minCut
+					s, err := gen(rng.New(seed, "nemesis"), worldOf(b), b)
+					if err != nil {
+						t.Fatalf("%s seed %d: %v", name, seed, err)
+					}
+					if bad := within(s, b); len(bad) > 0 && name == "blind" { // aimed faults take their links when they strike
+						t.Fatalf("%s seed %d: outside the budget: %v", name, seed, bad)
+					}
+					for _, f := range s {
+						if f.Kind != nemesis.Partition {
+							continue
+						}
+						d := time.Duration(f.End - f.Start)
+						switch {
+						case minCut == 0 && d < time.Second:
+							short++
+						case minCut > 0 && d < minCut && f.End != b.HealBy:
+							t.Fatalf("%s seed %d: %s lasts %v < MinCut %v and ends at %v, before HealBy %v", name, seed, f.ID, d, minCut, f.End, b.HealBy)
+						case minCut > 0:
+							cut++
+						}
+					}
+				}
+			}
+			if short == 0 || cut == 0 {
+				t.Fatalf("%s: %d partitions shorter than 1s without MinCut, %d with it: the test does not reach both", name, short, cut)
+			}
+		}
+	}
+	b := base
+	b.MinCut = -time.Second
+	if _, err := nemesis.Generate(rng.New(1, "n"), worldOf(b), b); err == nil || !strings.Contains(err.Error(), "MinCut") {
+		t.Errorf("a negative MinCut: %v, want an error naming MinCut", err)
+	}
+}

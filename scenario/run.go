@@ -604,6 +604,16 @@ func (s Scenario) budget(targets []string, w workloads.Config) nemesis.Budget {
 			// meets the workload.
 			window := time.Duration(b.HealBy - b.WarmUp)
 			b.MinDuration = min(max(window/20, 2*w.ThinkTime), window/4)
+			// A partition shorter than a client's timeout meets only
+			// operations already waiting (on an earlier fault) and drops
+			// nothing they send: cuts last a timeout and two think times.
+			if b.MinCut == 0 {
+				timeout := w.Timeout
+				if timeout == 0 {
+					timeout = workloads.DefaultTimeout
+				}
+				b.MinCut = min(timeout+2*w.ThinkTime, window/2)
+			}
 		}
 		// An explicit fault list says where its faults go: the window
 		// covers it (a shrunk list replayed with fewer operations too).

@@ -119,12 +119,14 @@ const (
 	TargetSticky Targeting = "sticky"
 )
 
+// DefaultTimeout is Config.Timeout's default.
+const DefaultTimeout = time.Second
+
 // defaults.
 const (
 	defaultClients      = 3
 	defaultOpsPerClient = 50
 	defaultKeys         = 3
-	defaultTimeout      = time.Second
 	defaultThinkTime    = 10 * time.Millisecond
 	defaultMaxRedirects = 3
 	defaultFinalRetries = 3
@@ -151,7 +153,7 @@ func (c Config) withDefaults() Config {
 		c.Mix = DefaultMix(c.Model)
 	}
 	if c.Timeout == 0 {
-		c.Timeout = defaultTimeout
+		c.Timeout = DefaultTimeout
 	}
 	if c.ThinkTime == 0 {
 		c.ThinkTime = defaultThinkTime

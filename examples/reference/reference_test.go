@@ -7,9 +7,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/faultline-dst/faultline/clock"
 	"github.com/faultline-dst/faultline/examples/reference"
+	"github.com/faultline-dst/faultline/nemesis"
 	"github.com/faultline-dst/faultline/scenario"
+	"github.com/faultline-dst/faultline/workloads"
 )
 
 // corpusSeeds is how many seeds TestCorpus runs per scenario: a few in
@@ -222,5 +226,58 @@ func TestRolesOffPlan(t *testing.T) {
 		if len(s.Bugs) == 0 {
 			t.Errorf("%s: not a known-bug scenario", s.Name)
 		}
+	}
+}
+
+// TestPartitionsOutlastTheClientTimeout: with its fault durations left
+// to their defaults, a scenario's generated partitions last at least the
+// client timeout (and two think times), unless the fault window ends
+// first: a shorter cut meets only operations already waiting out an
+// earlier fault. A scenario that sets its durations gets what it set.
+func TestPartitionsOutlastTheClientTimeout(t *testing.T) {
+	r := reference.Registry()
+	s, err := r.Scenario(reference.Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	timeout := s.Workload.Timeout
+	if timeout == 0 {
+		timeout = workloads.DefaultTimeout
+	}
+	cuts, short := 0, 0
+	for seed := uint64(1); seed <= 30; seed++ {
+		res, err := r.Run(s, seed, scenario.RunOptions{NoRerun: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var last clock.Time
+		for _, f := range res.Schedule {
+			last = max(last, f.End)
+		}
+		for _, f := range res.Schedule {
+			if f.Kind != nemesis.Partition {
+				continue
+			}
+			cuts++
+			if d := time.Duration(f.End - f.Start); d < timeout && f.End != last {
+				t.Errorf("seed %d: partition %s lasts %v, less than the client timeout %v, and the window goes on after it", seed, f.ID, d, timeout)
+			}
+		}
+	}
+	set := s
+	set.Nemesis.Budget.MinDuration, set.Nemesis.Budget.MaxDuration = 50*time.Millisecond, 100*time.Millisecond
+	for seed := uint64(1); seed <= 10; seed++ {
+		res, err := r.Run(set, seed, scenario.RunOptions{NoRerun: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range res.Schedule {
+			if f.Kind == nemesis.Partition && time.Duration(f.End-f.Start) <= 100*time.Millisecond {
+				short++
+			}
+		}
+	}
+	if cuts == 0 || short == 0 {
+		t.Fatalf("%d partitions with default durations, %d short ones with durations set: the test does not reach both", cuts, short)
 	}
 }
