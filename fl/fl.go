@@ -255,7 +255,11 @@ type Timed interface {
 // Serve makes a node factory from a Service constructor: each boot gets a
 // fresh Service (a crash loses its memory). Client requests go to Handle
 // and its reply goes back in the workloads wire format; other messages go
-// to Receive when the Service is a Peer.
+// to Receive when the Service is a Peer. A message is a client request by
+// its content, whoever sent it: one that decodes as a workloads Request
+// with a client name (so a peer may forward a client's request, and the
+// reply still goes to the client). A peer's own messages must therefore
+// not be JSON objects with a non-empty "client" member.
 func Serve(newService func() Service) Factory {
 	return func(env *Env) Node { return &served{env: env, s: newService()} }
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 	md := fs.String("md", "", "write the Markdown report to `FILE`")
 	jsonOut := fs.String("json-out", "", "write the JSON report to `FILE`")
 	asJSON := fs.Bool("json", false, "print the JSON report instead of the Markdown")
-	plan := fs.String("plan", "", "the test plan the results came from (named in the header)")
+	plan := fs.String("plan", "", "the test plan the results came from, named in the header (default: the plans the result lines record)")
 	tier := fs.String("tier", "hardening", "the budget tier of the sweep: smoke, hardening or release")
 	pages := fs.String("pages", "", "replay each finding's first seed into `DIR`/<scenario>-<seed>/ and link its pictures")
 	if code, done := parse(fs, args, stderr); done {
@@ -67,8 +68,12 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	rev := revision()
+	planName := *plan
+	if planName == "" {
+		planName = resultPlans(results)
+	}
 	r := report.Build(report.Meta{
-		Plan: *plan, SUTVersion: rev, FaultlineVersion: rev, Tier: t,
+		Plan: planName, SUTVersion: rev, FaultlineVersion: rev, Tier: t,
 		Date:    time.Now().UTC().Format("2006-01-02"), // the report's date, not part of any run
 		Command: "faultline report " + strings.Join(args, " "),
 	}, results, nil, nil)
@@ -177,4 +182,17 @@ func findingPages(results []scenario.Result, plan, dir string, stderr io.Writer)
 		}
 	}
 	return nil
+}
+
+// resultPlans names the plans the results came from, as their lines
+// record them ("" when none does): the report's header without --plan.
+func resultPlans(results []scenario.Result) string {
+	var plans []string
+	for _, r := range results {
+		if r.Plan != "" && !slices.Contains(plans, r.Plan) {
+			plans = append(plans, r.Plan)
+		}
+	}
+	slices.Sort(plans)
+	return strings.Join(plans, ", ")
 }

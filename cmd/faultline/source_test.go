@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/faultline-dst/faultline/scenario"
 )
 
 // TestPackageNames: a package directory inside the module faultline runs
@@ -66,5 +68,27 @@ func TestPlanResultLinesReplayAlone(t *testing.T) {
 	code, out = paste(t, dir, printed(t, out, "or: ", "faultline replay --result r.jsonl:"))
 	if code != exitFinding || !strings.Contains(out, "reproduced  yes") || !strings.Contains(out, "replay      faultline replay --scenario plan_drop --seed 1 --plan p.md") {
 		t.Errorf("replay --result: exit %d\n%s", code, out)
+	}
+}
+
+// TestResultPlans: without --plan, the report's header names the plans
+// its result lines record, each once, sorted; none when no line names one.
+func TestResultPlans(t *testing.T) {
+	for _, tc := range []struct {
+		plans []string
+		want  string
+	}{
+		{nil, ""},
+		{[]string{"", ""}, ""},
+		{[]string{"plan.md", "", "plan.md"}, "plan.md"},
+		{[]string{"b.md", "a.md", "b.md"}, "a.md, b.md"},
+	} {
+		var rs []scenario.Result
+		for _, p := range tc.plans {
+			rs = append(rs, scenario.Result{Source: scenario.Source{Plan: p}})
+		}
+		if got := resultPlans(rs); got != tc.want {
+			t.Errorf("resultPlans(%q) = %q, want %q", tc.plans, got, tc.want)
+		}
 	}
 }
