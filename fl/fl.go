@@ -29,6 +29,7 @@ import (
 	"testing"
 
 	"github.com/faultline-dst/faultline/checkers"
+	"github.com/faultline-dst/faultline/disk"
 	"github.com/faultline-dst/faultline/faultlinetest"
 	"github.com/faultline-dst/faultline/history"
 	"github.com/faultline-dst/faultline/nemesis"
@@ -87,6 +88,13 @@ type (
 	Fault = nemesis.Kind
 	// ExpectedBug is what a known-bug scenario must show (package faultlinetest).
 	ExpectedBug = faultlinetest.Bug
+	// FS is a node's simulated disk (Env.Disk; package disk): what is
+	// synced survives a crash, what is not may not.
+	FS = disk.FS
+	// File is a file open on it (FS.Create, FS.Open), which a node
+	// may keep open between events; opening a name that does not exist
+	// gives an error that matches fs.ErrNotExist.
+	File = disk.File
 )
 
 // The models a system may implement: each names the operations clients
