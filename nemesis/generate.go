@@ -155,15 +155,16 @@ func compact(s Schedule, targets []string) Schedule {
 }
 
 type generator struct {
-	r       *rng.Stream
-	b       *Budget
-	m       *mix
-	unit    clock.Time // granularity of instants: 1ms when the window allows
-	lo, hi  int64      // fault duration bounds, in units
-	span    int64      // window length, in units
-	targets []string
-	world   []string // every node of the world, for isolate-all
-	sched   Schedule // the faults drawn so far (follow)
+	r        *rng.Stream
+	b        *Budget
+	m        *mix
+	unit     clock.Time // granularity of instants: 1ms when the window allows
+	lo, hi   int64      // fault duration bounds, in units
+	span     int64      // window length, in units
+	targets  []string
+	world    []string // every node of the world, for isolate-all
+	sched    Schedule // the faults drawn so far (follow)
+	followed bool     // the fault draw returns follows a clock fault
 }
 
 func newGenerator(r *rng.Stream, b *Budget, m *mix) *generator {
@@ -228,13 +229,17 @@ func (g *generator) nodes(k int) []string {
 
 // draw draws one fault of kind k; ok is false when the budget or the
 // targets cannot give one. A partition lasts at least Budget.MinCut
-// where the window allows: its end is moved later, up to HealBy, with no
-// further draw (its start stays where it was drawn, inside the clock
-// fault it follows, if it follows one).
+// where the window allows, with no further draw: its end is moved later,
+// up to HealBy, then its start earlier, down to WarmUp (but not a
+// partition that follows a clock fault: it starts inside that fault).
 func (g *generator) draw(k Kind) (Fault, bool) {
+	g.followed = false
 	f, ok := g.drawKind(k)
 	if cut := clock.Time(g.b.MinCut); ok && f.Kind == Partition && f.End-f.Start < cut {
 		f.End = max(f.End, min(f.Start+cut, g.b.HealBy))
+		if !g.followed {
+			f.Start = min(f.Start, max(f.End-cut, g.b.WarmUp))
+		}
 	}
 	return f, ok
 }
@@ -250,6 +255,7 @@ func (g *generator) drawKind(k Kind) (f Fault, ok bool) {
 			// holder is cut off: every partition drawn after one follows
 			// it.
 			if p, ok := g.follow(f); ok {
+				g.followed = true
 				return p, true
 			}
 		}

@@ -48,12 +48,15 @@ func FormatShrunkPlan(base Scenario, sh Shrunk, scheduleFile, replay string) str
 }
 
 // shrunkWorkload returns the workload lines a shrunk plan sets: its
-// clients and operations, and its think time when the shrinker changed
-// it.
+// clients and operations, and its think time and keys when the shrinker
+// changed them.
 func shrunkWorkload(sh Shrunk) []string {
 	out := []string{fmt.Sprintf("clients: %d", sh.Clients), fmt.Sprintf("operations: %d", sh.OpsPerClient)}
 	if sh.ThinkTime != 0 {
 		out = append(out, fmt.Sprintf("think_time: %s", sh.ThinkTime))
+	}
+	if sh.Keys != 0 {
+		out = append(out, fmt.Sprintf("keys: %d", sh.Keys))
 	}
 	return out
 }
@@ -111,6 +114,9 @@ func (p PlanScenario) FormatShrunk(sh Shrunk, scheduleFile, replay string) strin
 			drop := []string{"clients", "operations"}
 			if sh.ThinkTime != 0 {
 				drop = append(drop, "think_time")
+			}
+			if sh.Keys != 0 {
+				drop = append(drop, "keys")
 			}
 			section("workload", replaceSub(f.sub, drop, shrunkWorkload(sh)...))
 		case "topology":

@@ -48,6 +48,7 @@ type shrinker struct {
 	// start delay), as the first run's workload said.
 	start clock.Time
 	out   *Shrunk
+	keys  bool // fewerKeys changed the workload's keys
 }
 
 // run reports whether cand still fails with the same anomaly, and the
@@ -137,7 +138,7 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 	wcfg := s.Workload
 	wcfg.Model, wcfg.Targets = s.Model, []string{"n"}
 	if wl, err := workloads.New(wcfg); err == nil {
-		cur.Workload.Clients, cur.Workload.OpsPerClient = wl.Config().Clients, wl.Config().OpsPerClient
+		cur.Workload.Clients, cur.Workload.OpsPerClient, cur.Workload.Keys = wl.Config().Clients, wl.Config().OpsPerClient, wl.Config().Keys
 	}
 	out := Shrunk{Seed: seed, Anomaly: first.Anomaly, Runs: 2,
 		Before: Size{Faults: len(first.Schedule), Operations: first.Operations, Clients: cur.Workload.Clients, Nodes: nodes}}
@@ -164,6 +165,12 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 	}
 	if k.ops > maxShrunkOps {
 		k.thinkAndOps()
+	}
+	if k.ops > maxShrunkOps {
+		k.fewerKeys()
+	}
+	if k.ops > maxShrunkOps {
+		k.everyCountBelow()
 	}
 	k.dropClients()
 	if k.ops > maxShrunkOps/2 && k.timed(k.ops-1) {
@@ -196,6 +203,9 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 	out.SimTime = cur.SimTime
 	if cur.Workload.ThinkTime != s.Workload.ThinkTime {
 		out.ThinkTime = cur.Workload.ThinkTime
+	}
+	if k.keys {
+		out.Keys = cur.Workload.Keys
 	}
 	if !maps.Equal(cur.SystemOptions, s.SystemOptions) {
 		out.SystemOptions = cur.SystemOptions
@@ -277,12 +287,43 @@ func (k *shrinker) fewerOps() {
 	}
 }
 
+// fewerKeys tries fewer keys, fewest first, with clients and operations
+// per client searched again at each (clientsAndOps), for a history within
+// maxShrunkOps: every key ends the run with a final read, and fewer keys
+// put the clients' operations on the same ones.
+func (k *shrinker) fewerKeys() {
+	keep := k.cur
+	for n := 1; n < keep.Workload.Keys; n++ {
+		k.cur.Workload.Keys = n
+		if k.clientsAndOps(maxShrunkOps, false) {
+			k.keys = true
+			return
+		}
+		k.cur = keep
+	}
+}
+
+// everyCountBelow tries every smaller count of operations per client,
+// largest first, until one reproduces within maxShrunkOps: the steps
+// down in fewerOps stop at the first count that misses, and fewer
+// operations change the run's timing, so that a count below it may
+// reproduce again.
+func (k *shrinker) everyCountBelow() {
+	for n := k.cur.Workload.OpsPerClient - 1; n >= 1; n-- {
+		cand := k.cur
+		cand.Workload.OpsPerClient = n
+		if k.try(cand, maxShrunkOps) {
+			return
+		}
+	}
+}
+
 // clientsAndOps searches clients and operations per client together,
 // fewest clients first (fewer than now when below), for a history of at
 // most limit operations: dropping clients one at a time at a large count
 // stops at the first count that needs them all, although fewer clients
-// with a few operations each may reproduce.
-func (k *shrinker) clientsAndOps(limit int, below bool) {
+// with a few operations each may reproduce. It reports whether one did.
+func (k *shrinker) clientsAndOps(limit int, below bool) bool {
 	clients := k.cur.Workload.Clients
 	if below {
 		clients--
@@ -295,10 +336,11 @@ func (k *shrinker) clientsAndOps(limit int, below bool) {
 			cand := k.cur
 			cand.Workload.Clients, cand.Workload.OpsPerClient = c, n
 			if k.try(cand, limit) {
-				return
+				return true
 			}
 		}
 	}
+	return false
 }
 
 // thinkAndOps changes the clients' think time, when the workload sets

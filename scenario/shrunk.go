@@ -31,6 +31,10 @@ type Shrunk struct {
 	// ThinkTime is the clients' shrunk mean think time when the shrinker
 	// changed it, 0 when it did not.
 	ThinkTime time.Duration `json:"think_time_ns,omitempty"`
+	// Keys is the workload's shrunk key count when the shrinker changed
+	// it (0 otherwise): each key ends the run with a final read, which
+	// the reproducer's history counts.
+	Keys int `json:"keys,omitempty"`
 	// SystemOptions are the shrunk scenario's system options when the
 	// shrinker lowered one (System.Shrinkable), nil when it did not.
 	SystemOptions map[string]string `json:"system_options,omitempty"`
