@@ -144,6 +144,12 @@ func TestWitnessCheck(t *testing.T) {
 	if _, ok := w.find(pops, 3); ok {
 		t.Errorf("find within 3 steps of 4 operations: want no witness")
 	}
+	// A return and a call at the same instant overlap, as porcupine has
+	// it: a read of null invoked when write 1 returns may precede it.
+	tie := []porcupine.Operation{op(kindWrite, one, nil, 0, 10), op(kindRead, nil, nullValue, 10, 20)}
+	if _, ok := w.find(tie, 100); !ok {
+		t.Errorf("find: a read of null invoked at the instant write 1 returned has a witness (the read first)")
+	}
 	pops[3].Output, pops[3].Call = &regOut{value: one}, 45 // read 1 after write 2 returned
 	if _, ok := w.find(pops, 1000); ok {
 		t.Errorf("find on a stale read: want no witness")
