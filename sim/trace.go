@@ -101,9 +101,8 @@ func Digest(b []byte) uint64 {
 	return h
 }
 
-func digestString(s string) uint64 { return digestText(s) }
-
-// digestText is digestString of a string or of its bytes.
+// digestText is the pinned digest of a record's text, from a string or
+// from its bytes (the same value for the same text).
 func digestText[T ~string | ~[]byte](s T) uint64 {
 	h := uint64(prime5) + uint64(len(s))
 	var w uint64
@@ -227,7 +226,7 @@ func (t *tracer) add(r *Record) {
 	if len(r.detail) > 0 {
 		h = round(h, digestText(r.detail))
 	} else if r.Detail != "" {
-		h = round(h, digestString(r.Detail))
+		h = round(h, digestText(r.Detail))
 	}
 	t.h = h
 	if t.keep {

@@ -88,13 +88,11 @@ type wireReader struct {
 	ok bool
 }
 
-// lit consumes s.
+// lit consumes s, which must come next.
 func (r *wireReader) lit(s string) {
-	if r.ok && len(r.b)-r.i >= len(s) && string(r.b[r.i:r.i+len(s)]) == s {
-		r.i += len(s)
-		return
+	if !r.next(s) {
+		r.ok = false
 	}
-	r.ok = false
 }
 
 // next reports whether s comes next (consuming it).

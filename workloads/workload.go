@@ -159,13 +159,12 @@ func (w *Workload) History() history.History {
 	return h
 }
 
-// Final returns the history once the run is over, as History does but
-// without copying it: the workload's own records (operations still
-// pending become info, as in History), which the caller then owns. Call
-// it once, after the run's last event (Run has returned): the caller owns
-// the records then (Stats and the other accessors still answer). A scenario run
-// takes its history this way: copying it is most of a run's allocation
-// outside the system under test.
+// Final returns the history once the run is over (the world's Run has
+// returned), as History does but without the copy: the workload's own
+// records, operations still pending made info, which the caller then
+// owns. Call it once; Stats and the other accessors still answer. A
+// scenario takes its history this way: the copy was most of a run's
+// allocation outside the system under test.
 func (w *Workload) Final() history.History {
 	for i := range w.ops {
 		if w.pending[i] {
