@@ -169,9 +169,6 @@ func (r *Registry) Shrink(s Scenario, seed uint64, opts ShrinkOptions) (Shrunk, 
 	if k.ops > maxShrunkOps {
 		k.fewerKeys()
 	}
-	if k.ops > maxShrunkOps {
-		k.everyCountBelow()
-	}
 	k.dropClients()
 	if k.ops > maxShrunkOps/2 && k.timed(k.ops-1) {
 		// Within the bound but more than a few dozen: the faults moved
@@ -300,21 +297,6 @@ func (k *shrinker) fewerKeys() {
 			return
 		}
 		k.cur = keep
-	}
-}
-
-// everyCountBelow tries every smaller count of operations per client,
-// largest first, until one reproduces within maxShrunkOps: the steps
-// down in fewerOps stop at the first count that misses, and fewer
-// operations change the run's timing, so that a count below it may
-// reproduce again.
-func (k *shrinker) everyCountBelow() {
-	for n := k.cur.Workload.OpsPerClient - 1; n >= 1; n-- {
-		cand := k.cur
-		cand.Workload.OpsPerClient = n
-		if k.try(cand, maxShrunkOps) {
-			return
-		}
 	}
 }
 
